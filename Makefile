@@ -1,0 +1,48 @@
+# The course's commands. Each target sets up what it needs (venv, data) and is
+# quick when nothing changed. Run `make help` for the list.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data train test lab benchmark clean
+
+help:
+	@echo "make setup      create $(VENV) from requirements.txt (a no-op when nothing changed)"
+	@echo "make data       fetch and verify MNIST into the cache"
+	@echo "make train      train the reference CNN (about 20 s on 2 CPU cores)"
+	@echo "make test       run the test suite"
+	@echo "make lab        open JupyterLab on the course"
+	@echo "make benchmark  time-to-99 % against the keras.io convnet, and data load time"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else "Python 3.10 to 3.13 is needed, found %d.%d; set PYTHON=python3.11 (for example)" % v)'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data: setup
+	$(PY) -m mnist_course data fetch
+
+train: data
+	$(PY) -m mnist_course train
+
+test: data
+	$(PY) -m pytest
+
+lab: data
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG)
+
+benchmark: data
+	$(PY) benchmarks/load_time.py
+	$(PY) benchmarks/time_to_accuracy.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

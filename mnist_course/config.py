@@ -1,0 +1,55 @@
+"""Where files live and whether fast mode is on: read from the environment.
+
+Environment variables
+---------------------
+``MNIST_COURSE_CACHE``
+    The cache directory (MNIST files under ``mnist/``, trained models under
+    ``models/``). Default: ``$XDG_CACHE_HOME/mnist_course`` or
+    ``~/.cache/mnist_course``.
+``MNIST_COURSE_FAST``
+    Set to ``1`` to train on a small fixed subset for one epoch (tests and CI).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CACHE_ENV = "MNIST_COURSE_CACHE"
+FAST_ENV = "MNIST_COURSE_FAST"
+
+
+def cache_dir() -> Path:
+    """Return the cache directory (not created here).
+
+    >>> cache_dir().name  # doctest: +SKIP
+    'mnist_course'
+    """
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mnist_course"
+
+
+def data_dir() -> Path:
+    """Directory holding the four verified MNIST IDX files."""
+    return cache_dir() / "mnist"
+
+
+def models_dir() -> Path:
+    """Directory where ``train`` saves models and ``evaluate``/``predict`` look for them."""
+    return cache_dir() / "models"
+
+
+def default_model_path() -> Path:
+    """The model file ``train`` writes and ``evaluate``/``predict`` read by default.
+
+    Fast mode uses its own file, so a quick test run never replaces a fully trained model.
+    """
+    return models_dir() / ("reference_cnn_fast.keras" if fast_mode() else "reference_cnn.keras")
+
+
+def fast_mode() -> bool:
+    """True when ``MNIST_COURSE_FAST`` is set to a true value (1, true, yes, on)."""
+    return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}

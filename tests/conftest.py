@@ -1,0 +1,67 @@
+"""Shared fixtures: the real MNIST files, an isolated cache, and one fully trained model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mnist_course import config, data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The user's verified MNIST cache (fetched on first use, as `make data` does)."""
+    return data.fetch(log=print)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """An empty cache directory that the package uses for this test only."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(config.CACHE_ENV, str(directory))
+    monkeypatch.delenv(config.FAST_ENV, raising=False)
+    return directory
+
+
+def copy_mnist(source: Path, cache_root: Path) -> Path:
+    target = cache_root / "mnist"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in data.FILES:
+        shutil.copyfile(source / f.name, target / f.name)
+    return target
+
+
+@pytest.fixture
+def cache_with_mnist(cache, mnist_dir) -> Path:
+    """An isolated cache holding its own copy of the four verified files."""
+    copy_mnist(mnist_dir, cache)
+    return cache
+
+
+def run_cli(*args: str, cache_root: Path, fast: bool = False, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `python -m mnist_course ARGS` with its own cache; return the finished process."""
+    env = {k: v for k, v in os.environ.items() if k != config.FAST_ENV}
+    env[config.CACHE_ENV] = str(cache_root)
+    if fast:
+        env[config.FAST_ENV] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_course", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, mnist_dir):
+    """`python -m mnist_course train` with its defaults, run once for the whole session."""
+    root = tmp_path_factory.mktemp("trained")
+    copy_mnist(mnist_dir, root)
+    proc = run_cli("train", cache_root=root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return root, proc
