@@ -16,6 +16,8 @@ help:
 	@echo "make train      train the reference CNN (about 20 s on 2 CPU cores)"
 	@echo "make test       run the test suite"
 	@echo "make lab        open JupyterLab on the course"
+	@echo "make exercises  regenerate chapters/ from solutions/"
+	@echo "make grade      grade your chapters/ notebooks (NOTEBOOKS=solutions to grade others)"
 	@echo "make benchmark  time-to-99 % against the keras.io convnet, and data load time"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -46,3 +48,10 @@ benchmark: data
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+.PHONY: exercises grade
+exercises: setup
+	$(PY) -m mnist_course exercises
+
+grade: setup
+	$(PY) -m pytest tests/grading $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS),)

@@ -110,6 +110,29 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from .grading import grade_notebook, notebooks_in, report
+
+    grades = [g for notebook in notebooks_in(args.paths) for g in grade_notebook(notebook, timeout=args.timeout)]
+    print(report(grades, args.json))
+    passed = sum(g.passed for g in grades)
+    print(f"total: {passed}/{len(grades)} exercises passed")
+    return 0 if passed == len(grades) else 1
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from .authoring import stale_chapters, write_chapters
+
+    if args.check:
+        stale = stale_chapters(Path(args.solutions), Path(args.chapters))
+        for name in stale:
+            print(f"{args.chapters}/{name} differs from what `make exercises` writes", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_chapters(Path(args.solutions), Path(args.chapters)):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course", description="MNIST course tools: data, training, evaluation, prediction."
@@ -141,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", help="a .keras file (default: the one `train` saved)")
     predict.add_argument("images", nargs="+", metavar="IMG")
     predict.set_defaults(run=_predict)
+
+    grade = commands.add_parser("grade", help="grade exercise notebooks (files or folders) into one report")
+    grade.add_argument("paths", nargs="+", metavar="PATH")
+    grade.add_argument("--json", help="also write every row (notebook, exercise, passed, message) to this JSON file")
+    grade.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per exercise (default 60)")
+    grade.set_defaults(run=_grade)
+
+    exercises = commands.add_parser("exercises", help="regenerate chapters/ from solutions/")
+    exercises.add_argument("--solutions", default="solutions")
+    exercises.add_argument("--chapters", default="chapters")
+    exercises.add_argument("--check", action="store_true", help="only report chapters that are out of date")
+    exercises.set_defaults(run=_exercises)
     return parser
 
 

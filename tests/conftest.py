@@ -65,3 +65,12 @@ def trained(tmp_path_factory, mnist_dir):
     proc = run_cli("train", cache_root=root)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return root, proc
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/grading grades the learner's notebooks: only when asked for by path."""
+    grading = Path(__file__).parent / "grading"
+    if Path(collection_path) == grading:
+        asked = any(Path(str(arg).split("::")[0]).resolve().is_relative_to(grading) for arg in config.args)
+        return None if asked else True
+    return None

@@ -1,0 +1,84 @@
+"""Single source for the chapters: ``solutions/NN_*.ipynb`` → ``chapters/NN_*.ipynb``.
+
+In a solution notebook, the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
+becomes a stub (``# YOUR CODE HERE`` / ``raise NotImplementedError``, at the marker's
+indentation), and cells tagged ``solution-only`` are dropped. Outputs are stripped.
+
+>>> print(strip_solution("def f(x):\\n    # BEGIN SOLUTION\\n    return x\\n    # END SOLUTION\\n"))
+def f(x):
+    # YOUR CODE HERE
+    raise NotImplementedError
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+BEGIN = "# BEGIN SOLUTION"
+END = "# END SOLUTION"
+SOLUTION_ONLY = "solution-only"
+_REGION = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*(\n|$)", re.S | re.M)
+
+
+def strip_solution(source: str) -> str:
+    """Replace every marked solution region of a cell's source by the stub."""
+    if source.count(BEGIN) != source.count(END):
+        raise ValueError(f"unbalanced solution markers in:\n{source}")
+    return _REGION.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}raise NotImplementedError{m.group(2)}", source)
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def exercise_notebook(solution: dict) -> dict:
+    """The student version of a solution notebook (a new dict; the input is unchanged)."""
+    notebook = copy.deepcopy(solution)
+    cells = []
+    for cell in notebook["cells"]:
+        if SOLUTION_ONLY in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell["cell_type"] == "code":
+            cell["source"] = strip_solution(_source(cell))
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    notebook["cells"] = cells
+    return notebook
+
+
+def dumps(notebook: dict) -> str:
+    """Serialize like Jupyter does (1-space indent, trailing newline) for stable diffs."""
+    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def expected_chapters(solutions: Path) -> dict[str, str]:
+    """File name → the exact text ``chapters/`` should hold."""
+    return {
+        path.name: dumps(exercise_notebook(json.loads(path.read_text(encoding="utf-8"))))
+        for path in sorted(Path(solutions).glob("[0-9][0-9]_*.ipynb"))
+    }
+
+
+def write_chapters(solutions: Path, chapters: Path) -> list[Path]:
+    """Regenerate every chapter notebook; returns the files written."""
+    chapters = Path(chapters)
+    chapters.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in expected_chapters(solutions).items():
+        target = chapters / name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written
+
+
+def stale_chapters(solutions: Path, chapters: Path) -> list[str]:
+    """Names of chapter notebooks missing or different from what the generator writes."""
+    expected = expected_chapters(solutions)
+    stale = [n for n, text in expected.items() if not (Path(chapters) / n).exists() or (Path(chapters) / n).read_text(encoding="utf-8") != text]
+    extra = [p.name for p in Path(chapters).glob("[0-9][0-9]_*.ipynb") if p.name not in expected]
+    return stale + extra

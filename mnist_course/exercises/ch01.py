@@ -1,0 +1,184 @@
+"""Chapter 1 — Data: the IDX format, normalization, class balance, the mean digit, a validation split."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Chapter, Exercise, Nudge, Result
+
+_rng = np.random.default_rng(0)
+
+
+def _idx(array: np.ndarray) -> bytes:
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+# ---------------------------------------------------------------- q1: read IDX
+
+
+def read_idx_bytes(raw: bytes) -> np.ndarray:
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    return data.reshape(dims)
+
+
+def _q1_cases() -> list[Case]:
+    images = np.random.default_rng(1).integers(0, 256, (2, 28, 28), dtype=np.uint8)
+    return [
+        Case((_idx(np.array([5, 0, 4], np.uint8)),), "a labels file holding [5, 0, 4] (1 dimension)"),
+        Case((_idx(images),), "a file of two 28×28 images"),
+        Case((_idx(images[:1]),), "a file with a single image (batch of one)"),
+        Case((_idx(np.arange(6, dtype=np.uint8).reshape(1, 2, 3)),), "a non-square file of shape (1, 2, 3)"),
+    ]
+
+
+def _q1_header_too_short(raw: bytes) -> np.ndarray:
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 * ndim)[: int(np.prod(dims))].reshape(dims)
+
+
+q1 = Exercise(
+    "ch01.q1",
+    "read_idx_bytes",
+    read_idx_bytes,
+    _q1_cases,
+    "The header is 4 magic bytes (the 4th is the number of dimensions), then one 4-byte "
+    "big-endian integer per dimension: int.from_bytes(raw[4:8], 'big'). The pixels start "
+    "right after: at byte 4 + 4 * ndim.",
+    nudges=(Nudge(_q1_header_too_short, "the data start after the magic number AND the sizes: offset 4 + 4 * ndim."),),
+    check_dtype=True,
+)
+
+# ------------------------------------------------------------- q4: normalize
+
+
+def normalize(images: np.ndarray) -> np.ndarray:
+    return images.astype(np.float32) / 255.0
+
+
+def _q2_cases() -> list[Case]:
+    return [
+        Case((np.array([[0, 128, 255]], np.uint8),), "the pixels [[0, 128, 255]]"),
+        Case((_rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),), "three random 28×28 images"),
+        Case((np.full((1, 5, 7), 255, np.uint8),), "one all-white 5×7 image"),
+    ]
+
+
+q4 = Exercise(
+    "ch01.q4",
+    "normalize",
+    normalize,
+    _q2_cases,
+    "Convert to float32 first (images.astype(np.float32)), then divide by the largest pixel value, 255.",
+    nudges=(
+        Nudge(lambda x: x.astype(np.float32) / 256, "the brightest pixel is 255, so divide by 255 (not 256): white must become exactly 1.0."),
+        Nudge(lambda x: x // 255, "integer division (//) keeps whole numbers; convert to float32 and use /."),
+        Nudge(lambda x: x / 255.0, "the result should be float32 (half the memory of float64, and what Keras uses)."),
+    ),
+    check_dtype=True,
+)
+
+# ---------------------------------------------------------- q2: class counts
+
+
+def class_counts(labels: np.ndarray) -> np.ndarray:
+    return np.bincount(labels, minlength=10)
+
+
+def _q3_cases() -> list[Case]:
+    return [
+        Case((np.array([3, 1, 3, 0, 9, 9, 9], np.uint8),), "the labels [3, 1, 3, 0, 9, 9, 9]"),
+        Case((np.array([0, 1, 2, 2], np.uint8),), "the labels [0, 1, 2, 2] (digits 3 to 9 never appear)"),
+        Case((np.array([7], np.uint8),), "a single label [7]"),
+        Case((_rng.integers(0, 10, 1000).astype(np.uint8),), "1,000 random labels"),
+    ]
+
+
+q2 = Exercise(
+    "ch01.q2",
+    "class_counts",
+    class_counts,
+    _q3_cases,
+    "np.bincount counts how often each integer occurs; make sure all 10 digits get a count, even those that never occur.",
+    nudges=(
+        Nudge(lambda y: np.bincount(y), "a digit that never appears must still get a count of 0: np.bincount(labels, minlength=10)."),
+        Nudge(lambda y: np.bincount(y, minlength=11)[1:], "count digit 0 too: position d of the result is the count of digit d."),
+    ),
+)
+
+# ------------------------------------------------------------ q3: mean digit
+
+
+def mean_digit(images: np.ndarray, labels: np.ndarray, digit: int) -> np.ndarray:
+    return images[labels == digit].astype(np.float64).mean(axis=0)
+
+
+def _q4_cases() -> list[Case]:
+    images = _rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    labels = np.array([0, 1, 2, 3, 1, 1, 5, 7, 7, 9, 0, 1], np.uint8)
+    return [
+        Case((images, labels, 1), "12 images, digit 1 (four of them)"),
+        Case((images, labels, 9), "12 images, digit 9 (only one)"),
+        Case((images[:, :4, :6], labels, 7), "non-square 4×6 images, digit 7"),
+    ]
+
+
+q3 = Exercise(
+    "ch01.q3",
+    "mean_digit",
+    mean_digit,
+    _q4_cases,
+    "Select the images of that digit with a boolean mask, images[labels == digit], then average over the first axis (axis=0).",
+    nudges=(
+        Nudge(lambda x, y, d: x[y == d].mean(axis=(1, 2)), "average over axis=0 (across images), not over the pixels of each image."),
+        Nudge(lambda x, y, d: x.mean(axis=0), "average only the images whose label is `digit`: images[labels == digit]."),
+    ),
+    rtol=1e-4,
+)
+
+# --------------------------------------------------- q5: a validation split
+
+
+def split_indices(n: int, val_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.random.default_rng(seed).permutation(n)
+    return order[val_size:], order[:val_size]
+
+
+def _q5_properties(function) -> Result | None:
+    for n, val_size, seed in [(100, 20, 0), (7, 1, 3), (60000, 5000, 42)]:
+        label = f"split_indices({n}, {val_size}, {seed})"
+        try:
+            train, val = function(n, val_size, seed)
+            again_train, again_val = function(n, val_size, seed)
+            other_train, other_val = function(n, val_size, seed + 1)
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            return Result(False, f"On {label}, your function raised {type(exc).__name__}: {exc}")
+        train, val = np.asarray(train), np.asarray(val)
+        if len(val) != val_size or len(train) != n - val_size:
+            return Result(False, f"{label}: expected {n - val_size} training and {val_size} validation indices, got {len(train)} and {len(val)}.")
+        if sorted(np.concatenate([train, val]).tolist()) != list(range(n)):
+            return Result(False, f"{label}: together the two parts must hold every index 0..{n - 1} exactly once.")
+        if not (np.array_equal(train, again_train) and np.array_equal(val, again_val)):
+            return Result(False, f"{label}: two calls with the same seed gave different splits. Use np.random.default_rng(seed).")
+        if n > 10 and np.array_equal(val, other_val):
+            return Result(False, f"{label}: a different seed gave the same split; the seed should choose the split.")
+        if n > 10 and np.array_equal(np.sort(val), np.arange(n - val_size, n)):
+            return Result(False, f"{label}: the validation set is just the last {val_size} images; shuffle first.")
+    return None
+
+
+q5 = Exercise(
+    "ch01.q5",
+    "split_indices",
+    split_indices,
+    lambda: [],
+    "rng = np.random.default_rng(seed); order = rng.permutation(n); the first val_size indices are the validation set.",
+    custom=_q5_properties,
+)
+
+chapter = Chapter("01_data", [q1, q2, q3, q4, q5])
