@@ -157,7 +157,7 @@ def _worker() -> None:
             result = exercise.grade(function)
             verdict = (result.passed, result.message)
         except NotImplementedError:
-            verdict = (False, f"`{exercise.function_name}` is not written yet: replace `raise NotImplementedError` with your code.")
+            verdict = (False, exercise.not_written().message)
         except Exception as exc:
             verdict = (False, f"Running the cell defining `{exercise.function_name}` raised {type(exc).__name__}: {exc}")
     print(json.dumps({"passed": verdict[0], "message": verdict[1]}))

@@ -106,7 +106,7 @@ class Exercise:
             try:
                 got = function(*copy.deepcopy(case.args))
             except NotImplementedError:
-                return Result(False, f"`{self.function_name}` is not written yet: replace `raise NotImplementedError` with your code.")
+                return self.not_written()
             except Exception as exc:  # the learner's error, shown briefly
                 return Result(False, f"On {case.label}, your function raised {type(exc).__name__}: {exc}")
             problem = self._compare(expected, got, case)
@@ -116,10 +116,14 @@ class Exercise:
             try:
                 extra = self.custom(function)
             except NotImplementedError:
-                return Result(False, f"`{self.function_name}` is not written yet: replace `raise NotImplementedError` with your code.")
+                return self.not_written()
             if extra is not None and not extra.passed:
                 return extra
         return Result(True, f"Correct! `{self.function_name}` passed every test.")
+
+    def not_written(self) -> Result:
+        """The verdict for a function that still raises ``NotImplementedError``."""
+        return Result(False, f"`{self.function_name}` is not written yet: replace `raise NotImplementedError` with your code.")
 
     def _compare(self, expected: Any, got: Any, case: Case) -> str | None:
         if got is None and expected is not None:

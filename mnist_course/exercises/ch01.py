@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data import to_idx_bytes as _idx
 from ._core import Case, Chapter, Exercise, Nudge, Result
 
 _rng = np.random.default_rng(0)
 
-
-def _idx(array: np.ndarray) -> bytes:
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    return header + array.astype(np.uint8).tobytes()
 
 
 # ---------------------------------------------------------------- q1: read IDX
