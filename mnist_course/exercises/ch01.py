@@ -10,7 +10,6 @@ from ._core import Case, Chapter, Exercise, Nudge, Result
 _rng = np.random.default_rng(0)
 
 
-
 # ---------------------------------------------------------------- q1: read IDX
 
 
