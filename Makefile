@@ -36,7 +36,9 @@ data: setup
 train: data
 	$(PY) -m mnist_course train
 
+# First every solution notebook, top to bottom in fast mode (nbmake), then the tests.
 test: data
+	MNIST_COURSE_FAST=1 $(PY) -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider solutions
 	$(PY) -m pytest
 
 lab: data

@@ -145,6 +145,7 @@ def _worker() -> None:
     # The other exercises' names are bound to the reference solutions, so a mistake in
     # one exercise never fails another that happens to call it.
     namespace = {"np": np, "__name__": "__exercise__"}
+    exec(module.chapter.setup, namespace)
     namespace.update({e.function_name: e.reference for e in module.chapter if e is not exercise})
     try:
         code = compile(request["source"], f"<cell defining {exercise.function_name}>", "exec")

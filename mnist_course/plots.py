@@ -11,16 +11,31 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-def show_digits(images: np.ndarray, titles: Sequence | None = None, ncols: int = 10, size: float = 1.1, cmap: str = "gray_r"):
-    """Show a row (or grid) of 28×28 images with optional titles; returns the figure."""
-    images = np.asarray(images)
+def show_digits(
+    images: np.ndarray,
+    titles: Sequence | None = None,
+    ncols: int = 10,
+    size: float = 1.1,
+    cmap: str = "gray_r",
+    symmetric: bool = False,
+):
+    """Show a row (or grid) of images (28×28 or any size) with optional titles; returns the figure.
+
+    ``symmetric=True`` centres each image's colour scale on 0, for weights and feature
+    maps with a diverging ``cmap`` such as ``"RdBu_r"`` (0 is white).
+    """
+    images = [np.asarray(image) for image in images]  # sizes may differ
     count = len(images)
     nrows = int(np.ceil(count / ncols))
     fig, axes = plt.subplots(nrows, min(ncols, count), figsize=(size * min(ncols, count), size * 1.25 * nrows), squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < count:
-            ax.imshow(images[i], cmap=cmap)
+            scale = {}
+            if symmetric:
+                limit = float(np.abs(images[i]).max()) or 1.0
+                scale = {"vmin": -limit, "vmax": limit}
+            ax.imshow(images[i], cmap=cmap, **scale)
             if titles is not None:
                 ax.set_title(str(titles[i]), fontsize=9)
     fig.tight_layout()

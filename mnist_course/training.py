@@ -106,6 +106,21 @@ def fast_subset(x: np.ndarray, y: np.ndarray, size: int = FAST_TRAIN_SIZE) -> tu
     return x[index], y[index]
 
 
+def training_budget(x: np.ndarray, y: np.ndarray, epochs: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The training images, labels and epochs a chapter should use.
+
+    Normally all of them, unchanged. In fast mode (``MNIST_COURSE_FAST=1``, used by the
+    course's tests) a fixed subset of 6,000 images and a single epoch, so that every
+    notebook runs in seconds; the numbers it prints are then lower.
+
+    >>> x, y, epochs = training_budget(x_train, y_train, epochs=10)   # doctest: +SKIP
+    """
+    if config.fast_mode():
+        x, y = fast_subset(x, y)
+        return x, y, 1
+    return x, y, epochs
+
+
 def train_reference(
     *,
     epochs: int | None = None,

@@ -52,6 +52,14 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _not_finite(value: Any) -> bool:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return not bool(np.isfinite(array).all())
+
+
 def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         return (
@@ -66,7 +74,10 @@ def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
         return False
     if got_array.shape != expected_array.shape or got_array.dtype == object:
         return False
-    return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=False))
+    try:
+        return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True))
+    except TypeError:  # e.g. strings
+        return False
 
 
 class Exercise:
@@ -143,6 +154,8 @@ class Exercise:
         if _same(expected, got, self.rtol, self.atol):
             return None
         message = f"On {case.label}: expected {_describe(expected)}, got {_describe(got)}."
+        if _not_finite(got) and not _not_finite(expected):
+            message += " Your result contains nan or inf: a number overflowed, or you took the log of 0."
         if isinstance(expected, np.ndarray) and np.asarray(got).shape == expected.shape:
             difference = np.abs(np.asarray(got, dtype=float) - expected.astype(float))
             where = np.unravel_index(int(np.argmax(difference)), expected.shape)
@@ -155,7 +168,8 @@ class Exercise:
     def _nudge(self, got: Any, case: Case) -> str:
         for nudge in self.nudges:
             try:
-                wrong = nudge.wrong(*copy.deepcopy(case.args))
+                with np.errstate(all="ignore"):
+                    wrong = nudge.wrong(*copy.deepcopy(case.args))
             except Exception:
                 continue
             if _same(wrong, got, self.rtol, self.atol):
@@ -185,10 +199,15 @@ class Exercise:
 
 @dataclass
 class Chapter:
-    """The exercises of one chapter, in order."""
+    """The exercises of one chapter, in order.
+
+    ``setup`` is the code the chapter's setup cell runs before the exercises (its
+    imports); the grader runs it before an exercise cell, as the notebook does.
+    """
 
     name: str
     exercises: list[Exercise] = field(default_factory=list)
+    setup: str = "import numpy as np"
 
     def __iter__(self):
         return iter(self.exercises)

@@ -48,35 +48,6 @@ q1 = Exercise(
     check_dtype=True,
 )
 
-# ------------------------------------------------------------- q4: normalize
-
-
-def normalize(images: np.ndarray) -> np.ndarray:
-    return images.astype(np.float32) / 255.0
-
-
-def _q2_cases() -> list[Case]:
-    return [
-        Case((np.array([[0, 128, 255]], np.uint8),), "the pixels [[0, 128, 255]]"),
-        Case((_rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),), "three random 28×28 images"),
-        Case((np.full((1, 5, 7), 255, np.uint8),), "one all-white 5×7 image"),
-    ]
-
-
-q4 = Exercise(
-    "ch01.q4",
-    "normalize",
-    normalize,
-    _q2_cases,
-    "Convert to float32 first (images.astype(np.float32)), then divide by the largest pixel value, 255.",
-    nudges=(
-        Nudge(lambda x: x.astype(np.float32) / 256, "the brightest pixel is 255, so divide by 255 (not 256): white must become exactly 1.0."),
-        Nudge(lambda x: x // 255, "integer division (//) keeps whole numbers; convert to float32 and use /."),
-        Nudge(lambda x: x / 255.0, "the result should be float32 (half the memory of float64, and what Keras uses)."),
-    ),
-    check_dtype=True,
-)
-
 # ---------------------------------------------------------- q2: class counts
 
 
@@ -84,7 +55,7 @@ def class_counts(labels: np.ndarray) -> np.ndarray:
     return np.bincount(labels, minlength=10)
 
 
-def _q3_cases() -> list[Case]:
+def _q2_cases() -> list[Case]:
     return [
         Case((np.array([3, 1, 3, 0, 9, 9, 9], np.uint8),), "the labels [3, 1, 3, 0, 9, 9, 9]"),
         Case((np.array([0, 1, 2, 2], np.uint8),), "the labels [0, 1, 2, 2] (digits 3 to 9 never appear)"),
@@ -97,7 +68,7 @@ q2 = Exercise(
     "ch01.q2",
     "class_counts",
     class_counts,
-    _q3_cases,
+    _q2_cases,
     "np.bincount counts how often each integer occurs; make sure all 10 digits get a count, even those that never occur.",
     nudges=(
         Nudge(lambda y: np.bincount(y), "a digit that never appears must still get a count of 0: np.bincount(labels, minlength=10)."),
@@ -112,7 +83,7 @@ def mean_digit(images: np.ndarray, labels: np.ndarray, digit: int) -> np.ndarray
     return images[labels == digit].astype(np.float64).mean(axis=0)
 
 
-def _q4_cases() -> list[Case]:
+def _q3_cases() -> list[Case]:
     images = _rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
     labels = np.array([0, 1, 2, 3, 1, 1, 5, 7, 7, 9, 0, 1], np.uint8)
     return [
@@ -126,13 +97,42 @@ q3 = Exercise(
     "ch01.q3",
     "mean_digit",
     mean_digit,
-    _q4_cases,
+    _q3_cases,
     "Select the images of that digit with a boolean mask, images[labels == digit], then average over the first axis (axis=0).",
     nudges=(
         Nudge(lambda x, y, d: x[y == d].mean(axis=(1, 2)), "average over axis=0 (across images), not over the pixels of each image."),
         Nudge(lambda x, y, d: x.mean(axis=0), "average only the images whose label is `digit`: images[labels == digit]."),
     ),
     rtol=1e-4,
+)
+
+# ------------------------------------------------------------- q4: normalize
+
+
+def normalize(images: np.ndarray) -> np.ndarray:
+    return images.astype(np.float32) / 255.0
+
+
+def _q4_cases() -> list[Case]:
+    return [
+        Case((np.array([[0, 128, 255]], np.uint8),), "the pixels [[0, 128, 255]]"),
+        Case((_rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),), "three random 28×28 images"),
+        Case((np.full((1, 5, 7), 255, np.uint8),), "one all-white 5×7 image"),
+    ]
+
+
+q4 = Exercise(
+    "ch01.q4",
+    "normalize",
+    normalize,
+    _q4_cases,
+    "Convert to float32 first (images.astype(np.float32)), then divide by the largest pixel value, 255.",
+    nudges=(
+        Nudge(lambda x: x.astype(np.float32) / 256, "the brightest pixel is 255, so divide by 255 (not 256): white must become exactly 1.0."),
+        Nudge(lambda x: x // 255, "integer division (//) keeps whole numbers; convert to float32 and use /."),
+        Nudge(lambda x: x / 255.0, "the result should be float32 (half the memory of float64, and what Keras uses)."),
+    ),
+    check_dtype=True,
 )
 
 # --------------------------------------------------- q5: a validation split

@@ -1,0 +1,186 @@
+"""Chapter 2 — Dense baseline: softmax, cross-entropy, a dense layer, parameters, shifts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Chapter, Exercise, Nudge
+
+_rng = np.random.default_rng(2)
+
+
+# ------------------------------------------------------------------ q1: softmax
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+def _q1_cases() -> list[Case]:
+    return [
+        Case((np.array([[1.0, 2.0, 3.0]]),), "the logits [[1, 2, 3]] (a batch of one)"),
+        Case((_rng.normal(0, 3, (4, 10)),), "a batch of 4 random rows of 10 logits"),
+        Case((np.array([[2.0, 2.0, 2.0, 2.0, 2.0]]),), "five equal logits (every class equally likely)"),
+        Case((_rng.normal(0, 1, (3, 5)),), "3 rows of 5 logits"),
+        Case((np.array([[1000.0, 0.0, -1000.0], [-5.0, 10.0, 0.0]]),), "very large logits [[1000, 0, -1000], [-5, 10, 0]]"),
+    ]
+
+
+q1 = Exercise(
+    "ch02.q1",
+    "softmax",
+    softmax,
+    _q1_cases,
+    "Work row by row (axis=1, keepdims=True). Subtract each row's maximum first: it does not "
+    "change the result, but it keeps np.exp from overflowing. Then divide the exponentials by their row sum.",
+    nudges=(
+        Nudge(lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
+              "np.exp(1000) overflows to inf. Subtract each row's maximum before np.exp; the result does not change."),
+        Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0, keepdims=True),
+              "normalize each row (one image), not each column: sum with axis=1."),
+        Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
+              "each row must sum to 1: divide by the row sums (axis=1, keepdims=True), not the sum of the whole array."),
+    ),
+)
+
+# ------------------------------------------------------------ q2: cross-entropy
+
+EPSILON = 1e-7  # what Keras clips probabilities to, so that log(0) never happens
+
+
+def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    rows = np.arange(len(labels))
+    p_true = np.clip(probabilities[rows, labels], EPSILON, 1.0)
+    return float(-np.mean(np.log(p_true)))
+
+
+def _q2_cases() -> list[Case]:
+    random = softmax(_rng.normal(0, 2, (6, 10)))
+    return [
+        Case((np.array([[0.1, 0.7, 0.2]]), np.array([1])), "probabilities [[0.1, 0.7, 0.2]] with label 1 (a batch of one)"),
+        Case((random, np.array([3, 0, 9, 9, 1, 5])), "6 random rows of 10 probabilities"),
+        Case((np.array([[0.25, 0.25, 0.5], [0.9, 0.05, 0.05]]), np.array([2, 0])), "two rows with labels [2, 0]"),
+        Case((np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0, 1])), "a true class with probability exactly 0"),
+    ]
+
+
+q2 = Exercise(
+    "ch02.q2",
+    "cross_entropy",
+    cross_entropy,
+    _q2_cases,
+    "Pick each row's probability of its true class: probabilities[np.arange(len(labels)), labels]. "
+    "Clip it to at least 1e-7 (log(0) is -inf), take -log, and average over the batch.",
+    nudges=(
+        Nudge(lambda p, y: float(-np.sum(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
+              "average over the batch (np.mean), don't sum: the loss should not grow with the batch size."),
+        Nudge(lambda p, y: float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
+              "the loss is the NEGATIVE log-probability: it must be ≥ 0, and 0 only for a perfect prediction."),
+        Nudge(lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y]))),
+              "a probability of 0 gives log(0) = -inf. Clip the probabilities to at least 1e-7 first, as Keras does."),
+        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p, EPSILON, 1)))),
+              "only the probability of the TRUE class counts: probabilities[np.arange(len(labels)), labels]."),
+    ),
+)
+
+# ------------------------------------------------------------- q3: dense layer
+
+
+def dense_relu(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, x @ weights + bias)
+
+
+def _q3_cases() -> list[Case]:
+    return [
+        Case((np.array([[1.0, -2.0]]), np.array([[1.0, 0.5, -1.0], [2.0, -1.0, 0.0]]), np.array([0.5, 0.0, -0.5])),
+             "one input [1, -2], 2 → 3 units"),
+        Case((_rng.normal(0, 1, (5, 4)), _rng.normal(0, 1, (4, 3)), _rng.normal(0, 1, 3)), "a batch of 5 inputs, 4 → 3 units"),
+        Case((_rng.normal(0, 1, (2, 784)), _rng.normal(0, 0.05, (784, 16)), np.full(16, 0.1)), "2 flattened images, 784 → 16 units"),
+        Case((np.ones((1, 3)), np.zeros((3, 2)), np.array([-1.0, 2.0])), "zero weights and bias [-1, 2]"),
+    ]
+
+
+q3 = Exercise(
+    "ch02.q3",
+    "dense_relu",
+    dense_relu,
+    _q3_cases,
+    "A dense layer computes x @ weights + bias (x has one row per input, weights one column per unit), "
+    "then applies ReLU: np.maximum(0, ...).",
+    nudges=(
+        Nudge(lambda x, w, b: x @ w + b, "don't forget the activation: ReLU sets every negative value to 0 (np.maximum(0, ...))."),
+        Nudge(lambda x, w, b: np.maximum(0.0, x @ w), "add the bias after the matrix product."),
+        Nudge(lambda x, w, b: np.maximum(0.0, x @ w) + b, "add the bias BEFORE the ReLU: relu(x @ w + b)."),
+    ),
+)
+
+# ------------------------------------------------------ q4: counting parameters
+
+
+def count_parameters(layer_sizes: list[int]) -> int:
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+q4 = Exercise(
+    "ch02.q4",
+    "count_parameters",
+    count_parameters,
+    lambda: [
+        Case(([784, 10],), "[784, 10] (softmax regression)"),
+        Case(([2, 3],), "[2, 3]"),
+        Case(([784, 256, 10],), "[784, 256, 10] (one hidden layer)"),
+        Case(([784, 128, 64, 10],), "[784, 128, 64, 10] (two hidden layers)"),
+        Case(([5],), "[5] (an input and no layer at all)"),
+    ],
+    "Each dense layer from n_in to n_out units has an n_in × n_out weight matrix and one bias per "
+    "output unit. Pair the sizes with zip(layer_sizes[:-1], layer_sizes[1:]) and add up.",
+    nudges=(
+        Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
+        Nudge(lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "there is one bias per OUTPUT unit: n_in * n_out + n_out."),
+    ),
+)
+
+# -------------------------------------------------------- q5: shifting images
+
+
+def shift_images(images: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    height, width = images.shape[1:]
+    shifted = np.zeros_like(images)
+    if abs(dx) >= width or abs(dy) >= height:
+        return shifted
+    rows_to, rows_from = slice(max(dy, 0), height + min(dy, 0)), slice(max(-dy, 0), height - max(dy, 0))
+    cols_to, cols_from = slice(max(dx, 0), width + min(dx, 0)), slice(max(-dx, 0), width - max(dx, 0))
+    shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
+    return shifted
+
+
+def _q5_cases() -> list[Case]:
+    small = np.arange(1, 13, dtype=np.uint8).reshape(1, 3, 4)
+    return [
+        Case((small, 1, 0), "a 3×4 image shifted right by 1 (dx=1, dy=0)"),
+        Case((small, 0, -1), "a 3×4 image shifted up by 1 (dx=0, dy=-1)"),
+        Case((_rng.integers(0, 256, (2, 5, 5), dtype=np.uint8), -2, 2), "two 5×5 images, dx=-2, dy=2"),
+        Case((small, 0, 0), "no shift at all"),
+        Case((small, 5, 0), "a shift wider than the image (dx=5 on width 4)"),
+    ]
+
+
+q5 = Exercise(
+    "ch02.q5",
+    "shift_images",
+    shift_images,
+    _q5_cases,
+    "Start from np.zeros_like(images) and copy a slice into a slice. For dx > 0 the columns 0..W-dx-1 "
+    "land on dx..W-1; for dx < 0 the other way round. Rows (dy, positive = down) work the same.",
+    nudges=(
+        Nudge(lambda x, dx, dy: np.roll(x, (dy, dx), axis=(1, 2)),
+              "np.roll wraps around: what leaves on the right comes back on the left. Fill the uncovered pixels with 0."),
+        Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),
+        Nudge(lambda x, dx, dy: shift_images(x, -dx, -dy), "positive dx moves the digit to the RIGHT, positive dy moves it DOWN."),
+    ),
+    check_dtype=True,
+)
+
+chapter = Chapter("02_dense_baseline", [q1, q2, q3, q4, q5])

@@ -1,0 +1,243 @@
+"""Chapter 3 — CNN layers: convolution, max-pooling, output sizes, receptive field, a CNN."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Case, Chapter, Exercise, Nudge, Result
+
+_rng = np.random.default_rng(3)
+
+
+# -------------------------------------------------------------- q1: convolution
+
+
+def conv2d(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    kh, kw = kernel.shape
+    out_h, out_w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            out[i, j] = np.sum(image[i : i + kh, j : j + kw] * kernel)
+    return out
+
+
+def _flipped(image, kernel):
+    return conv2d(image, kernel[::-1, ::-1])
+
+
+def _same_padding(image, kernel):
+    kh, kw = kernel.shape
+    padded = np.pad(image, ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2)))
+    return conv2d(padded, kernel)
+
+
+def _q1_cases() -> list[Case]:
+    return [
+        Case((np.arange(9.0).reshape(3, 3), np.array([[1.0, 0.0], [0.0, -1.0]])), "a 3×3 image and the 2×2 kernel [[1, 0], [0, -1]]"),
+        Case((np.arange(12.0).reshape(3, 4), np.array([[1.0, 2.0, 3.0]])), "a 3×4 image and the 1×3 kernel [[1, 2, 3]] (not symmetric)"),
+        Case((_rng.normal(0, 1, (5, 7)), _rng.normal(0, 1, (3, 3))), "a non-square 5×7 image and a random 3×3 kernel"),
+        Case((_rng.random((28, 28)), _rng.normal(0, 1, (5, 5))), "a 28×28 image and a random 5×5 kernel"),
+        Case((_rng.normal(0, 1, (4, 4)), _rng.normal(0, 1, (4, 4))), "a kernel as large as the image (the output is 1×1)"),
+    ]
+
+
+q1 = Exercise(
+    "ch03.q1",
+    "conv2d",
+    conv2d,
+    _q1_cases,
+    "The output has (H - kh + 1) × (W - kw + 1) positions ('valid': the kernel stays inside the image). "
+    "At position (i, j), multiply the patch image[i:i+kh, j:j+kw] element-wise by the kernel and sum.",
+    nudges=(
+        Nudge(_flipped, "deep-learning 'convolution' does NOT flip the kernel (it is a cross-correlation): use kernel as it is."),
+        Nudge(_same_padding, "use 'valid' convolution, without padding: the output is (H - kh + 1) × (W - kw + 1)."),
+        Nudge(lambda x, k: conv2d(x, k)[:-1, :-1], "the last position counts too: there are H - kh + 1 rows, not H - kh."),
+    ),
+)
+
+# ---------------------------------------------------------------- q2: pooling
+
+
+def max_pool2d(image: np.ndarray, size: int = 2) -> np.ndarray:
+    out_h, out_w = image.shape[0] // size, image.shape[1] // size
+    windows = image[: out_h * size, : out_w * size].reshape(out_h, size, out_w, size)
+    return windows.max(axis=(1, 3))
+
+
+def _avg_pool(image, size=2):
+    out_h, out_w = image.shape[0] // size, image.shape[1] // size
+    return image[: out_h * size, : out_w * size].reshape(out_h, size, out_w, size).mean(axis=(1, 3))
+
+
+def _ceil_pool(image, size=2):
+    out_h, out_w = -(-image.shape[0] // size), -(-image.shape[1] // size)
+    padded = np.full((out_h * size, out_w * size), -np.inf)
+    padded[: image.shape[0], : image.shape[1]] = image
+    return padded.reshape(out_h, size, out_w, size).max(axis=(1, 3))
+
+
+def _q2_cases() -> list[Case]:
+    return [
+        Case((np.array([[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0], [9.0, 0.0, 2.0, 3.0]]),), "the 4×4 image [[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [9, 0, 2, 3]]"),
+        Case((_rng.normal(0, 1, (5, 7)),), "a 5×7 image (odd sizes: the last row and column are dropped)"),
+        Case((-_rng.random((6, 6)) - 1,), "a 6×6 image of negative values"),
+        Case((_rng.normal(0, 1, (9, 7)), 3), "a 9×7 image with size=3"),
+        Case((np.array([[7.0]]), 1), "a 1×1 image with size=1"),
+    ]
+
+
+q2 = Exercise(
+    "ch03.q2",
+    "max_pool2d",
+    max_pool2d,
+    _q2_cases,
+    "Cut the image into size × size windows that don't overlap (stride = size) and keep each window's "
+    "maximum. Rows or columns left over at the end are dropped: the output is (H // size) × (W // size).",
+    nudges=(
+        Nudge(_avg_pool, "that is average pooling; max-pooling keeps the LARGEST value of each window."),
+        Nudge(_ceil_pool, "a window that would stick out of the image is dropped: the output is (H // size) × (W // size)."),
+        Nudge(lambda x, size=2: np.maximum(0, max_pool2d(x, size)), "don't start the maximum at 0: windows of negative values have a negative maximum."),
+    ),
+)
+
+# -------------------------------------------------------- q3: output sizes
+
+
+def conv_output_size(n: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
+    if padding == "same":
+        return (n + stride - 1) // stride
+    return (n - kernel) // stride + 1
+
+
+q3 = Exercise(
+    "ch03.q3",
+    "conv_output_size",
+    conv_output_size,
+    lambda: [
+        Case((28, 3, 1, "valid"), "n=28, kernel=3, stride=1, 'valid'"),
+        Case((28, 5, 2, "valid"), "n=28, kernel=5, stride=2, 'valid'"),
+        Case((13, 2, 2, "valid"), "n=13, kernel=2, stride=2, 'valid' (a 2×2 max-pool of 13 pixels)"),
+        Case((28, 3, 1, "same"), "n=28, kernel=3, stride=1, 'same'"),
+        Case((27, 3, 2, "same"), "n=27, kernel=3, stride=2, 'same'"),
+        Case((1, 1, 1, "valid"), "n=1, kernel=1, stride=1, 'valid'"),
+    ],
+    "'valid': the kernel fits (n - kernel) // stride + 1 times. 'same': the output is n / stride, "
+    "rounded up, whatever the kernel: (n + stride - 1) // stride.",
+    nudges=(
+        Nudge(lambda n, k, s=1, p="valid": (n - k) // s if p == "valid" else (n + s - 1) // s,
+              "count the first position too: (n - kernel) // stride + 1."),
+        Nudge(lambda n, k, s=1, p="valid": n - k + 1 if p == "valid" else n,
+              "the stride matters: with stride 2 the kernel jumps 2 pixels at a time, so the output is about half as big."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1,
+              "with padding='same', Keras pads so that the output is ceil(n / stride), whatever the kernel size."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k) / s + 1 if p == "valid" else n / s,
+              "sizes are whole numbers: use integer division //."),
+    ),
+)
+
+# ------------------------------------------------------ q4: receptive field
+
+
+def receptive_field(layers: list[tuple[int, int]]) -> int:
+    field, jump = 1, 1
+    for kernel, stride in layers:
+        field += (kernel - 1) * jump
+        jump *= stride
+    return field
+
+
+q4 = Exercise(
+    "ch03.q4",
+    "receptive_field",
+    receptive_field,
+    lambda: [
+        Case(([(3, 1)],), "one 3×3 convolution [(3, 1)]"),
+        Case(([(3, 1), (3, 1)],), "two 3×3 convolutions [(3, 1), (3, 1)]"),
+        Case(([(3, 1), (2, 2), (3, 1), (2, 2)],), "conv 3, pool 2, conv 3, pool 2"),
+        Case(([(5, 2), (3, 2), (3, 1)],), "[(5, 2), (3, 2), (3, 1)]"),
+        Case(([],), "no layer at all (one pixel sees itself)"),
+    ],
+    "Start with field = 1 and jump = 1 (the distance, in input pixels, between neighbouring positions). "
+    "Each layer adds (kernel - 1) * jump to the field, then multiplies jump by its stride.",
+    nudges=(
+        Nudge(lambda ls: 1 + sum(k - 1 for k, _ in ls), "a stride spreads the next layer's kernel: each layer adds (kernel - 1) * jump, and jump grows by the stride."),
+        Nudge(lambda ls: sum(k for k, _ in ls) or 1, "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1) * jump."),
+    ),
+)
+
+# ---------------------------------------------------------- q5: build a CNN
+
+MAX_PARAMETERS = 1_000_000
+
+
+def build_cnn():
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=3, activation="relu"),
+        layers.MaxPooling2D(pool_size=2),
+        layers.Conv2D(64, kernel_size=3, activation="relu"),
+        layers.MaxPooling2D(pool_size=2),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+
+
+def _q5_model(function) -> Result | None:
+    import keras
+
+    try:
+        model = function()
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return Result(False, f"build_cnn() raised {type(exc).__name__}: {exc}")
+    if not isinstance(model, keras.Model):
+        return Result(False, f"build_cnn() should return a Keras model, but returned {type(model).__name__}. Did you forget `return`?")
+    try:
+        inputs = tuple(model.inputs[0].shape)
+        outputs = tuple(model.outputs[0].shape)
+    except (AttributeError, IndexError, ValueError):
+        return Result(False, "the model has no defined input: start it with keras.Input(shape=(28, 28, 1)).")
+    if inputs != (None, 28, 28, 1):
+        return Result(False, f"the model's input shape is {inputs}, expected (None, 28, 28, 1): keras.Input(shape=(28, 28, 1)).")
+    if outputs != (None, 10):
+        return Result(False, f"the model's output shape is {outputs}, expected (None, 10): one probability per digit. "
+                      "Did you forget Flatten, or use the wrong number of units in the last Dense layer?")
+    kinds = [type(layer).__name__ for layer in model.layers]
+    if "Conv2D" not in kinds:
+        return Result(False, f"the model has no Conv2D layer (its layers: {', '.join(kinds)}). This chapter is about convolutions!")
+    if not any(kind.startswith("MaxPooling") for kind in kinds):
+        return Result(False, "the model has no MaxPooling2D layer: pool after a convolution to halve the feature maps.")
+    if model.count_params() > MAX_PARAMETERS:
+        return Result(False, f"the model has {model.count_params():,} parameters; keep it under {MAX_PARAMETERS:,} so it trains "
+                      "in minutes on a CPU (a wide Dense layer right after Flatten is usually the culprit).")
+    images = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    probabilities = np.asarray(model(images, training=False))
+    if (probabilities < 0).any() or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4):
+        return Result(False, "the outputs are not probabilities (each row should be ≥ 0 and sum to 1): "
+                      "give the last Dense layer activation='softmax'.")
+    return None
+
+
+q5 = Exercise(
+    "ch03.q5",
+    "build_cnn",
+    build_cnn,
+    lambda: [],
+    "keras.Sequential([keras.Input(shape=(28, 28, 1)), Conv2D(32, 3, activation='relu'), MaxPooling2D(2), "
+    "Conv2D(64, 3, activation='relu'), MaxPooling2D(2), Flatten(), Dropout(0.5), Dense(10, activation='softmax')]) "
+    "is a good start.",
+    custom=_q5_model,
+)
+
+chapter = Chapter(
+    "03_cnn_layers",
+    [q1, q2, q3, q4, q5],
+    setup="import numpy as np\nimport keras\nfrom keras import layers",
+)
