@@ -18,7 +18,7 @@ help:
 	@echo "make lab        open JupyterLab on the course"
 	@echo "make exercises  regenerate chapters/ from solutions/"
 	@echo "make grade      grade your chapters/ notebooks (NOTEBOOKS=solutions to grade others)"
-	@echo "make benchmark  time-to-99 % against the keras.io convnet, and data load time"
+	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else "Python 3.10 to 3.13 is needed, found %d.%d; set PYTHON=python3.11 (for example)" % v)'
@@ -46,6 +46,7 @@ lab: data
 
 benchmark: data
 	$(PY) benchmarks/load_time.py
+	$(PY) benchmarks/widget_latency.py
 	$(PY) benchmarks/time_to_accuracy.py
 
 clean:
