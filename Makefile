@@ -19,6 +19,7 @@ help:
 	@echo "make exercises  regenerate chapters/ from solutions/"
 	@echo "make grade      grade your chapters/ notebooks (NOTEBOOKS=solutions to grade others)"
 	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency"
+	@echo "make book       build the Jupyter Book (every notebook executed; MNIST_COURSE_FAST=1 for a quick build)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else "Python 3.10 to 3.13 is needed, found %d.%d; set PYTHON=python3.11 (for example)" % v)'
@@ -58,3 +59,7 @@ exercises: setup
 
 grade: setup
 	$(PY) -m pytest tests/grading $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS),)
+
+.PHONY: book
+book: data
+	$(PY) book/build.py

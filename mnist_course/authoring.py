@@ -31,7 +31,8 @@ def strip_solution(source: str) -> str:
     return _REGION.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}raise NotImplementedError{m.group(2)}", source)
 
 
-def _source(cell: dict) -> str:
+def cell_source(cell: dict) -> str:
+    """A cell's source as one string (notebooks store it as a string or a list of lines)."""
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
@@ -43,7 +44,7 @@ def exercise_notebook(solution: dict) -> dict:
         if SOLUTION_ONLY in cell.get("metadata", {}).get("tags", []):
             continue
         if cell["cell_type"] == "code":
-            cell["source"] = strip_solution(_source(cell))
+            cell["source"] = strip_solution(cell_source(cell))
             cell["outputs"], cell["execution_count"] = [], None
         cells.append(cell)
     notebook["cells"] = cells

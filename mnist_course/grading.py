@@ -21,6 +21,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .authoring import cell_source
 from .errors import MnistCourseError
 
 DEFAULT_TIMEOUT = 60.0
@@ -60,7 +61,7 @@ def function_cells(notebook: dict) -> dict[str, str]:
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        source = cell_source(cell)
         for name in _DEF.findall(source):
             found[name] = source
     return found

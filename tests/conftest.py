@@ -67,6 +67,41 @@ def trained(tmp_path_factory, mnist_dir):
     return root, proc
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_BROWSER_ENV = "MNIST_COURSE_REQUIRE_BROWSER"  # CI sets it: a missing browser fails, not skips
+HOW_TO_INSTALL = (
+    "Install Debian's Chromium with `apt-get update && apt-get install -y chromium` "
+    "(the tests drive /usr/bin/chromium; never `playwright install`)."
+)
+
+
+def skip_without_browser(reason: str) -> None:
+    """Skip a browser test and say why; in CI (MNIST_COURSE_REQUIRE_BROWSER=1) fail instead."""
+    if os.environ.get(REQUIRE_BROWSER_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+        pytest.fail(f"{REQUIRE_BROWSER_ENV}=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium, driven by Playwright, for every browser test of the session.
+
+    Playwright's sync API runs one event loop at a time, so the book and the JupyterLab
+    tests share this browser instead of starting their own.
+    """
+    if not CHROMIUM.exists():
+        skip_without_browser(f"{CHROMIUM} is missing. {HOW_TO_INSTALL}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_without_browser("the playwright package is missing: run `make setup`.")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
 def pytest_ignore_collect(collection_path, config):
     """tests/grading grades the learner's notebooks: only when asked for by path."""
     grading = Path(__file__).parent / "grading"

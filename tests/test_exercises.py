@@ -1,7 +1,6 @@
 """The checks have teeth and the grader is robust (SPEC section 4)."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -79,6 +79,8 @@ def bar_percentages(html: str) -> list[str]:
 def test_digit_browser_filters_by_true_label_and_shows_that_image(model, mnist):
     _, _, x_test, y_test = mnist
     browser = DigitBrowser(x_test, y_test, model)
+    assert browser.true_label.label == "any" and browser.true_label.index == 0, "the filter shows 'any', not a blank box"
+    assert len(browser.selection) == len(x_test)
     browser.true_label.value = 4
     np.testing.assert_array_equal(browser.selection, np.flatnonzero(y_test == 4))
     browser.position.value = 2
@@ -360,6 +362,8 @@ def test_every_explorers_first_view_is_in_the_saved_widget_state(model, mnist, p
         images = saved_models(explorer, "ImageModel")
         pngs = [base64.b64decode(b["data"]) for model in images for b in model.get("buffers", [])]
         assert pngs and all(png[:4] == b"\x89PNG" for png in pngs), f"{type(explorer).__name__} saves its images"
+    drawn = [model for model in saved_models(pad, "ImageModel") if model["state"]["layout"] == f"IPY_MODEL_{pad.sketch.layout.model_id}"]
+    assert drawn and drawn[0].get("buffers"), "the pad saves the drawing itself, not only the canvas (which is not saved)"
     for explorer in (explorers[0], explorers[4], pad):
         html = " ".join(model["state"].get("value", "") for model in saved_models(explorer, "HTMLModel"))
         assert html.count(" %</span>") == 10, f"{type(explorer).__name__} saves the ten probabilities as text"

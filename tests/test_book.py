@@ -1,0 +1,247 @@
+"""The built book, in a real browser: every page works offline and shows real output.
+
+The tests read ``book/_build/html``. When it is missing or older than its sources
+(the book's pages and config, ``solutions/``, ``chapters/``, ``mnist_course/``), the
+session first builds it in fast mode with ``book/build.py --fast``.
+
+They drive Debian's Chromium (``/usr/bin/chromium``) through Playwright; without it
+they are skipped (``apt-get install chromium``), unless ``MNIST_COURSE_REQUIRE_BROWSER=1``
+(as in CI), which makes a missing browser a failure. A screenshot of every page is
+saved under ``book/_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+HTML = BOOK / "_build" / "html"
+SCREENSHOTS = BOOK / "_build" / "screenshots"
+WIDGET_TIMEOUT_MS = 20_000
+
+# The first test may build the book (fast mode) in its setup: allow for it.
+pytestmark = pytest.mark.timeout(1800)
+
+
+def _load_build_script():
+    spec = importlib.util.spec_from_file_location("book_build", BOOK / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build_script()
+PAGES = build.pages()
+CHAPTERS = [page for page in PAGES if build.CHAPTER_NAME.match(page)]
+
+
+def _sources() -> list[Path]:
+    """Files whose change makes the built book out of date."""
+    files = [p for p in BOOK.iterdir() if p.is_file() and p.suffix in {".md", ".yml", ".py"}]
+    files += [p for p in (BOOK / "_assets").rglob("*") if p.is_file()]
+    files += list((ROOT / "solutions").glob(build.CHAPTER_GLOB))
+    files += list((ROOT / "chapters").glob(build.CHAPTER_GLOB))
+    files += list((ROOT / "mnist_course").rglob("*.py"))
+    return files
+
+
+@pytest.fixture(scope="session")
+def book_html() -> Path:
+    """book/_build/html, built in fast mode first when missing or out of date."""
+    index = HTML / "index.html"
+    newest = max(p.stat().st_mtime for p in _sources())
+    if not index.exists() or index.stat().st_mtime < newest:
+        env = {**os.environ, "MNIST_COURSE_FAST": "1"}
+        proc = subprocess.run(
+            [sys.executable, str(BOOK / "build.py"), "--fast"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 0, f"the book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    assert index.exists()
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def server(book_html):
+    """The built book, served on 127.0.0.1 at a free port; yields its base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(book_html)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    return chromium
+
+
+class Visit:
+    """What loading one page showed: requests, failures, console errors, the DOM."""
+
+    def __init__(self, browser, url: str, screenshot: Path, ready: str | None = None):
+        self.url, self.requests, self.failed, self.errors = url, [], [], []
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = page = context.new_page()
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.response = page.goto(url, wait_until="load")
+        self.widget_views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        if self.widget_views:
+            # the embedder replaces nothing: it inserts a rendered view before each view tag
+            try:
+                page.wait_for_function(
+                    """n => document.querySelectorAll('.widget-subarea > .jupyter-widgets').length >= n""",
+                    arg=self.widget_views, timeout=WIDGET_TIMEOUT_MS,
+                )
+            except Exception:  # the test on widgets says what is missing
+                pass
+        if page.evaluate("() => !!(window.MathJax && window.MathJax.startup)"):
+            page.evaluate("() => window.MathJax.startup.promise")
+        if ready:
+            try:
+                page.locator(ready).first.wait_for(timeout=15_000)
+            except Exception:  # the test says what is missing
+                pass
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => Promise.all(Array.from(document.images).map(i => i.decode().catch(() => null)))")
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests
+                if urlparse(u).scheme not in {"data", "blob", "about"} and urlparse(u).hostname != "127.0.0.1"]
+
+
+@pytest.fixture(scope="session")
+def visit(browser, server):
+    """visit(path) -> Visit, each page loaded once per session."""
+    seen: dict[str, Visit] = {}
+
+    def load(path: str, ready: str | None = None) -> Visit:
+        if path not in seen:
+            name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.replace(".html", "")).strip("_") or "index"
+            seen[path] = Visit(browser, server + path, SCREENSHOTS / f"{name}.png", ready)
+        return seen[path]
+
+    yield load
+    for v in seen.values():
+        v.page.context.close()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_offline_without_failed_requests_or_console_errors(visit, page):
+    v = visit(f"{page}.html")
+    assert v.response is not None and v.response.ok, f"{page}.html: HTTP {v.response and v.response.status}"
+    assert not v.outside_requests(), f"{page}.html reached outside 127.0.0.1: {v.outside_requests()}"
+    assert not v.failed, f"{page}.html: failed requests: {v.failed}"
+    assert not v.errors, f"{page}.html: {v.errors}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_image_is_drawn(visit, page):
+    v = visit(f"{page}.html")
+    images = v.page.evaluate(
+        "() => Array.from(document.images).map(i => [i.getAttribute('src') || '', i.alt || '', i.naturalWidth])"
+    )
+    broken = [(src[:80], alt) for src, alt, width in images if width == 0]
+    assert not broken, f"{page}.html: images that did not load: {broken}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_error_output_or_traceback(visit, page):
+    v = visit(f"{page}.html")
+    tracebacks = v.page.locator(".output.traceback, .cell_output .traceback").count()
+    stderr = [t for t in v.page.locator(".output.stderr").all_inner_texts() if re.search(r"Error|Traceback", t)]
+    text = v.page.locator("main").inner_text()
+    assert tracebacks == 0, f"{page}.html shows {tracebacks} traceback output(s)"
+    assert not stderr, f"{page}.html shows errors on stderr: {[s[:300] for s in stderr]}"
+    assert "Traceback (most recent call last)" not in text, f"{page}.html shows a Python traceback"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_math_is_typeset_offline(visit, page):
+    v = visit(f"{page}.html")
+    formulas = v.page.locator("span.math, div.math").count()
+    rendered = v.page.locator("mjx-container").count()
+    assert rendered >= formulas, f"{page}.html: {formulas} formulas, {rendered} typeset by MathJax"
+
+
+def test_glossary_math_renders(visit):
+    """The glossary has formulas (softmax, ReLU): MathJax, served with the book, draws them."""
+    v = visit("glossary.html")
+    assert v.page.locator("mjx-container").count() >= 3
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_shows_a_rendered_widget(visit, chapter):
+    v = visit(f"{chapter}.html")
+    assert v.widget_views > 0, (
+        f"{chapter}.html has no widget: each chapter should display at least one widget explorer "
+        "(its state is saved when the book executes the notebook)"
+    )
+    views = v.page.locator(".widget-subarea > .jupyter-widgets")
+    assert views.count() >= v.widget_views, (
+        f"{chapter}.html: {v.widget_views} widget(s) in the page, {views.count()} rendered "
+        "(is the widget embedder served? see the console errors test)"
+    )
+    errors = v.page.locator(".jupyter-widgets-error-widget").count()
+    assert errors == 0, f"{chapter}.html: {errors} widget(s) rendered as an error"
+    sizes = views.evaluate_all("els => els.map(e => [e.offsetWidth, e.offsetHeight])")
+    assert all(w > 0 and h > 0 for w, h in sizes), f"{chapter}.html: a widget rendered empty: {sizes}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_folds_its_solutions(visit, chapter):
+    source = (ROOT / "solutions" / f"{chapter}.ipynb").read_text(encoding="utf-8")
+    v = visit(f"{chapter}.html")
+    folded = v.page.locator("details.hide:not([open]) summary", has_text="Show solution")
+    solutions = source.count(build.BEGIN)
+    assert solutions == 0 or folded.count() >= 1, f"{chapter}.html: no folded solution"
+    visible = [c for c in v.page.locator("div.cell:not(.tag_hide-input) div.cell_input").all_inner_texts()
+               if build.BEGIN in c]
+    assert not visible, f"{chapter}.html shows solution code unfolded: {visible[0][:200]}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_links_its_exercise_notebook(visit, server, chapter):
+    v = visit(f"{chapter}.html")
+    links = v.page.locator(f'a.download[href$="/{chapter}.ipynb"]')
+    assert links.count() >= 1, f"{chapter}.html has no download link to its exercise notebook"
+    href = links.first.get_attribute("href")
+    with urllib.request.urlopen(server + href, timeout=10) as response:
+        served = response.read()
+    assert served == (ROOT / "chapters" / f"{chapter}.ipynb").read_bytes(), (
+        f"{href} is not chapters/{chapter}.ipynb"
+    )
+
+
+def test_search_finds_convolution(visit):
+    v = visit("search.html?q=convolution", ready="#search-results ul.search li")
+    results = v.page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=15_000)
+    hits = results.all_inner_texts()
+    assert any("Glossary" in hit or "onvolution" in hit for hit in hits), hits
+    assert not v.outside_requests() and not v.failed and not v.errors, (v.outside_requests(), v.failed, v.errors)
