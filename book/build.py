@@ -36,7 +36,8 @@ from pathlib import Path
 
 import yaml
 
-from mnist_course.authoring import BEGIN, SOLUTION_ONLY, cell_source, dumps
+from mnist_course import config
+from mnist_course.authoring import BEGIN, CHAPTER_GLOB, SOLUTION_ONLY, cell_source, dumps, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -46,7 +47,6 @@ BUILD = BOOK / "_build"
 HTML = BUILD / "html"
 ASSETS = BUILD / ".assets"
 JUPYTER_CACHE = BUILD / ".jupyter_cache"
-CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 CHAPTER_NAME = re.compile(r"^\d\d_")
 
 # Modules of mnist_course that no chapter runs: editing them does not re-execute the book.
@@ -154,16 +154,6 @@ def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
         cells.append(stamp)
     notebook["cells"] = cells
     return notebook
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` unless the file already holds it (keeps mtime, so caches hit)."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return True
 
 
 def prepare_chapters() -> list[str]:
@@ -532,9 +522,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true", help="build in fast mode (like MNIST_COURSE_FAST=1)")
     parser.add_argument("--cdn", action="store_true", help="load MathJax and the widget embedder from CDNs")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    from mnist_course import config
-
     fast = args.fast or config.fast_mode()
     return build(fast=fast, use_cdn=args.cdn)
 

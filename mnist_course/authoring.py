@@ -21,6 +21,7 @@ from pathlib import Path
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 SOLUTION_ONLY = "solution-only"
+CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"  # chapter notebooks: NN_topic.ipynb
 _REGION = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*(\n|$)", re.S | re.M)
 
 
@@ -60,26 +61,34 @@ def expected_chapters(solutions: Path) -> dict[str, str]:
     """File name → the exact text ``chapters/`` should hold."""
     return {
         path.name: dumps(exercise_notebook(json.loads(path.read_text(encoding="utf-8"))))
-        for path in sorted(Path(solutions).glob("[0-9][0-9]_*.ipynb"))
+        for path in sorted(Path(solutions).glob(CHAPTER_GLOB))
     }
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds it; True if written.
+
+    An unchanged file keeps its modification time, so caches keyed on it still hit.
+    """
+    path = Path(path)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return True
 
 
 def write_chapters(solutions: Path, chapters: Path) -> list[Path]:
     """Regenerate every chapter notebook; returns the files written."""
     chapters = Path(chapters)
     chapters.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in expected_chapters(solutions).items():
-        target = chapters / name
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
-    return written
+    return [chapters / name for name, text in expected_chapters(solutions).items() if write_if_changed(chapters / name, text)]
 
 
 def stale_chapters(solutions: Path, chapters: Path) -> list[str]:
     """Names of chapter notebooks missing or different from what the generator writes."""
     expected = expected_chapters(solutions)
     stale = [n for n, text in expected.items() if not (Path(chapters) / n).exists() or (Path(chapters) / n).read_text(encoding="utf-8") != text]
-    extra = [p.name for p in Path(chapters).glob("[0-9][0-9]_*.ipynb") if p.name not in expected]
+    extra = [p.name for p in Path(chapters).glob(CHAPTER_GLOB) if p.name not in expected]
     return stale + extra

@@ -1,4 +1,4 @@
-"""Evaluation metrics written with NumPy (arrays in, numbers out).
+"""Evaluation metrics written with NumPy (arrays in, numbers out), and the shift experiment.
 
 >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 1, 0]), num_classes=2)
 array([[1, 0],
@@ -7,7 +7,14 @@ array([[1, 0],
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
+
+# The chapters' robustness experiment: every test digit moved by 2 pixels, each way.
+TWO_PIXEL_SHIFTS: dict[str, tuple[int, int]] = {
+    "none": (0, 0), "right 2": (2, 0), "left 2": (-2, 0), "down 2": (0, 2), "up 2": (0, -2),
+}
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
@@ -24,3 +31,23 @@ def per_class_accuracy(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int 
     """Fraction of each true class predicted correctly (the recall of each class)."""
     matrix = confusion_matrix(y_true, y_pred, num_classes)
     return np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)
+
+
+def predict_shifted(
+    classify: Callable[[np.ndarray], np.ndarray],
+    images: np.ndarray,
+    shift: Callable[[np.ndarray, int, int], np.ndarray],
+    shifts: dict[str, tuple[int, int]] = TWO_PIXEL_SHIFTS,
+) -> dict[str, np.ndarray]:
+    """The digits ``classify`` predicts for shifted copies of ``images``, one array per named shift.
+
+    ``shift(images, dx, dy)`` moves a batch ``dx`` pixels right and ``dy`` down (chapter 2's
+    exercise); ``classify`` maps a batch of uint8 images to predicted digits.
+
+    >>> ink_in_last_column = lambda x: (x[:, :, -1].sum(axis=1) > 0).astype(int)
+    >>> roll = lambda x, dx, dy: np.roll(x, (dy, dx), axis=(1, 2))
+    >>> dot = np.zeros((1, 3, 3)); dot[0, 1, 2] = 1
+    >>> predict_shifted(ink_in_last_column, dot, roll, {"none": (0, 0), "left 1": (-1, 0)})
+    {'none': array([1]), 'left 1': array([0])}
+    """
+    return {name: np.asarray(classify(shift(images, dx, dy))) for name, (dx, dy) in shifts.items()}

@@ -21,7 +21,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .authoring import cell_source
+from .authoring import CHAPTER_GLOB, cell_source
 from .errors import MnistCourseError
 
 DEFAULT_TIMEOUT = 60.0
@@ -114,7 +114,7 @@ def notebooks_in(paths: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(path.glob("[0-9][0-9]_*.ipynb")))
+            found.extend(sorted(path.glob(CHAPTER_GLOB)))
         elif path.exists():
             found.append(path)
         else:

@@ -90,11 +90,6 @@ def server(book_html):
     httpd.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser(chromium):
-    return chromium
-
-
 class Visit:
     """What loading one page showed: requests, failures, console errors, the DOM."""
 
@@ -136,14 +131,14 @@ class Visit:
 
 
 @pytest.fixture(scope="session")
-def visit(browser, server):
+def visit(chromium, server):
     """visit(path) -> Visit, each page loaded once per session."""
     seen: dict[str, Visit] = {}
 
     def load(path: str, ready: str | None = None) -> Visit:
         if path not in seen:
             name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.replace(".html", "")).strip("_") or "index"
-            seen[path] = Visit(browser, server + path, SCREENSHOTS / f"{name}.png", ready)
+            seen[path] = Visit(chromium, server + path, SCREENSHOTS / f"{name}.png", ready)
         return seen[path]
 
     yield load

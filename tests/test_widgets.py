@@ -29,7 +29,8 @@ from mnist_course.widgets import (
     TrainingMonitor,
     transform_digit,
 )
-from mnist_course.widgets.convolution import PRESETS, max_pool
+from mnist_course.exercises.ch03 import max_pool2d as max_pool
+from mnist_course.widgets.convolution import PRESETS
 
 
 def tiny_cnn() -> keras.Model:

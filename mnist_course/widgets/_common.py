@@ -20,6 +20,8 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
+from ..exercises.ch02 import softmax
+
 SIDE = 28  # MNIST images are SIDE × SIDE pixels
 CLASSES = 10
 DEFAULT_ZOOM = 5  # 28 px shown as 140 px
@@ -166,10 +168,7 @@ class Classifier:
         """float32 (N, 28, 28) in 0..1 → probabilities (N, 10)."""
         parts = [self._raw(images[i : i + CHUNK]) for i in range(0, len(images), CHUNK)]
         out = np.concatenate(parts).astype(np.float32)
-        if not self.outputs_probabilities:
-            out = np.exp(out - out.max(axis=1, keepdims=True))
-            out /= out.sum(axis=1, keepdims=True)
-        return out
+        return out if self.outputs_probabilities else softmax(out)
 
     def one(self, image: np.ndarray) -> np.ndarray:
         """float32 (28, 28) in 0..1 → probabilities (10,)."""

@@ -55,6 +55,7 @@ class ConfusionExplorer(widgets.VBox):
         self.probabilities = None if probabilities is None else as_probabilities(probabilities, len(self.images))
         self.max_gallery = max_gallery
         self.matrix = confusion_matrix(self.y_true, self.y_pred, CLASSES)
+        self.mistakes = self.matrix - np.diag(self.matrix.diagonal())  # the matrix without its diagonal
         self.cells = [[self._cell(t, p) for p in range(CLASSES)] for t in range(CLASSES)]
         self.heading = widgets.HTML()
         self.gallery = widgets.GridBox(layout={"grid_template_columns": "repeat(8, 64px)", "grid_gap": "4px"})
@@ -67,7 +68,7 @@ class ConfusionExplorer(widgets.VBox):
     def _cell(self, true: int, predicted: int) -> widgets.Button:
         count = int(self.matrix[true, predicted])
         correct = true == predicted
-        largest = self.matrix.diagonal().max() if correct else (self.matrix - np.diag(self.matrix.diagonal())).max()
+        largest = self.matrix.diagonal().max() if correct else self.mistakes.max()
         button = widgets.Button(description=str(count), tooltip=f"true {true}, predicted {predicted}", layout=CELL)
         button.style.button_color = _cell_colour(count, int(largest), correct)
         button.on_click(lambda _: self.select(true, predicted))
@@ -84,12 +85,11 @@ class ConfusionExplorer(widgets.VBox):
 
     def _open_first(self) -> None:
         """Open the most frequent mistake, or say there is none."""
-        mistakes = self.matrix - np.diag(self.matrix.diagonal())
-        if mistakes.max() == 0:
+        if self.mistakes.max() == 0:
             self.message = "No mistakes at all: click a cell on the diagonal to see correct predictions."
             self.heading.value = message_html(self.message)
             return
-        self.select(*np.unravel_index(int(mistakes.argmax()), mistakes.shape))
+        self.select(*np.unravel_index(int(self.mistakes.argmax()), self.mistakes.shape))
 
     def select(self, true: int, predicted: int) -> None:
         """Open the gallery of the images of class ``true`` predicted as ``predicted``."""

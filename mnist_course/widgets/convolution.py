@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from ..exercises.ch03 import max_pool2d
 from ._common import Explorer, as_image, fit_zoom, image_widget, show_image, titled
 
 PRESETS: dict[str, np.ndarray] = {
@@ -30,18 +31,6 @@ def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """
     windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)
     return np.einsum("ijkl,kl->ij", windows, kernel)
-
-
-def max_pool(feature_map: np.ndarray, size: int = 2) -> np.ndarray:
-    """What ``MaxPooling2D(size)`` computes: the largest value of each size×size block.
-
-    >>> max_pool(np.arange(16.0).reshape(4, 4))
-    array([[ 5.,  7.],
-           [13., 15.]])
-    """
-    rows, cols = feature_map.shape[0] // size, feature_map.shape[1] // size
-    blocks = feature_map[: rows * size, : cols * size].reshape(rows, size, cols, size)
-    return blocks.max(axis=(1, 3))
 
 
 def _as_kernel(kernel: str | np.ndarray) -> np.ndarray:
@@ -106,7 +95,7 @@ class ConvolutionPlayground(Explorer):
         self.preset.value = _preset_name(kernel)
         self.feature_map = convolve(self.original, kernel)
         self.relu_map = np.maximum(self.feature_map, 0.0)
-        self.pooled_map = max_pool(self.relu_map)
+        self.pooled_map = max_pool2d(self.relu_map)
         limit = float(np.abs(self.feature_map).max()) or 1.0
         self._show("feature map", self.feature_map, "red +, blue −", cmap="RdBu_r", vmin=-limit, vmax=limit)
         self._show("after ReLU", self.relu_map, "negatives → 0", vmax=float(self.relu_map.max()) or 1.0)

@@ -4,6 +4,7 @@ Grades the notebooks in chapters/ (your work) by default, one test per exercise,
 and ends with a scoreboard.
 """
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,16 @@ def pytest_generate_tests(metafunc):
 _SCORES: dict[str, list[bool]] = {}
 
 
+@functools.lru_cache(maxsize=None)
+def _cells(notebook: Path) -> dict[str, str]:
+    """The exercise cells of a notebook, read once for all its exercises."""
+    return function_cells(read_notebook(notebook))
+
+
 @pytest.fixture
 def grade(request):
     def run(notebook, module, exercise):
-        cells = function_cells(read_notebook(notebook))
+        cells = _cells(notebook)
         passed, message = grade_source(module, exercise, cells.get(exercise.function_name), request.config.getoption("--exercise-timeout"))
         _SCORES.setdefault(notebook.name, []).append(passed)
         return passed, message
