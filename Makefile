@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+WORKSPACE ?= my_work
 
 .DEFAULT_GOAL := help
 .PHONY: help setup data train test lab benchmark clean
@@ -15,10 +16,10 @@ help:
 	@echo "make data       fetch and verify MNIST into the cache"
 	@echo "make train      train the reference CNN (about 20 s on 2 CPU cores)"
 	@echo "make test       run the test suite"
-	@echo "make lab        open JupyterLab on the course"
-	@echo "make exercises  regenerate chapters/ from solutions/"
-	@echo "make grade      grade your chapters/ notebooks (NOTEBOOKS=solutions to grade others)"
-	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency"
+	@echo "make lab        copy the exercise notebooks you lack into $(WORKSPACE)/ (never overwriting) and open JupyterLab there"
+	@echo "make exercises  regenerate chapters/ from solutions/ (FORCE=1 replaces changed notebooks, keeping a backup)"
+	@echo "make grade      grade your notebooks in $(WORKSPACE)/ (NOTEBOOKS=path to grade others)"
+	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency, grading throughput"
 	@echo "make book       build the Jupyter Book (every notebook executed; MNIST_COURSE_FAST=1 for a quick build)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -42,23 +43,30 @@ test: data
 	MNIST_COURSE_FAST=1 $(PY) -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider solutions
 	$(PY) -m pytest
 
-lab: data
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG)
+# Your workspace: the exercise notebooks you do not have yet are copied in; nothing
+# already there is ever replaced.
+workspace: setup
+	$(PY) -m mnist_course workspace --chapters chapters --to $(WORKSPACE)
+
+lab: data workspace
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) $(WORKSPACE)
 
 benchmark: data
 	$(PY) benchmarks/load_time.py
 	$(PY) benchmarks/widget_latency.py
+	$(PY) benchmarks/grading_throughput.py
 	$(PY) benchmarks/time_to_accuracy.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-.PHONY: exercises grade
+.PHONY: exercises grade workspace
 exercises: setup
-	$(PY) -m mnist_course exercises
+	$(PY) -m mnist_course exercises $(if $(FORCE),--force,)
 
 grade: setup
-	$(PY) -m pytest tests/grading $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS),)
+	@$(if $(NOTEBOOKS),true,test -d $(WORKSPACE)) || { echo "There is no $(WORKSPACE)/ yet: run \`make lab\` first (it copies the exercise notebooks there), or grade other notebooks with \`make grade NOTEBOOKS=path\`."; exit 1; }
+	$(PY) -m pytest tests/grading --notebooks $(or $(NOTEBOOKS),$(WORKSPACE))
 
 .PHONY: book
 book: data

@@ -50,7 +50,7 @@ JUPYTER_CACHE = BUILD / ".jupyter_cache"
 CHAPTER_NAME = re.compile(r"^\d\d_")
 
 # Modules of mnist_course that no chapter runs: editing them does not re-execute the book.
-PACKAGE_NOT_RUN = {"__main__.py", "cli.py", "grading.py", "authoring.py"}
+PACKAGE_NOT_RUN = {"__main__.py", "cli.py", "authoring.py", "grading"}  # files, or folders, the notebooks never run
 
 # npm packages served with the book, pinned. html-manager 1.0.x is the embedder for
 # ipywidgets 8 (its @jupyter-widgets/controls 5.x and base 6.x match ipywidgets 8.1.9).
@@ -95,8 +95,8 @@ def exercise_box(name: str) -> str:
         ":::{admonition} Do the exercises yourself\n"
         ":class: tip\n"
         "On this page the solutions are folded away: **Show solution** opens one.\n"
-        f"Download the exercise notebook {{download}}`{name} <{link}>`, or open\n"
-        f"`chapters/{name}` in JupyterLab with `make lab`; `make grade` grades it.\n"
+        f"Download the exercise notebook {{download}}`{name} <{link}>`, or run `make lab` and open\n"
+        f"`my_work/{name}`, your own copy that no command overwrites; `make grade` grades it.\n"
         ":::\n"
     )
 
@@ -108,7 +108,8 @@ def package_fingerprint() -> str:
     a notebook on its code cells) runs the chapters again when the package changes.
     """
     digest = hashlib.sha256()
-    files = sorted(p for p in (ROOT / "mnist_course").rglob("*.py") if p.name not in PACKAGE_NOT_RUN)
+    package = ROOT / "mnist_course"
+    files = sorted(p for p in package.rglob("*.py") if not PACKAGE_NOT_RUN & set(p.relative_to(package).parts))
     for path in [*files, ROOT / "requirements.txt"]:
         if path.exists():
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

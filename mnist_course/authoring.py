@@ -2,7 +2,9 @@
 
 In a solution notebook, the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
 becomes a stub (``# YOUR CODE HERE`` / ``raise NotImplementedError``, at the marker's
-indentation), and cells tagged ``solution-only`` are dropped. Outputs are stripped.
+indentation), and cells tagged ``solution-only`` are dropped. Outputs are stripped. Nothing here replaces
+a notebook that differs from what it would write unless forced, and then it keeps a
+backup; learners work in a copy (``my_work/``, see :func:`make_workspace`).
 
 >>> print(strip_solution("def f(x):\\n    # BEGIN SOLUTION\\n    return x\\n    # END SOLUTION\\n"))
 def f(x):
@@ -14,9 +16,15 @@ def f(x):
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import re
+import shutil
+import time
 from pathlib import Path
+
+from .errors import MnistCourseError
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -79,11 +87,172 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def write_chapters(solutions: Path, chapters: Path) -> list[Path]:
-    """Regenerate every chapter notebook; returns the files written."""
+class WouldOverwrite(MnistCourseError):
+    """A notebook holds something other than what a command would write there."""
+
+
+def backup(path: Path) -> Path:
+    """Copy ``path`` to ``NAME.bak-YYYYmmdd-HHMMSS`` beside it (never over an older backup).
+
+    >>> backup(Path("chapters/01_data.ipynb"))   # doctest: +SKIP
+    PosixPath('chapters/01_data.ipynb.bak-20260101-120000')
+    """
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target, n = path.with_name(f"{path.name}.bak-{stamp}"), 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+    shutil.copy2(path, target)
+    return target
+
+
+def write_notebook(path: Path, text: str, *, force: bool = False) -> tuple[bool, Path | None]:
+    """Write a generated notebook, never losing a different one that is already there.
+
+    Returns ``(written, backup_path)``. A file that already holds ``text`` is left alone.
+    A file that holds anything else (a learner's work, or an older version) is only
+    replaced with ``force=True``, and then first copied to a backup; without
+    ``force`` it raises :class:`WouldOverwrite`.
+    """
+    path = Path(path)
+    if path.exists() and path.read_text(encoding="utf-8") != text:
+        if not force:
+            raise WouldOverwrite(f"{path} differs from what would be written there")
+        saved = backup(path)
+        write_if_changed(path, text)
+        return True, saved
+    return write_if_changed(path, text), None
+
+
+MANIFEST = ".generated.json"  # in chapters/: the SHA-256 of each notebook as the generator last wrote it
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_manifest(chapters: Path) -> dict[str, str]:
+    """What the generator last wrote in ``chapters`` (file name → SHA-256); empty if unknown."""
+    try:
+        manifest = json.loads((Path(chapters) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in manifest.items()} if isinstance(manifest, dict) else {}
+
+
+def hand_edited(chapters: Path, expected: dict[str, str] | None = None, solutions: Path | None = None) -> list[Path]:
+    """Chapter notebooks that hold something the generator neither wrote nor would write now.
+
+    A notebook still exactly as the generator last wrote it (its hash is in the
+    manifest) is not hand-edited, even if ``solutions/`` has changed since: regenerating
+    it loses nothing.
+    """
     chapters = Path(chapters)
+    expected = expected if expected is not None else expected_chapters(solutions)
+    manifest = read_manifest(chapters)
+    edited = []
+    for name, text in expected.items():
+        path = chapters / name
+        if path.exists():
+            current = path.read_text(encoding="utf-8")
+            if current != text and manifest.get(name) != _sha(current):
+                edited.append(path)
+    return edited
+
+
+def write_chapters(solutions: Path, chapters: Path, *, force: bool = False, log=None) -> list[Path]:
+    """Regenerate the chapter notebooks; returns the files written.
+
+    A notebook that is still exactly what the generator last wrote is simply replaced
+    (an instructor edited ``solutions/``). One that was edited by hand (it matches
+    neither) is replaced only with ``force=True``, after a copy to
+    ``NAME.ipynb.bak-<timestamp>`` (``log``, if given, is called with a line about each
+    backup); without ``force`` nothing is written and :class:`WouldOverwrite` names
+    every such notebook. ``chapters/.generated.json`` records what was written.
+
+    >>> write_chapters(Path("solutions"), Path("chapters"))   # doctest: +SKIP
+    []
+    """
+    chapters = Path(chapters)
+    expected = expected_chapters(solutions)
+    differ = hand_edited(chapters, expected)
+    if differ and not force:
+        names = ", ".join(str(p) for p in differ)
+        raise WouldOverwrite(
+            f"not replacing {names}: {'it was' if len(differ) == 1 else 'they were'} edited by hand "
+            "(not what `make exercises` wrote). Learners: work in my_work/ (`make lab` makes it). "
+            "Instructors: `make exercises FORCE=1` (or `python -m mnist_course exercises --force`) "
+            f"replaces {'it' if len(differ) == 1 else 'them'} and keeps a copy of each as NAME.ipynb.bak-<timestamp>."
+        )
     chapters.mkdir(parents=True, exist_ok=True)
-    return [chapters / name for name, text in expected_chapters(solutions).items() if write_if_changed(chapters / name, text)]
+    written = []
+    for name, text in expected.items():
+        path = chapters / name
+        if path in differ:  # edited by hand, and forced
+            done, saved = write_notebook(path, text, force=True)
+            if saved and log:
+                log(f"kept the previous {path} as {saved}")
+        else:
+            done = write_if_changed(path, text)
+        if done:
+            written.append(path)
+    manifest = {name: _sha(text) for name, text in expected.items()}
+    write_if_changed(chapters / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return written
+
+
+def make_workspace(chapters: Path, workspace: Path) -> tuple[list[Path], list[Path]]:
+    """Copy the exercise notebooks the learner does not have yet into ``workspace``.
+
+    Returns ``(copied, kept)``. A notebook already in ``workspace`` is never touched,
+    whatever it holds: that is the learner's work. Only missing ones are copied, so a
+    chapter added to the course later appears in the workspace on the next call.
+
+    >>> copied, kept = make_workspace(Path("chapters"), Path("my_work"))   # doctest: +SKIP
+    """
+    chapters, workspace = Path(chapters), Path(workspace)
+    sources = sorted(chapters.glob(CHAPTER_GLOB))
+    if not sources:
+        raise MnistCourseError(f"{chapters} holds no exercise notebooks (NN_name.ipynb) to copy.")
+    if workspace.exists() and not workspace.is_dir():
+        raise MnistCourseError(f"{workspace} exists and is not a folder: move it away, then try again.")
+    workspace.mkdir(parents=True, exist_ok=True)
+    copied, kept = [], []
+    for source in sources:
+        target = workspace / source.name
+        if target.exists():
+            kept.append(target)
+            continue
+        if _copy_new(source, target):
+            copied.append(target)
+        else:
+            kept.append(target)
+    return copied, kept
+
+
+def _copy_new(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target`` only if ``target`` does not exist; False if it does.
+
+    The copy is written beside the target, then linked into place: a reader never sees
+    half a notebook, and a file that appears meanwhile is not replaced.
+    """
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    try:
+        os.link(tmp, target)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this file system: exclusive creation instead
+        try:
+            with open(target, "xb") as out:
+                out.write(tmp.read_bytes())
+            return True
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def stale_chapters(solutions: Path, chapters: Path) -> list[str]:
@@ -91,4 +260,5 @@ def stale_chapters(solutions: Path, chapters: Path) -> list[str]:
     expected = expected_chapters(solutions)
     stale = [n for n, text in expected.items() if not (Path(chapters) / n).exists() or (Path(chapters) / n).read_text(encoding="utf-8") != text]
     extra = [p.name for p in Path(chapters).glob(CHAPTER_GLOB) if p.name not in expected]
-    return stale + extra
+    manifest = [] if read_manifest(chapters) == {n: _sha(t) for n, t in expected.items()} else [MANIFEST]
+    return stale + extra + manifest

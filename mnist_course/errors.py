@@ -23,3 +23,11 @@ class ModelFileError(MnistCourseError):
 
 class ImageError(MnistCourseError):
     """An image could not be read or contains no digit."""
+
+
+class CacheError(MnistCourseError):
+    """The cache folder cannot be used: it is a file, or a file in it cannot be written (disk full, read-only)."""
+
+
+class UsageError(MnistCourseError, ValueError):
+    """A command-line argument or a function argument is invalid; raised before any work starts."""

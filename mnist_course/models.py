@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import os
+import re
+import zipfile
 from pathlib import Path
 
 import keras
@@ -70,26 +72,74 @@ def keras_io_convnet() -> keras.Model:
     )
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # legacy Keras .h5 files, which Keras still loads
+
+
+def _not_a_model(path: Path) -> str | None:
+    """Why ``path`` cannot be a Keras model file, judged from its first bytes; None if it may be one."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if not head:
+        return "it is empty (0 bytes)"
+    if head.startswith(HDF5_SIGNATURE) or zipfile.is_zipfile(path):
+        return None
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "it is a Python pickle (never loaded here: unpickling can run any code)"
+    if head.startswith(b"PK"):
+        return "it is a damaged or truncated zip file"
+    try:
+        head.decode("utf-8")
+        return "it is a text file"
+    except UnicodeDecodeError:
+        return "it is neither a zip archive nor an HDF5 file"
+
+
+def whole_sentences(text: str, limit: int = 300) -> str:
+    """The first line(s) of an error message, cut after a whole sentence, never inside one.
+
+    >>> whole_sentences("First. Second one is long.", limit=10)
+    'First.'
+    """
+    text = " ".join(text.split())
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > limit:
+            break
+        kept += " " + sentence
+    return kept
+
+
 def load_trained(path: str | os.PathLike) -> keras.Model:
     """Load a ``.keras`` classifier safely (Keras safe mode: no arbitrary code is unpickled).
 
     Raises :class:`~mnist_course.errors.ModelFileError` with the fix when the file is
-    missing, unreadable or not a 28×28 → 10-class model.
+    missing, not a Keras archive, unreadable or not a 28×28 → 10-class model.
+
+    >>> model = load_trained("reference_cnn.keras")   # doctest: +SKIP
     """
     path = Path(path)
+    retrain = "Train one with `python -m mnist_course train`, or pass --model PATH to a good .keras file."
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a .keras model file. {retrain}")
     if not path.is_file():
         raise ModelFileError(
             f"No model at {path}. Train one first with `python -m mnist_course train` "
             "(or pass --model PATH to a .keras file)."
         )
+    why = _not_a_model(path)
+    if why:
+        raise ModelFileError(
+            f"{path} is not a readable Keras model: {why}, not a Keras archive "
+            f"(the zip file that model.save() writes). {retrain}"
+        )
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for a damaged file
-        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else exc.__class__.__name__
-        raise ModelFileError(
-            f"{path} is not a readable Keras model ({reason}). "
-            "Retrain it with `python -m mnist_course train`, or pass --model PATH to a good .keras file."
-        ) from exc
+        text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        reason = whole_sentences(text) if text.strip() else exc.__class__.__name__
+        reason += "" if reason.endswith((".", "!", "?")) else "."
+        raise ModelFileError(f"{path} is not a readable Keras model. Keras says: {reason} {retrain}") from exc
     if tuple(model.input_shape[1:]) != (28, 28, 1) or tuple(model.output_shape[1:]) != (10,):
         raise ModelFileError(
             f"{path} maps {model.input_shape[1:]} to {model.output_shape[1:]}; "

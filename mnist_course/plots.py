@@ -11,6 +11,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
+# The book's text column is about 7.5 inches wide at matplotlib's 100 dpi: a wider
+# figure is shrunk to fit, and its fonts with it. Fonts grow with the figure so that
+# they still read at about 11 points on the page.
+PAGE_WIDTH_IN = 7.5
+FONT_PT = 11
+
+
+def _font_size(width_in: float) -> float:
+    """A font size (points) that reads as about FONT_PT once the figure is fit to the page."""
+    return FONT_PT * max(1.0, width_in / PAGE_WIDTH_IN)
+
+
 def show_digits(
     images: np.ndarray,
     titles: Sequence | None = None,
@@ -18,37 +30,115 @@ def show_digits(
     size: float = 1.1,
     cmap: str = "gray_r",
     symmetric: bool = False,
+    colorbar: str | None = None,
 ):
     """Show a row (or grid) of images (28×28 or any size) with optional titles; returns the figure.
 
-    ``symmetric=True`` centres each image's colour scale on 0, for weights and feature
-    maps with a diverging ``cmap`` such as ``"RdBu_r"`` (0 is white).
+    ``symmetric=True`` centres the colour scale on 0, for weights and feature maps with
+    a diverging ``cmap`` such as ``"RdBu_r"`` (0 is white). ``colorbar="each"`` gives
+    every image its own scale and a colour bar beside it (images whose values mean
+    different things); ``colorbar="shared"`` puts all images on one scale with one
+    colour bar (the kernels of one layer, the templates of one model).
+
+    >>> show_digits(kernels, ncols=8, cmap="RdBu_r", symmetric=True, colorbar="shared")   # doctest: +SKIP
     """
+    if colorbar not in (None, "each", "shared"):
+        raise ValueError(f'colorbar must be None, "each" or "shared", got {colorbar!r}.')
     images = [np.asarray(image) for image in images]  # sizes may differ
     count = len(images)
+    ncols = min(ncols, count)
     nrows = int(np.ceil(count / ncols))
-    fig, axes = plt.subplots(nrows, min(ncols, count), figsize=(size * min(ncols, count), size * 1.25 * nrows), squeeze=False)
+    width = size * ncols * (1.25 if colorbar == "each" else 1.0) + (0.8 if colorbar == "shared" else 0.0)
+    height = size * nrows + (0.3 * nrows if titles is not None else 0.1)
+    fontsize = _font_size(width)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, layout="constrained")
+    shared = {}
+    if colorbar == "shared":
+        low = min(float(np.min(image)) for image in images)
+        high = max(float(np.max(image)) for image in images)
+        if symmetric:
+            high = max(abs(low), abs(high)) or 1.0
+            low = -high
+        shared = {"vmin": low, "vmax": high}
+    drawn = None
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
-        if i < count:
-            scale = {}
-            if symmetric:
-                limit = float(np.abs(images[i]).max()) or 1.0
-                scale = {"vmin": -limit, "vmax": limit}
-            ax.imshow(images[i], cmap=cmap, **scale)
-            if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=9)
-    fig.tight_layout()
+        if i >= count:
+            continue
+        scale = dict(shared)
+        if symmetric and not shared:
+            limit = float(np.abs(images[i]).max()) or 1.0
+            scale = {"vmin": -limit, "vmax": limit}
+        drawn = ax.imshow(images[i], cmap=cmap, **scale)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=fontsize)
+        if colorbar == "each":
+            bar = fig.colorbar(drawn, ax=ax, shrink=0.8, fraction=0.08, pad=0.04)
+            bar.ax.tick_params(labelsize=fontsize * 0.8)
+    if colorbar == "shared" and drawn is not None:
+        bar = fig.colorbar(drawn, ax=axes.ravel().tolist(), shrink=0.9, fraction=0.04, pad=0.02)
+        bar.ax.tick_params(labelsize=fontsize * 0.8)
     return fig
 
 
-def show_bars(values: Sequence[float], labels: Sequence | None = None, title: str = "", ylabel: str = ""):
-    """A bar chart with one bar per class (labels default to 0..n-1); returns the figure."""
+def show_bars(
+    values: Sequence[float],
+    labels: Sequence | None = None,
+    title: str = "",
+    ylabel: str = "",
+    value_format: str | None = None,
+):
+    """A bar chart with one bar per class (labels default to 0..n-1); returns the figure.
+
+    ``value_format`` (such as ``"{:.1%}"``) writes each value above its bar.
+
+    >>> show_bars([0.98, 0.61], ["none", "right 2"], ylabel="accuracy", value_format="{:.1%}")   # doctest: +SKIP
+    """
     values = np.asarray(values)
     labels = list(range(len(values))) if labels is None else list(labels)
-    fig, ax = plt.subplots(figsize=(6, 2.6))
-    ax.bar([str(l) for l in labels], values, color="tab:blue")
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    fig.tight_layout()
+    fig, ax = plt.subplots(figsize=(6.5, 2.8), layout="constrained")
+    bars = ax.bar([str(l) for l in labels], values, color="tab:blue")
+    ax.set_title(title, fontsize=FONT_PT + 1)
+    ax.set_ylabel(ylabel, fontsize=FONT_PT)
+    ax.tick_params(labelsize=FONT_PT - 1)
+    if value_format:
+        ax.bar_label(bars, labels=[value_format.format(v) for v in values], fontsize=FONT_PT - 1, padding=2)
+        ax.set_ylim(0, float(values.max()) * 1.15 if values.size and values.max() > 0 else 1)
+    return fig
+
+
+def show_curves(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]] | Sequence[float]],
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    logx: bool = False,
+    ylim: tuple[float, float] | None = None,
+    styles: dict[str, str] | None = None,
+):
+    """Line plots on one set of axes: ``{label: (x, y)}`` or ``{label: y}``; returns the figure.
+
+    ``styles`` maps a label to a matplotlib format such as ``"--"`` (validation curves).
+
+    >>> show_curves({"SGD": losses_sgd, "Adam": losses_adam}, xlabel="step", ylabel="loss")   # doctest: +SKIP
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
+    for label, curve in curves.items():
+        if isinstance(curve, tuple) and len(curve) == 2:
+            xs, ys = curve
+        else:
+            ys = curve
+            xs = range(1, len(ys) + 1)
+        ax.plot(list(xs), list(ys), (styles or {}).get(label, "-"), label=label, linewidth=1.6)
+    if logx:
+        ax.set_xscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_title(title, fontsize=FONT_PT + 1)
+    ax.set_xlabel(xlabel, fontsize=FONT_PT)
+    ax.set_ylabel(ylabel, fontsize=FONT_PT)
+    ax.tick_params(labelsize=FONT_PT - 1)
+    ax.grid(alpha=0.3)
+    if len(curves) > 1:
+        ax.legend(fontsize=FONT_PT - 1)
     return fig

@@ -19,28 +19,94 @@ mnist_course.errors.ImageError: no digit found: the image is blank (no contrast 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from .errors import ImageError
 
 MIN_CONTRAST = 24.0  # grey levels (of 255) between paper and ink below which an image counts as blank
+# The most pixels one image may have: Pillow's own decompression-bomb threshold (about 89.5
+# million, e.g. 9,459 x 9,459). A digit needs far fewer; above it the file is refused, not decoded.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+
+def _too_big(pixels: int | None, size: tuple[int, int] | None = None) -> ImageError:
+    shown = f"{size[0]:,}×{size[1]:,} pixels, " if size else ""
+    amount = f"{pixels / 1e6:,.0f} megapixels" if pixels else "too many pixels"
+    return ImageError(
+        f"the image is too large ({shown}{amount}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels, "
+        "a guard against decompression bombs): scale it down and try again"
+    )
+
+
+def _check_path(path: Path) -> None:
+    if str(path) == "-":
+        raise ImageError("reading an image from standard input (`-`) is not supported: give the image file's path")
+    if path.is_dir():
+        raise ImageError("this is a folder, not an image file: give the image files in it (e.g. folder/*.png)")
+    if not path.exists():
+        raise ImageError("no such file")
+    if not path.is_file():
+        raise ImageError("not a regular file (a device, pipe or socket): give an image file")
 
 
 def load_image(path: str | os.PathLike) -> Image.Image:
-    """Open an image file (PNG, JPEG, BMP, GIF, ...); the first frame of an animation."""
+    """Read an image file the way a viewer shows it: the one reader behind ``predict``.
+
+    PNG, JPEG, BMP, GIF, ... (the first frame of an animation), turned upright by its
+    EXIF orientation tag (as phones save photos), 16-bit grayscale scaled to 8 bits
+    (not clipped), and refused with an :class:`ImageError` above :data:`MAX_PIXELS`
+    before it is decoded.
+
+    >>> load_image("my_digit.png").mode   # doctest: +SKIP
+    'L'
+    """
     path = Path(path)
-    if not path.is_file():
-        raise ImageError("no such file")
+    _check_path(path)
     try:
-        with Image.open(path) as image:
-            frame = next(ImageSequence.Iterator(image))
-            frame.load()
-            return frame.copy()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        with warnings.catch_warnings():
+            # Between MAX_PIXELS and twice that Pillow only warns; we refuse those files ourselves.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise _too_big(image.width * image.height, image.size)
+                frame = next(ImageSequence.Iterator(image))
+                frame.load()
+                return to_8bit(ImageOps.exif_transpose(frame))  # a new image, upright
+    except Image.DecompressionBombError as exc:  # over twice the limit: Pillow refuses to open it
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_big(int(found.group(1)) if found else None) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"not an image that Pillow can read ({exc.__class__.__name__})") from exc
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """Scale a 16- or 32-bit grayscale image (modes I;16, I, F) to 8 bits; other modes are returned as they are.
+
+    ``Image.convert("L")`` clips such images at 255, which turns a 16-bit digit white.
+
+    >>> to_8bit(Image.new("I;16", (2, 2), 65535)).getpixel((0, 0))
+    255
+    """
+    if not (image.mode.startswith("I") or image.mode == "F"):
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16"):
+        top = 65535.0
+    elif values.size and values.max() > 255:
+        top = 65535.0 if values.max() <= 65535 else float(values.max())
+    else:
+        top = 1.0 if image.mode == "F" and values.size and values.max() <= 1.0 else 255.0
+    gray = Image.fromarray(np.clip(np.round(values * (255.0 / top)), 0, 255).astype(np.uint8), "L")
+    transparent = image.info.get("transparency")
+    if isinstance(transparent, (int, float)):  # a 16-bit PNG may mark one grey level as transparent
+        alpha = np.where(values == transparent, 0, 255).astype(np.uint8)
+        gray = Image.merge("LA", (gray, Image.fromarray(alpha, "L")))
+    return gray
 
 
 def _grayscale(image: Image.Image) -> np.ndarray:
@@ -95,10 +161,12 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray:
     """
     if isinstance(image, np.ndarray):
         array = image
-        if array.dtype != np.uint8:
+        if array.dtype == np.uint16:  # 16-bit, e.g. from a scanner: scale, do not clip
+            array = np.round(array / 257.0).astype(np.uint8)
+        elif array.dtype != np.uint8:
             array = np.clip(array * (255.0 if array.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
         image = Image.fromarray(array)
-    ink = ink_map(image)
+    ink = ink_map(to_8bit(image))
     rows, cols = np.nonzero(ink > 0)
     if rows.size == 0:
         raise ImageError("no digit found: the image is blank (no contrast between ink and paper)")

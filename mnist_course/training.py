@@ -19,6 +19,7 @@ import numpy as np
 
 from . import config
 from .data import load_mnist
+from .errors import CacheError, ModelFileError, UsageError
 from .models import reference_cnn
 
 FAST_TRAIN_SIZE = 6000  # images used in fast mode (a fixed subset)
@@ -74,17 +75,96 @@ def compile_reference(model: keras.Model, total_steps: int, peak_lr: float = 0.0
     return model
 
 
-def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
-    """Save a ``.keras`` file atomically: a reader never sees a half-written model."""
-    path = Path(path)
+def check_model_path(path: str | os.PathLike) -> Path:
+    """Return ``path`` if a model can be saved there, else raise :class:`ModelFileError`.
+
+    Checked before training, so a bad ``--out`` never costs a training run: the name
+    must end in ``.keras``, must not be a folder, and its folder must be creatable.
+
+    >>> check_model_path("model.h5")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mnist_course.errors.ModelFileError: cannot save a model to model.h5: ...
+    """
+    path = Path(path).expanduser()
+    fail = f"cannot save a model to {path}:"
+    if path.is_dir():
+        raise ModelFileError(f"{fail} it is a folder. Give a file name in it, e.g. {path / 'reference_cnn.keras'}")
     if path.suffix != ".keras":
-        raise ValueError(f"A Keras model file must end in .keras, got {path.name}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
+        raise ModelFileError(
+            f"{fail} the file name must end in .keras, the format Keras 3 saves "
+            f"(e.g. {path.with_suffix('.keras').name})."
+        )
+    for folder in path.parents:
+        if folder.is_dir():
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise ModelFileError(f"{fail} you may not write in {folder}. Choose another folder.")
+            break
+        if folder.exists():
+            raise ModelFileError(f"{fail} {folder} is a file, not a folder. Choose another place.")
+    return path
+
+
+def _keras_only(config: object) -> bool:
+    """True when a serialized Keras config refers to no class outside Keras."""
+    if isinstance(config, dict):
+        module = config.get("module")
+        if isinstance(module, str) and not module.startswith("keras"):
+            return False
+        return all(_keras_only(value) for value in config.values())
+    if isinstance(config, (list, tuple)):
+        return all(_keras_only(value) for value in config)
+    return True
+
+
+def portable_model(model: keras.Model) -> keras.Model:
+    """The model as any Keras can load it: without this package's classes in its training setup.
+
+    A model compiled by :func:`compile_reference` carries the :class:`OneCycle` schedule
+    in its optimizer, and ``keras.models.load_model`` elsewhere fails on it ("Could not
+    locate class 'OneCycle'"). The copy has the same layers and weights, is compiled
+    with the same loss and metrics, and its optimizer keeps its state (step count,
+    moments) with the learning rate the schedule had reached, a plain number. A model
+    without such classes is returned as it is.
+    """
+    if not model.compiled or _keras_only(model.get_compile_config()):
+        return model
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    compile_config = model.get_compile_config()
+    reached = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))  # the schedule's value now
+    compile_config["optimizer"]["config"]["learning_rate"] = reached
+    copy.compile_from_config(compile_config)
+    if model.optimizer.built:
+        copy.optimizer.build(copy.trainable_variables)
+        state = {variable.path: variable for variable in model.optimizer.variables}
+        for variable in copy.optimizer.variables:
+            if variable.path in state:
+                variable.assign(state[variable.path])
+    return copy
+
+
+def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
+    """Save a ``.keras`` file atomically (a reader never sees a half-written model) that loads anywhere.
+
+    The file holds :func:`portable_model` of the model: plain ``keras.models.load_model(path)``
+    opens it in a program that never imports ``mnist_course``.
+    """
+    path = check_model_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
+    except OSError as exc:
+        raise CacheError(f"cannot save a model to {path}: {exc.strerror or exc}. Choose another place.") from exc
     os.close(fd)
     try:
-        model.save(tmp)
+        portable_model(model).save(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise CacheError(
+            f"could not save the model to {path}: {exc.strerror or exc}. Make room on that disk or choose "
+            "another place with --out; no partial file was left."
+        ) from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path
@@ -109,16 +189,30 @@ def fast_subset(x: np.ndarray, y: np.ndarray, size: int = FAST_TRAIN_SIZE) -> tu
 def training_budget(x: np.ndarray, y: np.ndarray, epochs: int) -> tuple[np.ndarray, np.ndarray, int]:
     """The training images, labels and epochs a chapter should use.
 
-    Normally all of them, unchanged. In fast mode (``MNIST_COURSE_FAST=1``, used by the
-    course's tests) a fixed subset of 6,000 images and a single epoch, so that every
-    notebook runs in seconds; the numbers it prints are then lower.
+    Normally all of them, unchanged, and it prints nothing. In fast mode
+    (``MNIST_COURSE_FAST=1``, used by the course's tests) a fixed subset of 6,000 images
+    and a single epoch, so that every notebook runs in seconds; it then prints one line
+    saying so, because the accuracies that follow are lower than the real ones.
 
     >>> x, y, epochs = training_budget(x_train, y_train, epochs=10)   # doctest: +SKIP
     """
     if config.fast_mode():
         x, y = fast_subset(x, y)
+        print(fast_mode_notice(len(x), 1), flush=True)
         return x, y, 1
     return x, y, epochs
+
+
+def fast_mode_notice(images: int, epochs: int) -> str:
+    """The line fast mode prints, so that no one mistakes its numbers for the real ones.
+
+    >>> fast_mode_notice(6000, 1)
+    'FAST MODE (MNIST_COURSE_FAST=1): 6,000 training images, 1 epoch; the accuracies below are not representative.'
+    """
+    return (
+        f"FAST MODE ({config.FAST_ENV}=1): {images:,} training images, {epochs} epoch{'s' if epochs != 1 else ''}; "
+        "the accuracies below are not representative."
+    )
 
 
 def train_reference(
@@ -139,7 +233,9 @@ def train_reference(
     if epochs is None:
         epochs = 1 if fast else DEFAULT_EPOCHS
     if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}.")
+        raise UsageError(f"epochs must be at least 1, got {epochs}.")
+    if out is not None:
+        out = check_model_path(out)  # before training: a bad path must not cost a training run
     (x_train, y_train), (x_test, y_test) = load_mnist()
     if fast:
         x_train, y_train = fast_subset(x_train, y_train)

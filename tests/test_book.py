@@ -221,6 +221,28 @@ def test_chapter_folds_its_solutions(visit, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
+def test_check_your_understanding_answers_are_folded(visit, chapter):
+    """Each question at the end of a chapter has an answer, closed until the reader opens it."""
+    v = visit(f"{chapter}.html")
+    section = v.page.locator("section", has=v.page.locator("h2", has_text="Check your understanding")).last
+    questions = section.locator(":scope > p", has_text=re.compile(r"^\d+\.")).count()
+    folded = section.locator("details.answer:not([open])")
+    assert questions >= 3 and folded.count() == questions, (
+        f"{chapter}.html: {questions} questions, {folded.count()} folded answers"
+    )
+    assert all(not text.strip() for text in folded.evaluate_all(
+        "els => els.map(e => Array.from(e.children).filter(c => c.tagName !== 'SUMMARY')"
+        ".map(c => c.checkVisibility() ? c.innerText : '').join(''))")), f"{chapter}.html: an answer shows while folded"
+    first = section.locator("details.answer").first
+    first.locator("summary").click()
+    assert first.evaluate("e => e.open") and first.locator(":scope > p").first.is_visible(), (
+        f"{chapter}.html: clicking Answer did not open it"
+    )
+    first.locator("summary").click()
+    assert not first.evaluate("e => e.open")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_links_its_exercise_notebook(visit, server, chapter):
     v = visit(f"{chapter}.html")
     links = v.page.locator(f'a.download[href$="/{chapter}.ipynb"]')

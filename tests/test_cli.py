@@ -117,7 +117,8 @@ def test_corrupt_model_file_is_refused_safely(tmp_path):
     model.write_bytes(b"PK\x03\x04 this is not a real zip")
     proc = run_cli("evaluate", "--model", str(model), cache_root=tmp_path)
     assert proc.returncode == 1
-    assert "is not a readable Keras model" in proc.stderr and "Traceback" not in proc.stderr
+    assert "is not a readable Keras model: it is a damaged or truncated zip file" in proc.stderr
+    assert "Traceback" not in proc.stderr
     assert model.read_bytes() == b"PK\x03\x04 this is not a real zip", "the bad file is left as it was"
 
 

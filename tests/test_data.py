@@ -7,7 +7,7 @@ import pytest
 
 from mnist_course import config, data
 from mnist_course.data import FILES, DataSourceError, KerasSource, NpmSource, Source, SourceUnavailable
-from mnist_course.errors import CorruptCacheError
+from mnist_course.errors import CacheError, CorruptCacheError
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -198,3 +198,68 @@ def test_import_of_a_foreign_file_changes_nothing(cache_with_mnist, tmp_path):
 def test_import_of_a_folder_missing_files_names_them(cache, tmp_path):
     with pytest.raises(DataSourceError, match="lacks train-images-idx3-ubyte, train-labels-idx1-ubyte"):
         data.import_path(tmp_path)
+
+
+def test_a_cache_path_that_is_a_file_is_reported_not_called_missing(tmp_path, monkeypatch, real_files):
+    plain = tmp_path / "not_a_folder"
+    plain.write_text("I am a file")
+    monkeypatch.setenv(config.CACHE_ENV, str(plain))
+    for action in (data.verify_cache, data.load_mnist, lambda: data.fetch([FilesSource(real_files)])):
+        with pytest.raises(CacheError, match=r"is a file, not a folder\. Fix: set MNIST_COURSE_CACHE"):
+            action()
+    assert plain.read_text() == "I am a file"
+
+
+def test_import_of_well_formed_files_with_the_wrong_content_names_the_file_and_the_fix(cache, tmp_path):
+    folder = tmp_path / "fake"
+    folder.mkdir()
+    for f in FILES:
+        (folder / f.name).write_bytes(data.to_idx_bytes(np.zeros(f.shape, np.uint8)))  # right shape, wrong pixels
+    with pytest.raises(DataSourceError) as error:
+        data.import_path(folder)
+    message = str(error.value)
+    assert "\n" not in message
+    origin = folder / "t10k-images-idx3-ubyte"
+    assert f"{origin}: a well-formed t10k-images-idx3-ubyte, but not the official one" in message
+    assert "python -m mnist_course data fetch" in message and "Nothing in the cache was changed" in message
+    assert not config.data_dir().exists() or not any(config.data_dir().iterdir())
+
+
+def test_import_refuses_a_file_far_larger_than_the_mnist_file_it_claims_to_be(cache, tmp_path, real_files):
+    folder = tmp_path / "huge"
+    folder.mkdir()
+    for name, raw in real_files.items():
+        (folder / name).write_bytes(raw)
+    with open(folder / "t10k-labels-idx1-ubyte", "r+b") as handle:
+        handle.truncate(10_000_000)  # sparse: 10 MB claiming to be a 10 kB file
+    with pytest.raises(DataSourceError, match=r"10,000,000 bytes, far more than the official t10k-labels-idx1-ubyte"):
+        data.import_path(folder)
+
+
+def test_import_of_an_npz_with_oversized_arrays_is_refused_before_decompressing(cache, tmp_path):
+    arrays = {f.npz_key: np.zeros(f.shape, np.uint8) for f in FILES}
+    arrays["y_test"] = np.zeros(50_000_000, np.uint8)  # 50 MB of zeros, compressed to ~50 kB
+    np.savez_compressed(tmp_path / "mnist.npz", **arrays)
+    with pytest.raises(DataSourceError, match=r"mnist.npz \(y_test\): 50,000,128 bytes, far more than the official"):
+        data.import_path(tmp_path / "mnist.npz")
+
+
+def test_a_missing_cache_file_says_how_to_get_it_back(cache_with_mnist):
+    (config.data_dir() / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(CorruptCacheError, match=r"is missing\. Fix: run `python -m mnist_course data fetch`"):
+        data.load_mnist()
+
+
+def test_a_write_error_becomes_one_clear_line_and_leaves_no_partial_file(cache, real_files, monkeypatch):
+    import errno
+
+    real_fsync = data.os.fsync
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(data.os, "fsync", full_disk)  # the true boundary: the disk
+    with pytest.raises(CacheError, match=r"Could not write .*train-images-idx3-ubyte: No space left on device\. Make"):
+        data.fetch([FilesSource(real_files)])
+    monkeypatch.setattr(data.os, "fsync", real_fsync)
+    assert [p.name for p in config.data_dir().iterdir()] == []

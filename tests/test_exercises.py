@@ -8,20 +8,22 @@ from pathlib import Path
 import pytest
 
 from mnist_course import authoring
-from mnist_course.exercises import ch01, ch02, ch03
+from mnist_course.exercises import ch01, ch02, ch03, ch04
 from mnist_course.grading import grade_notebook, grade_source
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [ch01, ch02, ch03]
+CHAPTERS = [ch01, ch02, ch03, ch04]
 
 # At least two plausible wrong answers per exercise; each must fail.
 WRONG = {
     "ch01.q1": [
+        'def read_idx_bytes(raw):\n    n = raw[3]\n    dims = [raw[7 + 4*i] for i in range(n)]\n    return np.frombuffer(raw, np.uint8, offset=4+4*n).reshape(dims)\n',
         "def read_idx_bytes(raw):\n    n = raw[3]\n    dims = [int.from_bytes(raw[4+4*i:8+4*i], 'little') for i in range(n)]\n    return np.frombuffer(raw, np.uint8, offset=4+4*n).reshape(dims)\n",
         "def read_idx_bytes(raw):\n    n = raw[3]\n    dims = [int.from_bytes(raw[4+4*i:8+4*i], 'big') for i in range(n)]\n    return np.frombuffer(raw, np.uint8, offset=4*n)[:int(np.prod(dims))].reshape(dims)\n",
         "def read_idx_bytes(raw):\n    return np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28)\n",
     ],
     "ch01.q2": [
+        'def class_counts(labels):\n    counts = np.zeros(10)\n    for label in labels:\n        counts[label] += 1\n    return counts\n',
         "def class_counts(labels):\n    return np.bincount(labels)\n",
         "def class_counts(labels):\n    return np.bincount(labels, minlength=11)[1:]\n",
     ],
@@ -31,6 +33,7 @@ WRONG = {
         "def mean_digit(images, labels, digit):\n    return images[labels == digit + 1].mean(axis=0)\n",
     ],
     "ch01.q4": [
+        'def normalize(images):\n    return images.astype(np.float32) / images.max()\n',
         "def normalize(images):\n    return images.astype(np.float32) / 256\n",
         "def normalize(images):\n    return images / 255.0\n",
         "def normalize(images):\n    return images // 255\n",
@@ -40,11 +43,13 @@ WRONG = {
         "def split_indices(n, val_size, seed):\n    order = np.random.permutation(n)\n    return order[val_size:], order[:val_size]\n",
         "def split_indices(n, val_size, seed):\n    order = np.random.default_rng(seed).permutation(n)\n    return order[val_size + 1:], order[:val_size]\n",
     ],    "ch02.q1": [
+        'def softmax(z):\n    e = np.exp(z - z.max())\n    return e / e.sum(axis=1, keepdims=True)\n',
         "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n",
         "def softmax(z):\n    e = np.exp(z - z.max())\n    return e / e.sum(axis=0, keepdims=True)\n",
         "def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum()\n",
     ],
     "ch02.q2": [
+        'def cross_entropy(p, y):\n    return float(-np.mean(np.log2(np.clip(p[np.arange(len(y)), y], 1e-7, 1))))\n',
         "def cross_entropy(p, y):\n    return float(-np.sum(np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1))))\n",
         "def cross_entropy(p, y):\n    return float(-np.mean(np.log(p[np.arange(len(y)), y])))\n",
         "def cross_entropy(p, y):\n    return float(-np.mean(np.log(np.clip(p, 1e-7, 1))))\n",
@@ -61,6 +66,7 @@ WRONG = {
         "def count_parameters(sizes):\n    return sum(a * b + b for a, b in zip(sizes, sizes[1:])) + sizes[0]\n",
     ],
     "ch02.q5": [
+        'def shift_images(x, dx, dy):\n    n = x.shape[1]\n    out = np.zeros_like(x)\n    if dx >= 0 and dy >= 0:\n        out[:, dy:, dx:] = x[:, :n - dy, :n - dx]\n    else:\n        out[:, :n + min(dy, 0), :n + min(dx, 0)] = x[:, -min(dy, 0):, -min(dx, 0):]\n    return out\n',
         "def shift_images(x, dx, dy):\n    return np.roll(x, (dy, dx), axis=(1, 2))\n",
         "def shift_images(x, dx, dy):\n    return np.roll(x, (dx, dy), axis=(1, 2))\n",
         "def shift_images(x, dx, dy):\n    out = np.zeros_like(x)\n    h, w = x.shape[1:]\n    out[:, max(dx, 0):h + min(dx, 0), max(dy, 0):w + min(dy, 0)] = x[:, max(-dx, 0):h - max(dx, 0), max(-dy, 0):w - max(dy, 0)]\n    return out\n",
@@ -72,11 +78,13 @@ WRONG = {
         "def conv2d(image, kernel):\n    k = kernel.shape[0]\n    n = image.shape[0] - k + 1\n    return np.array([[np.sum(image[i:i+k, j:j+k] * kernel) for j in range(n)] for i in range(n)])\n",
     ],
     "ch03.q2": [
+        'def max_pool2d(image, size=2):\n    h, w = image.shape\n    return image.reshape(h // size, size, w // size, size).max(axis=(1, 3))\n',
         "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    return image[:h*size, :w*size].reshape(h, size, w, size).mean(axis=(1, 3))\n",
         "def max_pool2d(image, size=2):\n    h, w = image.shape[0] - size + 1, image.shape[1] - size + 1\n    return np.array([[image[i:i+size, j:j+size].max() for j in range(w)] for i in range(h)])\n",
         "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    out = np.zeros((h, w))\n    for i in range(h):\n        for j in range(w):\n            for v in image[i*size:(i+1)*size, j*size:(j+1)*size].ravel():\n                out[i, j] = max(out[i, j], v)\n    return out\n",
     ],
     "ch03.q3": [
+        "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    pad = 1 if padding == 'same' else 0\n    return (n - kernel + 2 * pad) // stride + 1\n",
         "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    return (n - kernel) // stride + 1\n",
         "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    return n - kernel + 1 if padding == 'valid' else n\n",
         "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    return (n - kernel) // stride if padding == 'valid' else (n + stride - 1) // stride\n",
@@ -91,6 +99,33 @@ WRONG = {
         "def build_cnn():\n    return keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(128, activation='relu'), layers.Dense(10, activation='softmax')])\n",
         "def build_cnn():\n    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3), layers.MaxPooling2D(), layers.Dense(10, activation='softmax')])\n",
         "def build_cnn():\n    keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3), layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10, activation='softmax')])\n",
+    ],
+    "ch04.q1": [
+        'def sgd_momentum_step(w, g, v, lr, momentum):\n    return w - lr * g, -lr * g\n',
+        'def sgd_momentum_step(w, g, v, lr, momentum):\n    v = momentum * v + lr * g\n    return w - v, v\n',
+        'def sgd_momentum_step(w, g, v, lr, momentum):\n    new_w = w + v\n    return new_w, momentum * v - lr * g\n',
+    ],
+    "ch04.q2": [
+        'def adam_step(w, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * g\n    v = beta2 * v + (1 - beta2) * g**2\n    return w - lr * m / (np.sqrt(v) + epsilon), m, v\n',
+        'def adam_step(w, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * g\n    v = beta2 * v + (1 - beta2) * g**2\n    return w - lr * (m / (1 - beta1**(t + 1))) / (np.sqrt(v / (1 - beta2**(t + 1))) + epsilon), m, v\n',
+        'def adam_step(w, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * g\n    v = beta2 * v + (1 - beta2) * g**2\n    return w - lr * g / (np.sqrt(v / (1 - beta2**t)) + epsilon), m, v\n',
+    ],
+    "ch04.q3": [
+        'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    low = peak / final_div\n    return peak - (peak - low) * (step - warm) / (total_steps - warm)\n',
+        'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * step / warm\n    low = peak / final_div\n    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * (step - warm) / (total_steps - warm)))\n',
+        'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = warmup * total_steps\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    low = peak / final_div\n    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * (step - warm) / (total_steps - warm)))\n',
+    ],
+    "ch04.q4": [
+        'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return np.where(keep, x, 0.0)\n',
+        'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) < rate\n    return np.where(keep, x / (1 - rate), 0.0)\n',
+        'def dropout_forward(x, rate, seed):\n    keep = np.random.random(x.shape) >= rate\n    return np.where(keep, x / (1 - rate), 0.0)\n',
+        'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return np.where(keep, x * (1 - rate), 0.0)\n',
+    ],
+    "ch04.q5": [
+        'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)\n    return gamma * (x - mean) / np.sqrt(var + epsilon) + beta\n',
+        'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    return gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes, ddof=1) + epsilon) + beta\n',
+        'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon) + beta\n',
+        'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    return gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes)) + beta\n',
     ],
 }
 

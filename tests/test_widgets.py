@@ -292,8 +292,20 @@ def test_the_pen_handlers_draw_only_while_the_button_is_down(model):
     pad.pen_move(140, 240)
     pad.pen_up(140, 240)
     assert pad.drawing[140, 140] == 0 and pad.shown_image is not None
-    pad.clear_button.click()
+    assert isinstance(pad.clear, widgets.Button) and pad.clear.description == "clear"
+    pad.clear.click()  # a button, like RobustnessExplorer.reset and DigitBrowser.next
     assert pad.drawing.min() == 255 and pad.probabilities is None
+    assert pad.shown_image is None and "Draw a digit" in pad.message
+
+
+def test_the_drawing_pad_keeps_its_size_and_the_rest_wraps_below_it(model):
+    """On a narrow page (the book's column) the canvas must not be squeezed and clipped."""
+    pad = DrawDigit(model, size=280)
+    row = pad.children[0]
+    holder = row.children[0]
+    assert pad.canvas in holder.children and pad.clear in holder.children
+    assert holder.layout.flex == "0 0 auto" and holder.layout.min_width == "282px"
+    assert row.layout.flex_flow == "row wrap"
 
 
 def test_set_drawing_with_an_mnist_digit_is_classified_like_the_digit(model, mnist):

@@ -4,10 +4,19 @@ One :class:`Exercise` per graded question. In a notebook::
 
     from mnist_course.exercises import ch01
     ch01.q2.check(normalize)     # prints a green pass, or what is wrong and a nudge
-    ch01.q2.hint()
+    ch01.q2.hint()               # a first hint; call again for a stronger one
     ch01.q2.solution()
 
-The grader calls :meth:`Exercise.grade`, which returns a :class:`Result` instead of printing.
+Grading has two halves that never mix:
+
+- :func:`call_function` runs the learner's function on each input and records what
+  it returned or raised, and whether it changed its inputs (an :class:`Outcome`);
+- :meth:`Exercise.judge` turns those outcomes into a :class:`Result` by comparing
+  them with the reference solution.
+
+In a notebook, ``check()`` does both in the learner's kernel. The grader
+(:mod:`mnist_course.grading`) runs only the first half, in a confined worker, and
+judges in its own process, so nothing the learner's code does can forge a verdict.
 """
 
 from __future__ import annotations
@@ -16,9 +25,12 @@ import copy
 import inspect
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+from ._handmade import DEEP_LEARNING, library_uses
 
 
 @dataclass(frozen=True)
@@ -43,21 +55,143 @@ class Nudge:
     message: str
 
 
-def _describe(value: Any) -> str:
+@dataclass
+class Outcome:
+    """What one call of the learner's function gave, as plain data.
+
+    ``error`` is the exception's type name (``None`` when it returned), ``where`` the
+    line of the learner's code that raised, ``mutated`` the position of an argument
+    the call changed.
+    """
+
+    value: Any = None
+    error: str | None = None
+    message: str = ""
+    where: str = ""
+    not_written: bool = False
+    mutated: int | None = None
+
+    def as_data(self) -> dict:
+        return {"error": self.error, "message": self.message, "where": self.where,
+                "not_written": self.not_written, "mutated": self.mutated}
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Exact equality of two argument values (arrays: same dtype, shape and bits)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        )
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+
+
+def seeded_calls(args: tuple, label: str, other_label: str) -> list[Case]:
+    """Three calls that test a seeded function (the seed is its last argument): as given,
+    the same again (same result expected), and with the seed + 1 (another result expected).
+
+    >>> [c.args for c in seeded_calls((10, 2, 0), "a", "b")]
+    [(10, 2, 0), (10, 2, 0), (10, 2, 1)]
+    """
+    *rest, seed = args
+    return [Case(args, label), Case(args, f"{label} (called a second time)"), Case((*rest, seed + 1), other_label)]
+
+
+def in_threes(cases: list[Case], values: list):
+    """``(first case, [value, same seed again, other seed])`` for cases made by :func:`seeded_calls`."""
+    for start in range(0, len(cases), 3):
+        yield cases[start], values[start : start + 3]
+
+
+def _learner_line(exc: BaseException) -> str:
+    """The last line of the learner's own code in a traceback ("line 3: x = raw[4:]")."""
+    tb, where = exc.__traceback__, ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        library = name.startswith(("<frozen", _PACKAGE)) or "site-packages" in name or "/lib/python" in name
+        if not library:
+            where = f"line {tb.tb_lineno}"
+            try:
+                import linecache
+
+                text = linecache.getline(name, tb.tb_lineno).strip()
+                if text:
+                    where += f": {text}"
+            except Exception:
+                pass
+        tb = tb.tb_next
+    return where
+
+
+def call_function(function: Callable, args: tuple) -> Outcome:
+    """Call ``function(*args)`` and record the outcome; the arguments are passed as they
+    are (not copied), so that a function that changes its inputs is caught."""
+    pristine = copy.deepcopy(args)
+    try:
+        value = function(*args)
+    except NotImplementedError:
+        return Outcome(not_written=True)
+    except RecursionError as exc:
+        return Outcome(error="RecursionError", message=str(exc)[:300], where=_learner_line(exc))
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
+        return Outcome(error=type(exc).__name__, message=str(exc)[:500], where=_learner_line(exc))
+    mutated = next((i for i, (a, b) in enumerate(zip(pristine, args)) if not _equal(a, b)), None)
+    return Outcome(value=value, mutated=mutated)
+
+
+# ------------------------------------------------------------------ messages
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, float):
+        return format(value, ".6g") if np.isfinite(value) else repr(value)
+    return repr(value)
+
+
+def describe(value: Any) -> str:
+    """A short, learner-readable description of a value (numbers as ``29.11``)."""
     if isinstance(value, np.ndarray):
         if value.size <= 12:
-            return f"array {np.array2string(value, precision=4, separator=', ')} (shape {value.shape}, dtype {value.dtype})"
+            with np.printoptions(precision=4, suppress=True):
+                text = np.array2string(value, separator=", ")
+            return f"array {text} (shape {value.shape}, dtype {value.dtype})"
         return f"an array of shape {value.shape}, dtype {value.dtype}"
+    if isinstance(value, (bool, int, float, np.generic)):
+        return _number(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(describe(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list) and len(value) <= 12:
+        return "[" + ", ".join(describe(v) for v in value) + "]"
     text = repr(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _not_finite(value: Any) -> bool:
+def _finite_problem(got: Any) -> str:
     try:
-        array = np.asarray(value, dtype=float)
+        array = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return False
-    return not bool(np.isfinite(array).all())
+        return ""
+    if np.isinf(array).any():
+        return (" Your result contains inf: a number overflowed (np.exp of a large value gives inf) "
+                "or you took the log of 0 (log(0) = -inf).")
+    if np.isnan(array).any():
+        return (" Your result contains nan, which comes from inf / inf, inf - inf or 0 / 0: a number "
+                "overflowed to inf (np.exp of a large value), or values underflowed to 0 before a division.")
+    return ""
 
 
 def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
@@ -80,12 +214,24 @@ def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
         return False
 
 
+def _family(dtype: np.dtype) -> str:
+    return {"i": "integer", "u": "integer", "f": "float", "b": "bool", "c": "complex"}.get(dtype.kind, dtype.kind)
+
+
 class Exercise:
     """A graded exercise: a reference implementation, inputs to try, hints and nudges.
 
     ``function_name`` is the name the learner defines in the notebook; the grader
-    finds the cell by it. ``check_dtype`` also requires the reference's dtype kind
-    (e.g. float vs integer) and, for floats, the exact dtype.
+    finds the cell by it. ``dtype`` says how strictly an array result's dtype is
+    checked: ``"exact"`` (the reference's dtype), ``"kind"`` (float vs integer) or
+    ``None``. A scalar result must be of the reference's type (an ``int`` where the
+    text asks for a count, a ``float`` for a loss). ``by_hand`` refuses functions
+    that call a deep-learning library, or one of the ``forbidden`` routes (dotted
+    prefixes such as ``"scipy.special.softmax"``): the text asks for NumPy. ``judge``, when
+    given, replaces the comparison with the reference: it receives the cases and the
+    returned values and returns a failing :class:`Result` or ``None``.
+    ``error_nudges`` pairs a fragment of an exception message (``""``: any) with
+    advice shown when the learner's code raises it.
     """
 
     def __init__(
@@ -94,75 +240,179 @@ class Exercise:
         function_name: str,
         reference: Callable,
         cases: Callable[[], list[Case]],
-        hint: str,
+        hint: str | tuple[str, ...],
         *,
         nudges: tuple[Nudge, ...] = (),
-        check_dtype: bool = False,
+        error_nudges: tuple[tuple[str, str], ...] = (),
+        dtype: str | None = "kind",
         rtol: float = 1e-5,
         atol: float = 1e-6,
-        custom: Callable[[Callable], Result | None] | None = None,
+        judge: Callable[[list[Case], list[Any]], Result | None] | None = None,
+        by_hand: bool = True,
+        forbidden: tuple[str, ...] = (),
     ):
         self.qid, self.function_name, self.reference = qid, function_name, reference
-        self._cases, self._hint, self.nudges = cases, hint, nudges
-        self.check_dtype, self.rtol, self.atol, self.custom = check_dtype, rtol, atol, custom
+        self._cases, self.nudges, self.error_nudges = cases, nudges, error_nudges
+        self.hints = (hint,) if isinstance(hint, str) else tuple(hint)
+        self.dtype, self.rtol, self.atol, self._judge, self.by_hand = dtype, rtol, atol, judge, by_hand
+        self.forbidden = DEEP_LEARNING + tuple(forbidden)  # with by_hand: library routes refused
+        self._hints_shown = 0
+        self.parameters = list(inspect.signature(reference).parameters)
 
     # ------------------------------------------------------------------ grading
 
+    def cases(self) -> list[Case]:
+        """The inputs every answer is called with."""
+        return self._cases()
+
     def grade(self, function: Any) -> Result:
-        """Test ``function`` on every case; the first problem found is the message."""
+        """Call ``function`` on every case here, in this process, and judge the outcomes."""
         if not callable(function):
             return Result(False, f"`{self.function_name}` should be a function, but it is {type(function).__name__}.")
-        for case in self._cases():
-            expected = self.reference(*copy.deepcopy(case.args))
-            try:
-                got = function(*copy.deepcopy(case.args))
-            except NotImplementedError:
+        refused = self.refuse_libraries(self._uses_in_process(function))
+        if refused:
+            return refused
+        cases = self.cases()
+        return self.judge(cases, [call_function(function, case.args) for case in cases])
+
+    def refuse_libraries(self, uses: list[str]) -> Result | None:
+        """The verdict for a function that calls a deep-learning library it should not."""
+        if not self.by_hand or not uses:
+            return None
+        return Result(False, (
+            f"this exercise asks you to write `{self.function_name}` by hand, in NumPy, but your function uses "
+            f"`{uses[0]}`. The chapter compares your version with the library's right after: "
+            "write the computation yourself here."
+        ))
+
+    def _uses_in_process(self, function: Callable) -> list[str]:
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            return []
+        namespace = getattr(function, "__globals__", {})
+
+        def resolve(name: str) -> str | None:
+            value = namespace.get(name)
+            if value is None:
+                return None
+            if inspect.ismodule(value):
+                return value.__name__
+            if inspect.isfunction(value) and value.__module__ == getattr(function, "__module__", None):
+                return None  # the learner's own helper: followed below
+            module = getattr(value, "__module__", None)
+            if isinstance(module, str):
+                return f"{module}.{getattr(value, '__qualname__', name)}"
+            return None
+
+        def helper(name: str) -> str | None:
+            value = namespace.get(name)
+            if inspect.isfunction(value) and value.__module__ == getattr(function, "__module__", None):
+                try:
+                    return inspect.getsource(value)
+                except (OSError, TypeError):
+                    return None
+            return None
+
+        return library_uses(source, resolve, helper, self.forbidden)
+
+    def judge(self, cases: list[Case], outcomes: list[Outcome]) -> Result:
+        """The verdict on what the learner's function did (pure: data in, verdict out)."""
+        if len(outcomes) < len(cases):
+            return Result(False, f"Grading `{self.function_name}` stopped before every input was tried.")
+        for case, outcome in zip(cases, outcomes):
+            if outcome.not_written:
                 return self.not_written()
-            except Exception as exc:  # the learner's error, shown briefly
-                return Result(False, f"On {case.label}, your function raised {type(exc).__name__}: {exc}")
-            problem = self._compare(expected, got, case)
-            if problem:
-                return Result(False, problem)
-        if self.custom is not None:
-            try:
-                extra = self.custom(function)
-            except NotImplementedError:
-                return self.not_written()
-            if extra is not None and not extra.passed:
-                return extra
+            if outcome.error:
+                return Result(False, self._error_message(case, outcome))
+            if outcome.mutated is not None:
+                name = self.parameters[outcome.mutated] if outcome.mutated < len(self.parameters) else f"#{outcome.mutated + 1}"
+                return Result(False, (
+                    f"On {case.label}, your function changed its input `{name}`. A function should leave its "
+                    f"arguments as they were: work on a copy ({name}.copy()) or build a new array."
+                ))
+        values = [outcome.value for outcome in outcomes]
+        unreadable = next((v for v in values if type(v).__name__ == "Unreadable"), None)
+        if unreadable is not None and self._judge is None:
+            return Result(False, f"your function returned {unreadable!r}, which the grader cannot read {unreadable.reason}".rstrip() + ".")
+        if self._judge is not None:
+            verdict = self._judge(cases, values)
+            if verdict is not None:
+                return verdict
+        else:
+            for case, got in zip(cases, values):
+                expected = self.reference(*copy.deepcopy(case.args))
+                problem = self._compare(expected, got, case)
+                if problem:
+                    return Result(False, problem)
         return Result(True, f"Correct! `{self.function_name}` passed every test.")
 
     def not_written(self) -> Result:
         """The verdict for a function that still raises ``NotImplementedError``."""
         return Result(False, f"`{self.function_name}` is not written yet: replace `raise NotImplementedError` with your code.")
 
+    def _error_message(self, case: Case, outcome: Outcome) -> str:
+        if outcome.error in {"SystemExit", "KeyboardInterrupt"}:
+            return f"On {case.label}, your function called exit() ({outcome.error}). Return a value instead."
+        if outcome.error == "MemoryError":
+            return f"On {case.label}, your function ran out of memory (MemoryError). Is an array much larger than it needs to be?"
+        where = f" at {outcome.where}" if outcome.where else ""
+        message = f"On {case.label}, your function raised {outcome.error}{where}: {outcome.message}"
+        for fragment, advice in self.error_nudges:
+            if fragment in outcome.message:
+                return f"{message} Hint: {advice}"
+        return message
+
+    def _type_problem(self, expected: Any, got: Any, case: Case) -> str | None:
+        if isinstance(expected, (bool, np.bool_)):
+            return None
+        if isinstance(expected, (int, np.integer)):
+            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+                return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); "
+                        "expected a whole number (int). Use integer arithmetic (// instead of /) or int(...).")
+        elif isinstance(expected, (float, np.floating)):
+            if not isinstance(got, (float, np.floating)):
+                return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); "
+                        "expected one number as a float: float(...) turns a 0-d array into one.")
+        return None
+
     def _compare(self, expected: Any, got: Any, case: Case) -> str | None:
         if got is None and expected is not None:
             return f"On {case.label}, your function returned None. Did you forget `return`?"
+        problem = self._type_problem(expected, got, case)
+        if problem:
+            return problem + self._nudge(got, case)
         if isinstance(expected, np.ndarray):
-            got_array = np.asarray(got) if not isinstance(got, np.ndarray) else got
-            if got_array.shape != expected.shape:
-                return (
-                    f"On {case.label}, your function returned shape {got_array.shape}, expected {expected.shape}."
-                    + self._nudge(got, case)
-                )
-            if self.check_dtype:
-                if got_array.dtype.kind != expected.dtype.kind or (
-                    expected.dtype.kind == "f" and got_array.dtype != expected.dtype
-                ):
-                    return f"On {case.label}, your array has dtype {got_array.dtype}, expected {expected.dtype}." + self._nudge(got, case)
+            if not isinstance(got, np.ndarray):
+                return (f"On {case.label}, your function returned a {type(got).__name__}, expected a NumPy array "
+                        f"of shape {expected.shape}.") + self._nudge(got, case)
+            if got.shape != expected.shape:
+                return (f"On {case.label}, your function returned shape {got.shape}, expected {expected.shape}."
+                        + self._nudge(got, case))
+            if self.dtype == "exact" and got.dtype != expected.dtype:
+                return f"On {case.label}, your array has dtype {got.dtype}, expected {expected.dtype}." + self._nudge(got, case)
+            if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
+                return (f"On {case.label}, your array holds {_family(got.dtype)}s (dtype {got.dtype}), expected "
+                        f"{_family(expected.dtype)}s (dtype {expected.dtype}).") + self._nudge(got, case)
         if _same(expected, got, self.rtol, self.atol):
             return None
-        message = f"On {case.label}: expected {_describe(expected)}, got {_describe(got)}."
-        if _not_finite(got) and not _not_finite(expected):
-            message += " Your result contains nan or inf: a number overflowed, or you took the log of 0."
-        if isinstance(expected, np.ndarray) and np.asarray(got).shape == expected.shape:
-            difference = np.abs(np.asarray(got, dtype=float) - expected.astype(float))
-            where = np.unravel_index(int(np.argmax(difference)), expected.shape)
-            message += (
-                f" The largest difference is at index {tuple(int(i) for i in where)}: "
-                f"expected {expected[where].item()!r}, got {np.asarray(got)[where].item()!r}."
-            )
+        shown_expected, shown_got = describe(expected), describe(got)
+        if shown_expected == shown_got:
+            message = f"On {case.label}, the values differ from the expected ones (both are {shown_got})."
+        else:
+            message = f"On {case.label}: expected {shown_expected}, got {shown_got}."
+        if not _finite_problem(expected):
+            message += _finite_problem(got)
+        if isinstance(expected, np.ndarray) and np.asarray(got).shape == expected.shape and expected.size > 1:
+            try:
+                difference = np.abs(np.asarray(got, dtype=float) - expected.astype(float))
+                where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(difference), np.inf, difference))), expected.shape)
+                message += (
+                    f" The largest difference is at index {tuple(int(i) for i in where)}: "
+                    f"expected {_number(expected[where])}, got {_number(np.asarray(got)[where])}."
+                )
+            except (TypeError, ValueError):
+                pass
         return message + self._nudge(got, case)
 
     def _nudge(self, got: Any, case: Case) -> str:
@@ -186,8 +436,14 @@ class Exercise:
         else:
             print(f"\033[31m✘ {self.qid}: not yet.\033[0m {result.message}")
 
-    def hint(self) -> None:
-        print(f"Hint for {self.qid}: {self._hint}")
+    def hint(self, level: int | None = None) -> None:
+        """Print a hint: the first call gives a gentle one, the next a stronger one."""
+        if level is None:
+            level = min(self._hints_shown + 1, len(self.hints))
+        level = max(1, min(int(level), len(self.hints)))
+        self._hints_shown = max(self._hints_shown, level)
+        more = f" (call {self.qid}.hint() again for a stronger hint)" if level < len(self.hints) else ""
+        print(f"Hint {level} of {len(self.hints)} for {self.qid}: {self.hints[level - 1]}{more}")
 
     def solution(self) -> None:
         source = textwrap.dedent(inspect.getsource(self.reference))
@@ -202,7 +458,7 @@ class Chapter:
     """The exercises of one chapter, in order.
 
     ``setup`` is the code the chapter's setup cell runs before the exercises (its
-    imports); the grader runs it before an exercise cell, as the notebook does.
+    imports); the grader runs it before an exercise's code, as the notebook does.
     """
 
     name: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import to_idx_bytes as _idx
-from ._core import Case, Chapter, Exercise, Nudge, Result
+from ._core import Case, Chapter, Exercise, Nudge, Result, describe, in_threes, seeded_calls
 
 _rng = np.random.default_rng(0)
 
@@ -27,6 +27,8 @@ def _q1_cases() -> list[Case]:
         Case((_idx(images),), "a file of two 28×28 images"),
         Case((_idx(images[:1]),), "a file with a single image (batch of one)"),
         Case((_idx(np.arange(6, dtype=np.uint8).reshape(1, 2, 3)),), "a non-square file of shape (1, 2, 3)"),
+        Case((_idx(np.arange(24, dtype=np.uint8).reshape(2, 1, 3, 4)),), "a 4-dimensional file of shape (2, 1, 3, 4)"),
+        Case((_idx(np.arange(300, dtype=np.uint16).astype(np.uint8)[:260]),), "a labels file of 260 entries (a size above 255)"),
     ]
 
 
@@ -36,16 +38,25 @@ def _q1_header_too_short(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=4 * ndim)[: int(np.prod(dims))].reshape(dims)
 
 
+_HEADER = ("the header is 4 magic bytes (the 4th, raw[3], is the number of dimensions ndim), then one "
+           "4-byte size per dimension: the pixels start at byte 4 + 4 * ndim, not at a fixed offset.")
+
 q1 = Exercise(
     "ch01.q1",
     "read_idx_bytes",
     read_idx_bytes,
     _q1_cases,
-    "The header is 4 magic bytes (the 4th is the number of dimensions), then one 4-byte "
-    "big-endian integer per dimension: int.from_bytes(raw[4:8], 'big'). The pixels start "
-    "right after: at byte 4 + 4 * ndim.",
-    nudges=(Nudge(_q1_header_too_short, "the data start after the magic number AND the sizes: offset 4 + 4 * ndim."),),
-    check_dtype=True,
+    (
+        "Read the header first: byte 3 (raw[3]) says how many dimensions follow, and each dimension's size "
+        "is a 4-byte big-endian integer. The pixels come right after the header.",
+        "ndim = raw[3]; the size of dimension i is int.from_bytes(raw[4 + 4*i : 8 + 4*i], 'big'). "
+        "Then np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(sizes).",
+    ),
+    nudges=(
+        Nudge(_q1_header_too_short, "the data start after the magic number AND the sizes: offset 4 + 4 * ndim."),
+    ),
+    error_nudges=(("offset", _HEADER), ("reshape", _HEADER), ("buffer size", _HEADER), ("", _HEADER)),
+    dtype="exact",
 )
 
 # ---------------------------------------------------------- q2: class counts
@@ -61,6 +72,7 @@ def _q2_cases() -> list[Case]:
         Case((np.array([0, 1, 2, 2], np.uint8),), "the labels [0, 1, 2, 2] (digits 3 to 9 never appear)"),
         Case((np.array([7], np.uint8),), "a single label [7]"),
         Case((_rng.integers(0, 10, 1000).astype(np.uint8),), "1,000 random labels"),
+        Case((np.array([9, 9, 8], np.int64),), "the labels [9, 9, 8] as int64 (digits 0 to 7 never appear)"),
     ]
 
 
@@ -69,10 +81,14 @@ q2 = Exercise(
     "class_counts",
     class_counts,
     _q2_cases,
-    "np.bincount counts how often each integer occurs; make sure all 10 digits get a count, even those that never occur.",
+    (
+        "You need one count per digit, 0 to 9, so the result always has 10 entries, even for digits that never occur.",
+        "np.bincount(labels, minlength=10) counts how often each integer occurs; minlength makes sure all 10 digits get a count.",
+    ),
     nudges=(
         Nudge(lambda y: np.bincount(y), "a digit that never appears must still get a count of 0: np.bincount(labels, minlength=10)."),
         Nudge(lambda y: np.bincount(y, minlength=11)[1:], "count digit 0 too: position d of the result is the count of digit d."),
+        Nudge(lambda y: np.bincount(y, minlength=10).astype(float), "counts are whole numbers: keep an integer dtype (np.zeros(10, dtype=int))."),
     ),
 )
 
@@ -90,6 +106,7 @@ def _q3_cases() -> list[Case]:
         Case((images, labels, 1), "12 images, digit 1 (four of them)"),
         Case((images, labels, 9), "12 images, digit 9 (only one)"),
         Case((images[:, :4, :6], labels, 7), "non-square 4×6 images, digit 7"),
+        Case(((images // 2).astype(np.float32), labels, 0), "float32 images whose brightest pixel is 127, digit 0"),
     ]
 
 
@@ -98,7 +115,10 @@ q3 = Exercise(
     "mean_digit",
     mean_digit,
     _q3_cases,
-    "Select the images of that digit with a boolean mask, images[labels == digit], then average over the first axis (axis=0).",
+    (
+        "Keep only the images whose label is `digit`, then average them pixel by pixel: the result is one 28×28 image.",
+        "images[labels == digit] selects them (a boolean mask); .mean(axis=0) averages across images.",
+    ),
     nudges=(
         Nudge(lambda x, y, d: x[y == d].mean(axis=(1, 2)), "average over axis=0 (across images), not over the pixels of each image."),
         Nudge(lambda x, y, d: x.mean(axis=0), "average only the images whose label is `digit`: images[labels == digit]."),
@@ -118,6 +138,7 @@ def _q4_cases() -> list[Case]:
         Case((np.array([[0, 128, 255]], np.uint8),), "the pixels [[0, 128, 255]]"),
         Case((_rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),), "three random 28×28 images"),
         Case((np.full((1, 5, 7), 255, np.uint8),), "one all-white 5×7 image"),
+        Case((np.array([[[0, 50], [100, 200]]], np.uint8),), "a 2×2 image whose brightest pixel is 200 (not 255)"),
     ]
 
 
@@ -126,13 +147,18 @@ q4 = Exercise(
     "normalize",
     normalize,
     _q4_cases,
-    "Convert to float32 first (images.astype(np.float32)), then divide by the largest pixel value, 255.",
+    (
+        "Pixels are whole numbers from 0 to 255; you want floats from 0.0 to 1.0, in float32 (what Keras uses).",
+        "Convert to float32 first (images.astype(np.float32)), then divide by 255, the largest possible pixel value.",
+    ),
     nudges=(
+        Nudge(lambda x: x.astype(np.float32) / x.max(),
+              "divide by 255, the largest POSSIBLE value, not by this batch's maximum: the same pixel must get the same value in every batch."),
         Nudge(lambda x: x.astype(np.float32) / 256, "the brightest pixel is 255, so divide by 255 (not 256): white must become exactly 1.0."),
         Nudge(lambda x: x // 255, "integer division (//) keeps whole numbers; convert to float32 and use /."),
         Nudge(lambda x: x / 255.0, "the result should be float32 (half the memory of float64, and what Keras uses)."),
     ),
-    check_dtype=True,
+    dtype="exact",
 )
 
 # --------------------------------------------------- q5: a validation split
@@ -143,25 +169,34 @@ def split_indices(n: int, val_size: int, seed: int) -> tuple[np.ndarray, np.ndar
     return order[val_size:], order[:val_size]
 
 
-def _q5_properties(function) -> Result | None:
-    for n, val_size, seed in [(100, 20, 0), (7, 1, 3), (60000, 5000, 42)]:
-        label = f"split_indices({n}, {val_size}, {seed})"
-        try:
-            train, val = function(n, val_size, seed)
-            again_train, again_val = function(n, val_size, seed)
-            other_train, other_val = function(n, val_size, seed + 1)
-        except NotImplementedError:
-            raise
-        except Exception as exc:
-            return Result(False, f"On {label}, your function raised {type(exc).__name__}: {exc}")
-        train, val = np.asarray(train), np.asarray(val)
+_Q5_SETTINGS = [(100, 20, 0), (7, 1, 3), (60000, 5000, 42), (10, 10, 5)]
+
+
+def _q5_cases() -> list[Case]:
+    cases = []
+    for n, val_size, seed in _Q5_SETTINGS:
+        cases += seeded_calls((n, val_size, seed), f"split_indices({n}, {val_size}, {seed})", f"split_indices({n}, {val_size}, {seed + 1})")
+    return cases
+
+
+def _q5_judge(cases: list[Case], values: list) -> Result | None:
+    for case, three in in_threes(cases, values):
+        (n, val_size, seed), label = case.args, case.label
+        parts = []
+        for value in three:
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                return Result(False, f"{label}: return two arrays, (train_indices, val_indices); got {describe(value)}.")
+            parts.append([np.asarray(v) for v in value])
+        (train, val), (again_train, again_val), (_, other_val) = parts
+        if train.dtype.kind not in "iu" or val.dtype.kind not in "iu":
+            return Result(False, f"{label}: indices must be integers, got dtypes {train.dtype} and {val.dtype}.")
         if len(val) != val_size or len(train) != n - val_size:
             return Result(False, f"{label}: expected {n - val_size} training and {val_size} validation indices, got {len(train)} and {len(val)}.")
         if sorted(np.concatenate([train, val]).tolist()) != list(range(n)):
             return Result(False, f"{label}: together the two parts must hold every index 0..{n - 1} exactly once.")
         if not (np.array_equal(train, again_train) and np.array_equal(val, again_val)):
             return Result(False, f"{label}: two calls with the same seed gave different splits. Use np.random.default_rng(seed).")
-        if n > 10 and np.array_equal(val, other_val):
+        if n > 10 and val_size < n and np.array_equal(val, other_val):
             return Result(False, f"{label}: a different seed gave the same split; the seed should choose the split.")
         if n > 10 and np.array_equal(np.sort(val), np.arange(n - val_size, n)):
             return Result(False, f"{label}: the validation set is just the last {val_size} images; shuffle first.")
@@ -172,9 +207,13 @@ q5 = Exercise(
     "ch01.q5",
     "split_indices",
     split_indices,
-    lambda: [],
-    "rng = np.random.default_rng(seed); order = rng.permutation(n); the first val_size indices are the validation set.",
-    custom=_q5_properties,
+    _q5_cases,
+    (
+        "Shuffle the indices 0..n-1 with a random generator made from `seed`, then cut: val_size of them "
+        "for validation, the rest for training.",
+        "rng = np.random.default_rng(seed); order = rng.permutation(n); the first val_size indices are the validation set.",
+    ),
+    judge=_q5_judge,
 )
 
 chapter = Chapter("01_data", [q1, q2, q3, q4, q5])

@@ -25,6 +25,8 @@ def _q1_cases() -> list[Case]:
         Case((np.array([[2.0, 2.0, 2.0, 2.0, 2.0]]),), "five equal logits (every class equally likely)"),
         Case((_rng.normal(0, 1, (3, 5)),), "3 rows of 5 logits"),
         Case((np.array([[1000.0, 0.0, -1000.0], [-5.0, 10.0, 0.0]]),), "very large logits [[1000, 0, -1000], [-5, 10, 0]]"),
+        Case((np.array([[-1000.0, -1000.0, -999.0]]),), "very negative logits [[-1000, -1000, -999]]"),
+        Case((np.array([[0.5, 1.5]], np.float32),), "float32 logits [[0.5, 1.5]] (two classes)"),
     ]
 
 
@@ -33,8 +35,12 @@ q1 = Exercise(
     "softmax",
     softmax,
     _q1_cases,
-    "Work row by row (axis=1, keepdims=True). Subtract each row's maximum first: it does not "
-    "change the result, but it keeps np.exp from overflowing. Then divide the exponentials by their row sum.",
+    (
+        "Each row holds one image's logits: exponentiate them and divide by the row's total, so that each row sums to 1. "
+        "Very large (or very negative) logits need care.",
+        "Subtract each row's maximum first (logits.max(axis=1, keepdims=True)): it does not change the result, "
+        "but np.exp can no longer overflow. Then divide the exponentials by their row sums (axis=1, keepdims=True).",
+    ),
     nudges=(
         Nudge(lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
               "np.exp(1000) overflows to inf. Subtract each row's maximum before np.exp; the result does not change."),
@@ -43,6 +49,7 @@ q1 = Exercise(
         Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
               "each row must sum to 1: divide by the row sums (axis=1, keepdims=True), not the sum of the whole array."),
     ),
+    forbidden=("scipy.special",),
 )
 
 # ------------------------------------------------------------ q2: cross-entropy
@@ -71,9 +78,16 @@ q2 = Exercise(
     "cross_entropy",
     cross_entropy,
     _q2_cases,
-    "Pick each row's probability of its true class: probabilities[np.arange(len(labels)), labels]. "
-    "Clip it to at least 1e-7 (log(0) is -inf), take -log, and average over the batch.",
+    (
+        "For each row, only the probability given to the TRUE class matters. The loss is the average of -log of it.",
+        "Pick them with probabilities[np.arange(len(labels)), labels]; clip to at least 1e-7 (log(0) is -inf), "
+        "take -np.log (the natural log), and average over the batch.",
+    ),
     nudges=(
+        Nudge(lambda p, y: float(-np.mean(np.log2(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
+              "use the natural logarithm np.log (base e), as Keras does, not np.log2."),
+        Nudge(lambda p, y: float(-np.mean(np.log10(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
+              "use the natural logarithm np.log (base e), as Keras does, not np.log10."),
         Nudge(lambda p, y: float(-np.sum(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
               "average over the batch (np.mean), don't sum: the loss should not grow with the batch size."),
         Nudge(lambda p, y: float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
@@ -83,6 +97,7 @@ q2 = Exercise(
         Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p, EPSILON, 1)))),
               "only the probability of the TRUE class counts: probabilities[np.arange(len(labels)), labels]."),
     ),
+    forbidden=("scipy.special", "sklearn.metrics"),
 )
 
 # ------------------------------------------------------------- q3: dense layer
@@ -99,6 +114,7 @@ def _q3_cases() -> list[Case]:
         Case((_rng.normal(0, 1, (5, 4)), _rng.normal(0, 1, (4, 3)), _rng.normal(0, 1, 3)), "a batch of 5 inputs, 4 → 3 units"),
         Case((_rng.normal(0, 1, (2, 784)), _rng.normal(0, 0.05, (784, 16)), np.full(16, 0.1)), "2 flattened images, 784 → 16 units"),
         Case((np.ones((1, 3)), np.zeros((3, 2)), np.array([-1.0, 2.0])), "zero weights and bias [-1, 2]"),
+        Case((np.array([[2.0], [-3.0], [0.5]]), np.array([[1.5]]), np.array([0.0])), "3 inputs of size 1, 1 → 1 unit"),
     ]
 
 
@@ -107,8 +123,11 @@ q3 = Exercise(
     "dense_relu",
     dense_relu,
     _q3_cases,
-    "A dense layer computes x @ weights + bias (x has one row per input, weights one column per unit), "
-    "then applies ReLU: np.maximum(0, ...).",
+    (
+        "Each unit takes a weighted sum of the inputs plus its bias, then ReLU keeps the positive part.",
+        "x @ weights + bias does every unit for every input at once (x has one row per input, weights one column "
+        "per unit); then np.maximum(0, ...).",
+    ),
     nudges=(
         Nudge(lambda x, w, b: x @ w + b, "don't forget the activation: ReLU sets every negative value to 0 (np.maximum(0, ...))."),
         Nudge(lambda x, w, b: np.maximum(0.0, x @ w), "add the bias after the matrix product."),
@@ -133,9 +152,12 @@ q4 = Exercise(
         Case(([784, 256, 10],), "[784, 256, 10] (one hidden layer)"),
         Case(([784, 128, 64, 10],), "[784, 128, 64, 10] (two hidden layers)"),
         Case(([5],), "[5] (an input and no layer at all)"),
+        Case(([3, 1, 7],), "[3, 1, 7] (a 1-unit bottleneck)"),
     ],
-    "Each dense layer from n_in to n_out units has an n_in × n_out weight matrix and one bias per "
-    "output unit. Pair the sizes with zip(layer_sizes[:-1], layer_sizes[1:]) and add up.",
+    (
+        "Each dense layer from n_in to n_out units has an n_in × n_out weight matrix and one bias per output unit.",
+        "Pair consecutive sizes with zip(layer_sizes[:-1], layer_sizes[1:]) and add n_in * n_out + n_out for each pair.",
+    ),
     nudges=(
         Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
         Nudge(lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "there is one bias per OUTPUT unit: n_in * n_out + n_out."),
@@ -164,6 +186,8 @@ def _q5_cases() -> list[Case]:
         Case((_rng.integers(0, 256, (2, 5, 5), dtype=np.uint8), -2, 2), "two 5×5 images, dx=-2, dy=2"),
         Case((small, 0, 0), "no shift at all"),
         Case((small, 5, 0), "a shift wider than the image (dx=5 on width 4)"),
+        Case((_rng.random((3, 3, 5)).astype(np.float32), -1, 1), "three float32 3×5 images (odd sizes), dx=-1, dy=1"),
+        Case((small, 0, -4), "a shift taller than the image (dy=-4 on height 3)"),
     ]
 
 
@@ -172,15 +196,20 @@ q5 = Exercise(
     "shift_images",
     shift_images,
     _q5_cases,
-    "Start from np.zeros_like(images) and copy a slice into a slice. For dx > 0 the columns 0..W-dx-1 "
-    "land on dx..W-1; for dx < 0 the other way round. Rows (dy, positive = down) work the same.",
+    (
+        "Build a new, all-zero batch of the same shape and dtype, and copy the part of each image that stays "
+        "inside the frame to its new place. Pixels that enter the frame are 0 (nothing wraps around).",
+        "Start from np.zeros_like(images) and copy a slice into a slice. For dx > 0 the columns 0..W-dx-1 "
+        "land on dx..W-1; for dx < 0 the other way round. Rows (dy, positive = down) work the same.",
+    ),
     nudges=(
         Nudge(lambda x, dx, dy: np.roll(x, (dy, dx), axis=(1, 2)),
               "np.roll wraps around: what leaves on the right comes back on the left. Fill the uncovered pixels with 0."),
         Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),
         Nudge(lambda x, dx, dy: shift_images(x, -dx, -dy), "positive dx moves the digit to the RIGHT, positive dy moves it DOWN."),
     ),
-    check_dtype=True,
+    dtype="exact",
+    forbidden=("scipy.ndimage",),
 )
 
 chapter = Chapter("02_dense_baseline", [q1, q2, q3, q4, q5])

@@ -39,6 +39,7 @@ def _q1_cases() -> list[Case]:
         Case((_rng.normal(0, 1, (5, 7)), _rng.normal(0, 1, (3, 3))), "a non-square 5×7 image and a random 3×3 kernel"),
         Case((_rng.random((28, 28)), _rng.normal(0, 1, (5, 5))), "a 28×28 image and a random 5×5 kernel"),
         Case((_rng.normal(0, 1, (4, 4)), _rng.normal(0, 1, (4, 4))), "a kernel as large as the image (the output is 1×1)"),
+        Case((np.arange(20).reshape(4, 5), np.array([[0.5, -1.0], [2.0, 0.0]])), "an integer 4×5 image and a float 2×2 kernel"),
     ]
 
 
@@ -47,13 +48,18 @@ q1 = Exercise(
     "conv2d",
     conv2d,
     _q1_cases,
-    "The output has (H - kh + 1) × (W - kw + 1) positions ('valid': the kernel stays inside the image). "
-    "At position (i, j), multiply the patch image[i:i+kh, j:j+kw] element-wise by the kernel and sum.",
+    (
+        "Slide the kernel over every position where it fits entirely inside the image ('valid'); at each "
+        "position, multiply the patch under it by the kernel element by element and add everything up.",
+        "The output has (H - kh + 1) × (W - kw + 1) positions. At position (i, j), the patch is "
+        "image[i:i+kh, j:j+kw]; the output is np.sum(patch * kernel).",
+    ),
     nudges=(
         Nudge(_flipped, "deep-learning 'convolution' does NOT flip the kernel (it is a cross-correlation): use kernel as it is."),
         Nudge(_same_padding, "use 'valid' convolution, without padding: the output is (H - kh + 1) × (W - kw + 1)."),
         Nudge(lambda x, k: conv2d(x, k)[:-1, :-1], "the last position counts too: there are H - kh + 1 rows, not H - kh."),
     ),
+    forbidden=("scipy.signal", "scipy.ndimage"),
 )
 
 # ---------------------------------------------------------------- q2: pooling
@@ -84,6 +90,7 @@ def _q2_cases() -> list[Case]:
         Case((-_rng.random((6, 6)) - 1,), "a 6×6 image of negative values"),
         Case((_rng.normal(0, 1, (9, 7)), 3), "a 9×7 image with size=3"),
         Case((np.array([[7.0]]), 1), "a 1×1 image with size=1"),
+        Case((_rng.normal(0, 1, (7, 5)), 2), "a 7×5 image (odd sizes) with size=2"),
     ]
 
 
@@ -92,13 +99,20 @@ q2 = Exercise(
     "max_pool2d",
     max_pool2d,
     _q2_cases,
-    "Cut the image into size × size windows that don't overlap (stride = size) and keep each window's "
-    "maximum. Rows or columns left over at the end are dropped: the output is (H // size) × (W // size).",
+    (
+        "Cut the image into size × size windows that don't overlap and keep each window's largest value. "
+        "Rows or columns left over at the end (odd sizes) are dropped.",
+        "The output is (H // size) × (W // size); window (i, j) is image[i*size:(i+1)*size, j*size:(j+1)*size]. "
+        "A vectorized route: crop to a multiple of size, reshape to (H//size, size, W//size, size), max over axes 1 and 3.",
+    ),
+    error_nudges=(("reshape", "crop the image to a multiple of `size` before reshaping: "
+                   "image[: H // size * size, : W // size * size] (leftover rows and columns are dropped)."),),
     nudges=(
         Nudge(_avg_pool, "that is average pooling; max-pooling keeps the LARGEST value of each window."),
         Nudge(_ceil_pool, "a window that would stick out of the image is dropped: the output is (H // size) × (W // size)."),
         Nudge(lambda x, size=2: np.maximum(0, max_pool2d(x, size)), "don't start the maximum at 0: windows of negative values have a negative maximum."),
     ),
+    forbidden=("scipy.ndimage", "skimage"),
 )
 
 # -------------------------------------------------------- q3: output sizes
@@ -121,9 +135,16 @@ q3 = Exercise(
         Case((28, 3, 1, "same"), "n=28, kernel=3, stride=1, 'same'"),
         Case((27, 3, 2, "same"), "n=27, kernel=3, stride=2, 'same'"),
         Case((1, 1, 1, "valid"), "n=1, kernel=1, stride=1, 'valid'"),
+        Case((28, 5, 1, "same"), "n=28, kernel=5, stride=1, 'same'"),
+        Case((10, 5, 3, "same"), "n=10, kernel=5, stride=3, 'same'"),
+        Case((7, 3, 3, "valid"), "n=7, kernel=3, stride=3, 'valid'"),
+        Case((5, 5, 2, "valid"), "n=5, kernel=5, stride=2, 'valid' (the kernel fits once)"),
     ],
-    "'valid': the kernel fits (n - kernel) // stride + 1 times. 'same': the output is n / stride, "
-    "rounded up, whatever the kernel: (n + stride - 1) // stride.",
+    (
+        "'valid': count the positions where the kernel fits inside the n pixels, moving `stride` pixels at a time. "
+        "'same': Keras pads so that only the stride shrinks the output.",
+        "'valid': (n - kernel) // stride + 1. 'same': n / stride rounded up, whatever the kernel: (n + stride - 1) // stride.",
+    ),
     nudges=(
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s if p == "valid" else (n + s - 1) // s,
               "count the first position too: (n - kernel) // stride + 1."),
@@ -133,6 +154,8 @@ q3 = Exercise(
               "with padding='same', Keras pads so that the output is ceil(n / stride), whatever the kernel size."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) / s + 1 if p == "valid" else n / s,
               "sizes are whole numbers: use integer division //."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else (n - k + 2) // s + 1,
+              "a padding of 1 pixel is 'same' only for 3×3 kernels: 'same' makes the output ceil(n / stride) whatever the kernel."),
     ),
 )
 
@@ -147,6 +170,14 @@ def receptive_field(layers: list[tuple[int, int]]) -> int:
     return field
 
 
+def _jump_first(layers):
+    field, jump = 1, 1
+    for kernel, stride in layers:
+        jump *= stride
+        field += (kernel - 1) * jump
+    return field
+
+
 q4 = Exercise(
     "ch03.q4",
     "receptive_field",
@@ -157,12 +188,19 @@ q4 = Exercise(
         Case(([(3, 1), (2, 2), (3, 1), (2, 2)],), "conv 3, pool 2, conv 3, pool 2"),
         Case(([(5, 2), (3, 2), (3, 1)],), "[(5, 2), (3, 2), (3, 1)]"),
         Case(([],), "no layer at all (one pixel sees itself)"),
+        Case(([(2, 2), (2, 2), (2, 2)],), "three 2×2 poolings [(2, 2), (2, 2), (2, 2)]"),
+        Case(([(1, 3), (3, 1)],), "a 1×1 layer with stride 3, then a 3×3 convolution"),
     ],
-    "Start with field = 1 and jump = 1 (the distance, in input pixels, between neighbouring positions). "
-    "Each layer adds (kernel - 1) * jump to the field, then multiplies jump by its stride.",
+    (
+        "Keep two numbers as you go through the layers: the field (how many input pixels one position sees) "
+        "and the jump (how many input pixels apart two neighbouring positions are).",
+        "Start with field = 1 and jump = 1. Each layer first adds (kernel - 1) * jump to the field, THEN "
+        "multiplies jump by its stride.",
+    ),
     nudges=(
         Nudge(lambda ls: 1 + sum(k - 1 for k, _ in ls), "a stride spreads the next layer's kernel: each layer adds (kernel - 1) * jump, and jump grows by the stride."),
         Nudge(lambda ls: sum(k for k, _ in ls) or 1, "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1) * jump."),
+        Nudge(_jump_first, "update the field BEFORE the jump: a layer's own stride only spreads the layers after it."),
     ),
 )
 
@@ -188,21 +226,21 @@ def build_cnn():
     ])
 
 
-def _q5_model(function) -> Result | None:
+def _q5_judge(cases: list[Case], values: list) -> Result | None:
     import keras
 
-    try:
-        model = function()
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return Result(False, f"build_cnn() raised {type(exc).__name__}: {exc}")
+    model = values[0]
+    if type(model).__name__ == "Unreadable":
+        return Result(False, f"build_cnn() returned a model the grader cannot load back {model.reason}. "
+                      "Use only standard Keras layers (no Lambda or custom layers).")
+    if model is None:
+        return Result(False, "build_cnn() returned None. Did you forget `return`?")
     if not isinstance(model, keras.Model):
-        return Result(False, f"build_cnn() should return a Keras model, but returned {type(model).__name__}. Did you forget `return`?")
+        return Result(False, f"build_cnn() should return a Keras model, but returned {type(model).__name__}.")
     try:
         inputs = tuple(model.inputs[0].shape)
         outputs = tuple(model.outputs[0].shape)
-    except (AttributeError, IndexError, ValueError):
+    except (AttributeError, IndexError, ValueError, TypeError):
         return Result(False, "the model has no defined input: start it with keras.Input(shape=(28, 28, 1)).")
     if inputs != (None, 28, 28, 1):
         return Result(False, f"the model's input shape is {inputs}, expected (None, 28, 28, 1): keras.Input(shape=(28, 28, 1)).")
@@ -229,11 +267,16 @@ q5 = Exercise(
     "ch03.q5",
     "build_cnn",
     build_cnn,
-    lambda: [],
-    "keras.Sequential([keras.Input(shape=(28, 28, 1)), Conv2D(32, 3, activation='relu'), MaxPooling2D(2), "
-    "Conv2D(64, 3, activation='relu'), MaxPooling2D(2), Flatten(), Dropout(0.5), Dense(10, activation='softmax')]) "
-    "is a good start.",
-    custom=_q5_model,
+    lambda: [Case((), "build_cnn()")],
+    (
+        "Stack, in a keras.Sequential: the input, one or two (convolution → max-pooling) pairs, Flatten, "
+        "and a Dense layer with 10 softmax units at the end.",
+        "keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(32, 3, activation='relu'), "
+        "layers.MaxPooling2D(2), layers.Conv2D(64, 3, activation='relu'), layers.MaxPooling2D(2), "
+        "layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation='softmax')]) is a good start.",
+    ),
+    judge=_q5_judge,
+    by_hand=False,
 )
 
 chapter = Chapter(

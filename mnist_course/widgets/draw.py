@@ -38,7 +38,8 @@ class DrawDigit(widgets.VBox):
     The drawing goes through :func:`mnist_course.preprocess.to_mnist`, the same steps
     as ``python -m mnist_course predict``. Without a browser, draw with :meth:`stroke`
     (a list of (x, y) canvas points), the pen handlers :meth:`pen_down`,
-    :meth:`pen_move`, :meth:`pen_up`, or replace the picture with :meth:`set_drawing`.
+    :meth:`pen_move`, :meth:`pen_up`, or replace the picture with :meth:`set_drawing`;
+    ``pad.clear.click()`` wipes it, as the *clear* button does.
     Read back ``drawing`` (uint8 size×size, 255 = paper), ``shown_image`` (uint8
     28×28 or None), ``probabilities`` (10,) or None, ``prediction`` and ``message``.
     """
@@ -52,24 +53,26 @@ class DrawDigit(widgets.VBox):
         self.canvas.on_mouse_move(self.pen_move)
         self.canvas.on_mouse_up(self.pen_up)
         self.canvas.on_mouse_out(self.pen_up)
-        self.clear_button = widgets.Button(description="clear", icon="eraser")
-        self.clear_button.on_click(lambda _: self.clear())
+        # A button, like the other explorers' `reset` and `next`: `pad.clear.click()`.
+        self.clear = widgets.Button(description="clear", icon="eraser", tooltip="wipe the drawing")
+        self.clear.on_click(lambda _: self.clear_drawing())
         # A small copy of the drawing as PNG: unlike the canvas, it is saved with the
         # widget state, so a static page (the book) still shows what was drawn.
         self.sketch = image_widget()
         self.view = image_widget()
         self.bars = widgets.HTML()
+        # The pad keeps its full size (flex: none) and the other parts wrap below it
+        # when the page is narrow, so the canvas is never squeezed or clipped.
+        pad = widgets.VBox([self.canvas, self.clear], layout={"flex": "0 0 auto", "min_width": f"{size + 2}px"})
         self.children = [
-            widgets.HBox([
-                widgets.VBox([self.canvas, self.clear_button]),
-                titled("your drawing", self.sketch),
-                titled("what the model sees (28×28)", self.view),
-                self.bars,
-            ])
+            widgets.HBox(
+                [pad, titled("your drawing", self.sketch), titled("what the model sees (28×28)", self.view), self.bars],
+                layout={"flex_flow": "row wrap", "grid_gap": "12px"},
+            )
         ]
         self._pen: tuple[float, float] | None = None
         self._last_prediction = 0.0
-        self.clear()
+        self.clear_drawing()
 
     # ------------------------------------------------------------ drawing
 
@@ -78,8 +81,8 @@ class DrawDigit(widgets.VBox):
         """The picture on the canvas: uint8 (size, size), 255 = paper, 0 = ink."""
         return np.asarray(self._paper).copy()
 
-    def clear(self) -> None:
-        """Wipe the canvas."""
+    def clear_drawing(self) -> None:
+        """Wipe the canvas (what the ``clear`` button does)."""
         self._paper = Image.new("L", (self.size, self.size), PAPER)
         with hold_canvas():
             self.canvas.clear()

@@ -1,64 +1,85 @@
 """The learner-facing grader: `pytest tests/grading [--notebooks PATH]`.
 
-Grades the notebooks in chapters/ (your work) by default, one test per exercise,
-and ends with a scoreboard.
+Grades your notebooks in my_work/ (or chapters/ when my_work/ does not exist yet),
+one test per exercise, and ends with a scoreboard. A notebook that cannot be graded
+(not a notebook, an old format, a missing file, an empty folder) is one failing test
+whose message says why and what to do.
 """
 
-import functools
 from pathlib import Path
 
 import pytest
 
-from mnist_course.grading import DEFAULT_TIMEOUT, chapter_of, function_cells, grade_source, notebooks_in, read_notebook
+from mnist_course.grading import DEFAULT_TIMEOUT, Grade, Grader, NotebookError, chapter_of, read_notebook, scoreboard
+from mnist_course.grading import _expand as expand
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_addoption(parser):
-    parser.addoption("--notebooks", action="append", default=None, help="notebook(s) or folder(s) to grade (default: chapters/)")
+    parser.addoption("--notebooks", action="append", default=None, help="notebook(s) or folder(s) to grade (default: my_work/, else chapters/)")
     parser.addoption("--exercise-timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per exercise")
 
 
+def pytest_configure(config):
+    timeout = config.getoption("--exercise-timeout", default=DEFAULT_TIMEOUT)
+    if timeout is not None and not timeout > 0:
+        raise pytest.UsageError(f"--exercise-timeout must be a positive number of seconds, not {timeout:g}.")
+
+
+def _default_paths() -> list[str]:
+    return [str(ROOT / ("my_work" if (ROOT / "my_work").is_dir() else "chapters"))]
+
+
 def _targets(config):
-    paths = config.getoption("--notebooks") or [str(ROOT / "chapters")]
+    paths = config.getoption("--notebooks") or _default_paths()
     targets = []
-    for notebook in notebooks_in([p if Path(p).is_absolute() else (Path.cwd() / p) for p in paths]):
-        module = chapter_of(notebook)
-        targets.extend((notebook, module, exercise) for exercise in module.chapter)
+    for entry in expand(Path(p) if Path(p).is_absolute() else Path.cwd() / p for p in paths):
+        if isinstance(entry, Grade):
+            targets.append((Path(entry.notebook), None, entry))
+            continue
+        try:
+            read_notebook(entry)
+            module = chapter_of(entry)
+        except NotebookError as exc:
+            targets.append((entry, None, Grade(str(entry), "", "", False, str(exc))))
+            continue
+        targets.extend((entry, module, exercise) for exercise in module.chapter)
     return targets
 
 
 def pytest_generate_tests(metafunc):
     if "graded" in metafunc.fixturenames:
         targets = _targets(metafunc.config)
-        metafunc.parametrize("graded", targets, ids=[f"{n.stem}::{e.qid}" for n, _, e in targets])
+        ids = [f"{path.stem}::{what.qid}" if module else f"{path.name}::not-graded" for path, module, what in targets]
+        metafunc.parametrize("graded", targets, ids=ids)
 
 
-_SCORES: dict[str, list[bool]] = {}
+_ROWS: dict[str, list[Grade]] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _cells(notebook: Path) -> dict[str, str]:
-    """The exercise cells of a notebook, read once for all its exercises."""
-    return function_cells(read_notebook(notebook))
+@pytest.fixture(scope="session")
+def grader(request):
+    with Grader(timeout=request.config.getoption("--exercise-timeout")) as shared:
+        yield shared
 
 
 @pytest.fixture
-def grade(request):
-    def run(notebook, module, exercise):
-        cells = _cells(notebook)
-        passed, message = grade_source(module, exercise, cells.get(exercise.function_name), request.config.getoption("--exercise-timeout"))
-        _SCORES.setdefault(notebook.name, []).append(passed)
-        return passed, message
+def grade(grader):
+    def run(path: Path, module, what) -> Grade:
+        if module is None:  # a notebook that cannot be graded: `what` is its row
+            _ROWS.setdefault(str(path), [what])
+            return what
+        if str(path) not in _ROWS:  # grade the whole notebook once, its exercises in parallel
+            _ROWS[str(path)] = grader.grade_paths([path])
+        return next(row for row in _ROWS[str(path)] if row.exercise == what.qid)
 
     return run
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _SCORES:
+    if not _ROWS:
         return
     terminalreporter.section("scoreboard")
-    for name, results in sorted(_SCORES.items()):
-        terminalreporter.write_line(f"{name:<28} {sum(results)}/{len(results)} exercises passed")
-    total = [r for results in _SCORES.values() for r in results]
-    terminalreporter.write_line(f"{'total':<28} {sum(total)}/{len(total)}")
+    for line in scoreboard([row for rows in _ROWS.values() for row in rows]).splitlines():
+        terminalreporter.write_line(line)

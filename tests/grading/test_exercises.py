@@ -2,7 +2,8 @@ import pytest
 
 
 def test_exercise(graded, grade):
-    notebook, module, exercise = graded
-    passed, message = grade(notebook, module, exercise)
-    if not passed:
-        pytest.fail(f"{exercise.qid} ({exercise.function_name}): {message}", pytrace=False)
+    path, module, what = graded
+    row = grade(path, module, what)
+    if not row.passed:
+        where = f"{row.exercise} ({row.function})" if row.exercise else "not graded"
+        pytest.fail(f"{where}: {row.message}", pytrace=False)

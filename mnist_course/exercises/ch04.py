@@ -1,0 +1,259 @@
+"""Chapter 4 — Training: optimizer update rules, a one-cycle schedule, dropout and batch norm.
+
+Every reference follows Keras exactly (``keras.optimizers.SGD``, ``Adam``,
+``keras.optimizers.schedules.CosineDecay`` with warm-up, ``Dropout``,
+``BatchNormalization`` in training mode); ``tests/test_checks.py`` pins that.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Case, Chapter, Exercise, Nudge, Result, describe, in_threes, seeded_calls
+
+_rng = np.random.default_rng(4)
+
+
+# ------------------------------------------------------ q1: SGD with momentum
+
+
+def sgd_momentum_step(weights: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float, momentum: float):
+    velocity = momentum * velocity - lr * grad
+    return weights + velocity, velocity
+
+
+def _q1_cases() -> list[Case]:
+    w, g = _rng.normal(0, 1, (3, 4)), _rng.normal(0, 1, (3, 4))
+    return [
+        Case((np.array([1.0, -2.0]), np.array([0.5, 0.5]), np.zeros(2), 0.1, 0.9), "the first step (velocity 0): w=[1, -2], grad=[0.5, 0.5], lr=0.1, momentum=0.9"),
+        Case((w, g, _rng.normal(0, 0.1, (3, 4)), 0.01, 0.9), "a 3×4 weight matrix with some velocity already, lr=0.01, momentum=0.9"),
+        Case((np.array([2.0]), np.array([-1.0]), np.array([0.3]), 0.5, 0.0), "momentum 0 (plain SGD): w=[2], grad=[-1], velocity=[0.3]"),
+        Case((np.array([1.0, 1.0]), np.array([3.0, -3.0]), np.array([0.2, 0.2]), 0.0, 0.5), "a learning rate of 0"),
+    ]
+
+
+q1 = Exercise(
+    "ch04.q1",
+    "sgd_momentum_step",
+    sgd_momentum_step,
+    _q1_cases,
+    (
+        "The velocity remembers past steps: it decays by `momentum` and takes a step down the gradient. "
+        "The weights then move by the new velocity. Return both.",
+        "velocity = momentum * velocity - lr * grad; weights = weights + velocity (Keras' convention).",
+    ),
+    nudges=(
+        Nudge(lambda w, g, v, lr, m: (w - lr * g, -lr * g), "the velocity keeps `momentum` times its old value: velocity = momentum * velocity - lr * grad."),
+        Nudge(lambda w, g, v, lr, m: (w + m * v - lr * g, v), "return the NEW velocity too: the next step needs it."),
+        Nudge(lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g), "in Keras' convention the velocity points downhill: velocity = momentum * velocity - lr * grad, then weights + velocity."),
+    ),
+)
+
+# ------------------------------------------------------------------ q2: Adam
+
+
+def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    alpha = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return weights - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def _adam_paper(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return weights - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon), m, v
+
+
+def _q2_cases() -> list[Case]:
+    w, g = _rng.normal(0, 1, (2, 5)), _rng.normal(0, 1, (2, 5))
+    m, v = _rng.normal(0, 0.1, (2, 5)), _rng.random((2, 5)) * 0.01
+    return [
+        Case((np.array([1.0, -1.0]), np.array([0.2, -0.5]), np.zeros(2), np.zeros(2), 1), "the first step (t=1, m=v=0): grad=[0.2, -0.5]"),
+        Case((w, g, m, v, 10, 0.01), "step t=10 of a 2×5 weight matrix, lr=0.01"),
+        Case((np.array([0.5]), np.array([2.0]), np.array([0.1]), np.array([0.3]), 3, 0.1, 0.8, 0.99), "t=3 with beta1=0.8, beta2=0.99, lr=0.1"),
+        Case((np.array([1.0, 2.0]), np.array([0.1, 0.1]), np.zeros(2), np.zeros(2), 1, 0.0), "a learning rate of 0"),
+    ]
+
+
+q2 = Exercise(
+    "ch04.q2",
+    "adam_step",
+    adam_step,
+    _q2_cases,
+    (
+        "Adam keeps two running averages: m of the gradients and v of their squares. Both start at 0, so in the "
+        "first steps they are too small: correct them by dividing by (1 - beta**t). Then step by m / sqrt(v).",
+        "m = beta1*m + (1-beta1)*grad; v = beta2*v + (1-beta2)*grad**2; "
+        "weights -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon). Return (weights, m, v).",
+    ),
+    nudges=(
+        Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
+            w - lr * (b1 * m + (1 - b1) * g) / (np.sqrt(b2 * v + (1 - b2) * g**2) + e), b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2),
+            "correct the bias of m and v: divide them by (1 - beta1**t) and (1 - beta2**t). Without it the first steps are far too small."),
+        Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_paper(w, g, m, v, t + 1, lr, b1, b2, e),
+              "t is the number of the step being taken, starting at 1: use beta**t, not beta**(t + 1)."),
+    ),
+    error_nudges=(("", "t is an int (the step number), lr, beta1, beta2 and epsilon are floats; m and v have the weights' shape."),),
+    rtol=1e-3,  # Keras puts epsilon outside the bias correction, the Adam paper inside: both pass
+    atol=1e-9,
+)
+
+# ------------------------------------------------------- q3: one-cycle schedule
+
+
+def one_cycle_lr(step: int, total_steps: int, peak: float, warmup: float = 0.25, final_div: float = 100.0) -> float:
+    warm = max(1.0, warmup * total_steps)
+    if step < warm:
+        return peak * (0.1 + 0.9 * step / warm)
+    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))
+    low = peak / final_div
+    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _q3_cases() -> list[Case]:
+    return [
+        Case((0, 1000, 0.01), "step 0 of 1000, peak 0.01 (the start of the warm-up)"),
+        Case((125, 1000, 0.01), "step 125 of 1000 (half-way through the warm-up)"),
+        Case((250, 1000, 0.01), "step 250 of 1000 (the peak)"),
+        Case((400, 1000, 0.01), "step 400 of 1000 (on the way down)"),
+        Case((900, 1000, 0.01), "step 900 of 1000 (near the end)"),
+        Case((1000, 1000, 0.01), "step 1000 of 1000 (the end)"),
+        Case((33, 40, 0.5, 0.5, 10.0), "step 33 of 40, peak 0.5, warmup=0.5, final_div=10"),
+        Case((0, 2, 1.0), "step 0 of only 2 steps (the warm-up lasts at least 1 step)"),
+        Case((1, 2, 1.0), "step 1 of only 2 steps"),
+    ]
+
+
+q3 = Exercise(
+    "ch04.q3",
+    "one_cycle_lr",
+    one_cycle_lr,
+    _q3_cases,
+    (
+        "Two phases. The warm-up lasts warm = max(1, warmup * total_steps) steps and rises in a straight line from "
+        "peak/10 to peak. Then a half cosine takes the rate from peak down to peak/final_div at the last step.",
+        "warm-up: peak * (0.1 + 0.9 * step / warm). After it: progress = (step - warm) / (total_steps - warm), "
+        "low = peak / final_div, rate = low + (peak - low) * 0.5 * (1 + cos(pi * progress)).",
+    ),
+    nudges=(
+        Nudge(lambda s, n, p, w=0.25, f=100.0: p * (0.1 + 0.9 * s / (w * n)) if s < w * n else p / f + (p - p / f) * (1 - (s - w * n) / (n - w * n)),
+              "after the warm-up the rate follows half a cosine, 0.5 * (1 + cos(pi * progress)), not a straight line."),
+        Nudge(lambda s, n, p, w=0.25, f=100.0: p * s / max(1.0, w * n) if s < max(1.0, w * n) else one_cycle_lr(s, n, p, w, f),
+              "the warm-up starts at peak / 10, not at 0: peak * (0.1 + 0.9 * step / warm)."),
+        Nudge(lambda s, n, p, w=0.25, f=100.0: p * 0.5 * (1 + math.cos(math.pi * s / n)),
+              "start with a warm-up: the rate first rises from peak / 10 to peak during warm = max(1, warmup * total_steps) steps."),
+    ),
+)
+
+# ------------------------------------------------------------------ q4: dropout
+
+
+def dropout_forward(x: np.ndarray, rate: float, seed: int) -> np.ndarray:
+    keep = np.random.default_rng(seed).random(x.shape) >= rate
+    return np.where(keep, x / (1 - rate), 0.0)
+
+
+_Q4_SETTINGS = [((40, 50), 0.5, 0), ((1, 2000), 0.2, 7), ((30, 30), 0.0, 1), ((25, 40), 0.8, 3)]
+
+
+def _q4_cases() -> list[Case]:
+    cases = []
+    for shape, rate, seed in _Q4_SETTINGS:
+        x = np.random.default_rng(seed + 100).uniform(0.5, 2.0, shape) * np.where(np.arange(shape[1]) % 2, 1, -1)
+        label = f"a {shape[0]}×{shape[1]} batch, rate={rate}"
+        cases += seeded_calls((x, rate, seed), f"{label}, seed={seed}", f"{label}, seed={seed + 1}")
+    return cases
+
+
+def _q4_judge(cases: list[Case], values: list) -> Result | None:
+    for case, three in in_threes(cases, values):
+        (x, rate, seed), label = case.args, case.label
+        outs = []
+        for value in three:
+            if not isinstance(value, np.ndarray) or value.shape != x.shape:
+                return Result(False, f"On {label}, return an array of the input's shape {x.shape}; got {describe(value)}.")
+            if value.dtype.kind != "f":
+                return Result(False, f"On {label}, return floats; got dtype {value.dtype}.")
+            outs.append(value)
+        out, again, other = outs
+        dropped = out == 0
+        kept = ~dropped
+        if not np.allclose(out[kept], x[kept] / (1 - rate), rtol=1e-6):
+            scaled = np.allclose(out[kept], x[kept], rtol=1e-6)
+            return Result(False, f"On {label}, the values you kept are not x / (1 - rate)." + (
+                " Hint: scale what you keep by 1 / (1 - rate) (\"inverted dropout\"), so that the layer's average output "
+                "does not change and nothing needs rescaling at test time." if scaled else ""))
+        fraction = dropped.mean()
+        if rate == 0 and fraction > 0:
+            return Result(False, f"On {label}, rate 0 must drop nothing, but you set {dropped.sum()} values to 0.")
+        if abs(fraction - rate) > 0.05:
+            return Result(False, f"On {label}, you dropped {fraction:.0%} of the values; about {rate:.0%} expected. "
+                          "Hint: drop each value with probability `rate` (keep it when a uniform random number is ≥ rate).")
+        if not np.array_equal(out, again):
+            return Result(False, f"On {label}, two calls with the same seed dropped different values: draw the random "
+                          "numbers from np.random.default_rng(seed).")
+        if rate > 0 and np.array_equal(out, other):
+            return Result(False, f"On {label}, another seed dropped exactly the same values: the seed should choose them.")
+    return None
+
+
+q4 = Exercise(
+    "ch04.q4",
+    "dropout_forward",
+    dropout_forward,
+    _q4_cases,
+    (
+        "During training, dropout sets each value to 0 with probability `rate`, independently, and scales the "
+        "values it keeps so that the average stays the same. Use np.random.default_rng(seed) for the randomness.",
+        "keep = np.random.default_rng(seed).random(x.shape) >= rate; return np.where(keep, x / (1 - rate), 0.0).",
+    ),
+    judge=_q4_judge,
+)
+
+# ------------------------------------------------------------- q5: batch norm
+
+
+def batch_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, epsilon: float = 1e-3) -> np.ndarray:
+    axes = tuple(range(x.ndim - 1))  # every axis but the last (the features or channels)
+    mean = x.mean(axis=axes)
+    variance = x.var(axis=axes)
+    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
+
+
+def _q5_cases() -> list[Case]:
+    return [
+        Case((np.array([[1.0, 2.0], [3.0, 6.0]]), np.ones(2), np.zeros(2)), "a batch of 2 with 2 features, gamma=1, beta=0"),
+        Case((_rng.normal(3, 2, (16, 5)), _rng.uniform(0.5, 2, 5), _rng.normal(0, 1, 5)), "a batch of 16 with 5 features"),
+        Case((_rng.normal(0, 1, (4, 3, 3, 2)), np.array([1.0, 0.5]), np.array([0.0, 1.0])), "feature maps (4, 3, 3, 2): normalize each of the 2 channels"),
+        Case((np.array([[5.0, -1.0, 2.0]]), np.array([2.0, 2.0, 2.0]), np.array([0.1, 0.2, 0.3])), "a batch of ONE (its variance is 0)"),
+        Case((_rng.normal(0, 1, (8, 3)), np.ones(3), np.zeros(3), 0.1), "epsilon=0.1"),
+    ]
+
+
+q5 = Exercise(
+    "ch04.q5",
+    "batch_norm_forward",
+    batch_norm_forward,
+    _q5_cases,
+    (
+        "In training mode, batch norm standardizes each feature (the last axis) with the mean and variance of THIS "
+        "batch, then scales by gamma and shifts by beta. Epsilon keeps the division safe when the variance is 0.",
+        "axes = every axis but the last; mean = x.mean(axis=axes); var = x.var(axis=axes) (divide by N, not N - 1); "
+        "return gamma * (x - mean) / np.sqrt(var + epsilon) + beta.",
+    ),
+    nudges=(
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + e) + b,
+              "normalize each feature across the batch (every axis but the last), not each example across its features."),
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.var(axis=tuple(range(x.ndim - 1)), ddof=1) + e) + b,
+              "use the batch's own variance, dividing by N (np.var's default), as Keras does, not N - 1."),
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / (np.sqrt(x.var(axis=tuple(range(x.ndim - 1)))) + e) + b,
+              "epsilon goes inside the square root: np.sqrt(variance + epsilon)."),
+        Nudge(lambda x, g, b, e=1e-3: b * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.var(axis=tuple(range(x.ndim - 1))) + e) + g,
+              "gamma scales and beta shifts: gamma * normalized + beta."),
+    ),
+)
+
+chapter = Chapter("04_training", [q1, q2, q3, q4, q5])

@@ -1,0 +1,558 @@
+"""Grade exercise notebooks without running them top to bottom.
+
+For each exercise of a chapter, the grader cuts out of the notebook the exercise's
+function and what it depends on (:mod:`.notebook`), runs that code in a confined
+worker on the exercise's inputs, gets back what the function returned, and judges
+it against the reference solution in its own process. The notebook file is only
+read, never written.
+
+>>> with Grader() as grader:                                   # doctest: +SKIP
+...     grades = grader.grade_notebook("solutions/01_data.ipynb")
+>>> all(g.passed for g in grades)                              # doctest: +SKIP
+True
+
+Threat model
+------------
+Learner code is untrusted: a learner may try, on purpose or by accident, to pass an
+exercise without solving it, or to disturb the grading of others. The guarantees:
+
+- **The verdict is computed where learner code cannot reach it.** The worker only
+  reports what the function returned, as plain data (:mod:`.wire`: JSON and NumPy
+  arrays, never pickle; a Keras model as a ``.keras`` file loaded back with Keras'
+  safe mode). The grader compares those values with the reference itself. Printing
+  a fake verdict, exiting early (``sys.exit``, ``os._exit``), patching
+  ``Exercise.grade`` or anything else in the worker's memory cannot turn a FAIL into
+  a PASS: an exercise passes only when every call returned the right value.
+- **Isolation** (:mod:`.worker`, :mod:`.sandbox`): each exercise runs in a child
+  forked from a supervisor started with ``python -I`` (the current directory is not
+  on ``sys.path``), in a fresh temporary directory, in its own session, with limits
+  on memory, CPU time, wall-clock time and file size; on Linux ≥ 5.13 Landlock
+  forbids writing outside that directory, opening TCP connections and signalling
+  any process outside the sandbox (so ``os.kill(os.getppid(), ...)`` fails). The
+  child's whole process group, and every orphan it leaves, is killed when the
+  exercise ends. If the supervisor dies anyway, that exercise fails and a new
+  supervisor serves the next one.
+- **A batch never loses results**: every notebook is graded or gets a one-line
+  reason; rows are written as they are produced.
+
+Out of scope: calling the published reference solution (the solutions are part of
+the course, so an answer that imports them is not cheating the grader); a learner
+reading files the grader's user can read (Landlock restricts writes, not reads);
+kernels without Landlock (older Linux, macOS), where the process limits and the
+out-of-process verdict still hold but file writes and signals are not confined;
+and denial of service against the machine beyond the per-exercise limits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import importlib
+import json
+import os
+import queue
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..authoring import CHAPTER_GLOB
+from ..errors import MnistCourseError
+from ..exercises._core import Outcome
+from ..exercises._handmade import import_aliases, library_uses
+from .notebook import NotebookError, Program, exercise_program, explain_missing_name, read_notebook
+from .worker import PRELOADABLE
+from .wire import decode, encode
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY = 2 << 30  # bytes a learner's code may allocate
+_ROOT = str(Path(__file__).resolve().parents[2])
+_BOOT = (
+    "import sys\n"
+    "try:\n    import mnist_course\n"
+    "except ImportError:\n    sys.path.append(sys.argv[1])\n"
+    "from mnist_course.grading.worker import serve\nserve()\n"
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT", "Grade", "Grader", "NotebookError", "ReportWriter", "chapter_of", "grade_notebook",
+    "grade_source", "notebooks_in", "read_notebook", "report", "scoreboard",
+]
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One row of a report: an exercise's verdict, or (``exercise == ""``) a notebook's problem."""
+
+    notebook: str
+    exercise: str
+    function: str
+    passed: bool
+    message: str
+
+
+def chapter_of(notebook: str | Path):
+    """The exercises module for ``NN_name.ipynb`` (``mnist_course.exercises.chNN``)."""
+    match = re.match(r"(\d\d)_", Path(notebook).name)
+    if not match:
+        raise NotebookError(f"{notebook}: a chapter notebook is named NN_topic.ipynb (e.g. 01_data.ipynb).")
+    try:
+        return importlib.import_module(f"mnist_course.exercises.ch{match.group(1)}")
+    except ModuleNotFoundError:
+        raise NotebookError(f"{notebook}: chapter {match.group(1)} has no graded exercises.") from None
+
+
+def notebooks_in(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into their ``NN_*.ipynb`` entries; other paths are kept as given
+    (a missing one is reported by the grader as a row, not raised)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        found.extend(sorted(path.glob(CHAPTER_GLOB)) if path.is_dir() else [path])
+    return found
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path | Grade]:
+    """Folders → their notebooks; an empty folder → a row saying so."""
+    found: list[Path | Grade] = []
+    for path in map(Path, paths):
+        if path.is_dir() and not path.name.endswith(".ipynb"):
+            inside = sorted(path.glob(CHAPTER_GLOB))
+            found.extend(inside or [Grade(str(path), "", "", False, f"nothing to grade in {path}: it holds no NN_topic.ipynb notebook.")])
+        else:
+            found.append(path)
+    return found
+
+
+# ------------------------------------------------------------- the supervisor
+
+
+def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
+    import time
+
+    data = b""
+    while len(data) < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            return None
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class _Supervisor:
+    """One worker process (see :mod:`.worker`), restarted whenever it dies."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.directory: tempfile.TemporaryDirectory | None = None
+
+    def _start(self) -> None:
+        import time
+
+        self.directory = tempfile.TemporaryDirectory(prefix="mnist_course_grader_")
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+        debug = os.environ.get("MNIST_COURSE_GRADER_DEBUG")
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, _ROOT],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
+            cwd=self.directory.name, env=env, start_new_session=True,
+        )
+        if self._receive(time.monotonic() + 120) is None:
+            self.stop()
+            raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
+
+    def _receive(self, deadline: float) -> dict | None:
+        fd = self.process.stdout.fileno()
+        header = _read_exact(fd, 4, deadline)
+        if header is None:
+            return None
+        body = _read_exact(fd, struct.unpack(">I", header)[0], deadline)
+        try:
+            return json.loads(body) if body is not None else None
+        except json.JSONDecodeError:
+            return None
+
+    def run(self, job: dict) -> dict:
+        import time
+
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        data = json.dumps(job).encode("utf-8")
+        try:
+            self.process.stdin.write(struct.pack(">I", len(data)) + data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.stop()
+            return {"status": "worker_died"}
+        # The supervisor enforces the time limit; this margin covers it hanging itself.
+        reply = self._receive(time.monotonic() + float(job["timeout"]) + 60)
+        if reply is None:
+            self.stop()
+            return {"status": "worker_died"}
+        return reply
+
+    def stop(self) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.process = None
+        if self.directory is not None:
+            self.directory.cleanup()
+            self.directory = None
+
+
+# ------------------------------------------------------------------ grading
+
+
+def _imported_modules(source: str) -> list[str]:
+    """The modules that ``source``'s import statements load, in order ("from a.b import c" → "a.b")."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    modules: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.append(node.module)
+    return list(dict.fromkeys(modules))
+
+
+def _events(stream: str) -> list[dict]:
+    events = []
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and isinstance(event.get("event"), str):
+            events.append(event)
+    return events
+
+
+def _outcome(event: dict) -> Outcome:
+    error = event.get("error")
+    mutated = event.get("mutated")
+    return Outcome(
+        value=decode(event.get("value")),
+        error=error if isinstance(error, str) else None,
+        message=str(event.get("message", ""))[:1000],
+        where=str(event.get("where", ""))[:300],
+        not_written=event.get("not_written") is True,
+        mutated=mutated if isinstance(mutated, int) and not isinstance(mutated, bool) else None,
+    )
+
+
+_SIGNALS = {
+    int(signal.SIGXCPU): "used more CPU time than allowed",
+    int(signal.SIGXFSZ): "wrote more than 64 MB to a file or to the output",
+    int(signal.SIGSEGV): "crashed (segmentation fault), often from running out of memory",
+    int(signal.SIGABRT): "crashed (aborted), often from running out of memory",
+    int(signal.SIGKILL): "was killed",
+}
+
+
+class Grader:
+    """Grades notebooks with ``workers`` confined worker processes in parallel.
+
+    ``timeout`` (seconds of wall-clock time) and ``memory`` (bytes) apply to each
+    exercise. Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, memory: int = DEFAULT_MEMORY):
+        if timeout <= 0:
+            raise MnistCourseError(f"the time limit must be a positive number of seconds, not {timeout:g}.")
+        self.timeout, self.memory = float(timeout), int(memory)
+        self.workers = max(1, workers or min(2, os.cpu_count() or 1))
+        self._idle: queue.Queue[_Supervisor] = queue.Queue()
+        self._all = [_Supervisor() for _ in range(self.workers)]
+        for supervisor in self._all:
+            self._idle.put(supervisor)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for supervisor in self._all:
+            supervisor.stop()
+        self._pool.shutdown(wait=True)
+
+    # -- one exercise
+
+    def _run(self, job: dict) -> dict:
+        supervisor = self._idle.get()
+        try:
+            return supervisor.run(job)
+        finally:
+            self._idle.put(supervisor)
+
+    def grade_exercise(self, notebook: dict, module, exercise, name: str = "notebook") -> Grade:
+        """Grade one exercise of an already-read notebook (never raises)."""
+        try:
+            passed, message = self._verdict(notebook, module, exercise)
+        except Exception as exc:  # a grader bug must not end the batch
+            passed, message = False, f"the grader could not check this exercise ({type(exc).__name__}: {exc}). Please report it."
+        return Grade(name, exercise.qid, exercise.function_name, passed, message)
+
+    def _verdict(self, notebook: dict, module, exercise) -> tuple[bool, str]:
+        program = exercise_program(notebook, exercise.function_name)
+        if program.problem:
+            return False, program.problem
+        setup = module.chapter.setup
+        aliases = import_aliases(setup + "\n" + program.imports)
+        refused = exercise.refuse_libraries(library_uses(program.function_source, aliases.get, program.helpers.get, exercise.forbidden))
+        if refused:
+            return False, refused.message
+        cases = exercise.cases()
+        modules = _imported_modules(setup + "\n" + program.imports)
+        job = {
+            "module": module.__name__,
+            "function": exercise.function_name,
+            "statements": [("chapter set-up", setup), *program.statements],
+            "calls": [encode(case.args) for case in cases],
+            "preload": [m for m in modules if m.split(".")[0] in PRELOADABLE],
+            "timeout": self.timeout,
+            "memory": self.memory,
+        }
+        reply = self._run(job)
+        outcomes, problem = self._outcomes(reply, cases, exercise, program)
+        if problem:
+            return False, problem
+        result = exercise.judge(cases, outcomes)
+        message = result.message
+        if not result.passed and "NameError" in message:
+            message += explain_missing_name(program, message)
+            message += self._statement_notes(reply)
+        return result.passed, message
+
+    @staticmethod
+    def _statement_notes(reply: dict) -> str:
+        notes = [e for e in _events(reply.get("stream", "")) if e["event"] == "statement_error"]
+        return "".join(
+            f" (Note: {str(e.get('where'))[:60]} raised {str(e.get('error'))[:40]}: {str(e.get('message'))[:200]} when the grader ran it.)"
+            for e in notes[:2]
+        )
+
+    def _outcomes(self, reply: dict, cases, exercise, program: Program) -> tuple[list[Outcome], str | None]:
+        name = exercise.function_name
+        events = _events(reply.get("stream", ""))
+        outcomes: dict[int, Outcome] = {}
+        started = None
+        for event in events:
+            if event["event"] == "missing":
+                kind = event.get("type")
+                if kind is None:
+                    return [], f"`{name}` was not defined when the grader ran your cells." + self._statement_notes(reply)
+                return [], f"`{name}` should be a function, but it is {str(kind)[:40]}."
+            if event["event"] == "start" and isinstance(event.get("index"), int):
+                started = event["index"]
+            if event["event"] == "outcome" and isinstance(event.get("index"), int) and 0 <= event["index"] < len(cases):
+                outcomes[event["index"]] = _outcome(event)
+        prefix = []
+        while len(prefix) in outcomes:
+            prefix.append(outcomes[len(prefix)])
+        if len(prefix) == len(cases):
+            return prefix, None
+        if any(o.error or o.not_written or o.mutated is not None for o in prefix):
+            # A problem before it stopped: that problem is the verdict (the rest are never looked at).
+            return prefix + [Outcome()] * (len(cases) - len(prefix)), None
+        # It stopped early: say how, and on which input.
+        on = f" on {cases[started].label}" if started is not None and 0 <= started < len(cases) else " while its cell was being run"
+        status = reply.get("status")
+        if status == "timeout":
+            return [], (f"Your code for `{name}` did not finish within {self.timeout:g} s{on}. "
+                        "Look for an endless loop (a `while` whose condition never becomes false).")
+        if status == "worker_died":
+            return [], (f"Your code for `{name}` stopped the grading worker{on}. Don't kill or signal other "
+                        "processes from an exercise.")
+        if status == "too_much_output":
+            return [], f"Your code for `{name}` sent back far more data than expected{on}."
+        if reply.get("signal"):
+            what = _SIGNALS.get(int(reply["signal"]), f"was ended by signal {reply['signal']}")
+            return [], f"Your code for `{name}` {what}{on}."
+        return [], (f"Your code for `{name}` ended its process (exit code {reply.get('exit_code')}){on} before returning. "
+                    "Don't call exit(), sys.exit() or os._exit() in an exercise: return the result instead.")
+
+    # -- notebooks
+
+    def grade_notebook(self, path: str | Path) -> list[Grade]:
+        """Every exercise of one notebook, or one row saying why it cannot be graded."""
+        return self.grade_paths([path])
+
+    def grade_paths(self, paths: Iterable[str | Path], on_notebook: Callable[[list[Grade]], None] | None = None) -> list[Grade]:
+        """Grade notebooks (exercises in parallel); ``on_notebook`` gets each notebook's rows, in order."""
+        pending = []
+        for path in _expand(paths):
+            name = str(path)
+            if isinstance(path, Grade):
+                pending.append([_done(path)])
+                continue
+            try:
+                notebook = read_notebook(path)
+                module = chapter_of(path)
+            except NotebookError as exc:
+                pending.append([_done(Grade(name, "", "", False, str(exc)))])
+                continue
+            if not module.chapter.exercises:
+                pending.append([_done(Grade(name, "", "", False, f"{name}: this chapter has no graded exercises."))])
+                continue
+            pending.append([self._pool.submit(self.grade_exercise, notebook, module, e, name) for e in module.chapter])
+        rows: list[Grade] = []
+        for futures in pending:
+            notebook_rows = [future.result() for future in futures]
+            rows.extend(notebook_rows)
+            if on_notebook is not None:
+                on_notebook(notebook_rows)
+        return rows
+
+
+class _done:
+    """A finished 'future' holding a row."""
+
+    def __init__(self, row: Grade):
+        self.row = row
+
+    def result(self) -> Grade:
+        return self.row
+
+
+_shared: Grader | None = None
+
+
+def _shared_grader(timeout: float) -> Grader:
+    global _shared
+    if _shared is None:
+        _shared = Grader()
+        atexit.register(_shared.close)
+    _shared.timeout = float(timeout)
+    return _shared
+
+
+def grade_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> list[Grade]:
+    """Grade every exercise of one notebook with a shared :class:`Grader`."""
+    return _shared_grader(timeout).grade_notebook(path)
+
+
+def grade_source(chapter_module, exercise, source: str | None, timeout: float = DEFAULT_TIMEOUT) -> tuple[bool, str]:
+    """Grade one exercise from the source of its cell (as if in a notebook with a check cell under it)."""
+    cells = [] if source is None else [{"cell_type": "code", "source": source}]
+    cells.append({"cell_type": "code", "source": f"{exercise.qid.split('.')[1]}.check({exercise.function_name})"})
+    grade = _shared_grader(timeout).grade_exercise({"cells": cells}, chapter_module, exercise)
+    return grade.passed, grade.message
+
+
+# ------------------------------------------------------------------ reports
+
+FIELDS = [f.name for f in fields(Grade)]
+
+
+class ReportWriter:
+    """Writes rows to ``--json`` and ``--csv`` files as they come, so an interrupted
+    run keeps what it graded. The files are opened (and so checked) on creation."""
+
+    def __init__(self, json_path: str | Path | None = None, csv_path: str | Path | None = None):
+        self.json_path = Path(json_path) if json_path else None
+        self.csv_path = Path(csv_path) if csv_path else None
+        self.rows: list[Grade] = []
+        for path in (self.json_path, self.csv_path):
+            if path is not None:
+                _check_writable(path)
+        if self.json_path:
+            self._write_json()
+        self._csv = None
+        if self.csv_path:
+            self._csv = open(self.csv_path, "w", newline="", encoding="utf-8")
+            self._writer = csv.DictWriter(self._csv, FIELDS)
+            self._writer.writeheader()
+            self._csv.flush()
+
+    def _write_json(self) -> None:
+        tmp = self.json_path.with_name(f".{self.json_path.name}.tmp")
+        tmp.write_text(json.dumps([asdict(g) for g in self.rows], indent=2) + "\n", encoding="utf-8")
+        tmp.replace(self.json_path)
+
+    def add(self, rows: list[Grade]) -> None:
+        self.rows.extend(rows)
+        if self.json_path:
+            self._write_json()
+        if self._csv:
+            for row in rows:
+                self._writer.writerow(asdict(row))
+            self._csv.flush()
+
+    def close(self) -> None:
+        if self._csv:
+            self._csv.close()
+            self._csv = None
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise MnistCourseError(f"{path} is a folder: give a file name for the report, e.g. {path / 'report.json'}.")
+    if not path.parent.is_dir():
+        raise MnistCourseError(f"cannot write the report {path}: the folder {path.parent} does not exist.")
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise MnistCourseError(f"cannot write the report {path} ({exc.strerror or exc}): choose another path.") from None
+
+
+def report(grades: list[Grade]) -> str:
+    """The rows as text, grouped by notebook."""
+    lines, by_notebook = [], {}
+    for grade in grades:
+        by_notebook.setdefault(grade.notebook, []).append(grade)
+    for notebook, rows in by_notebook.items():
+        if len(rows) == 1 and not rows[0].exercise:
+            lines.append(f"{notebook}: not graded: {rows[0].message}")
+            continue
+        lines.append(f"{notebook}: {sum(r.passed for r in rows)}/{len(rows)} exercises passed")
+        for row in rows:
+            lines.append(f"  {'PASS' if row.passed else 'FAIL'} {row.exercise} {row.function}" + ("" if row.passed else f": {row.message}"))
+    return "\n".join(lines)
+
+
+def scoreboard(grades: list[Grade]) -> str:
+    """One line per notebook and a total."""
+    by_notebook: dict[str, list[Grade]] = {}
+    for grade in grades:
+        by_notebook.setdefault(grade.notebook, []).append(grade)
+    lines = []
+    for notebook, rows in by_notebook.items():
+        exercises = [r for r in rows if r.exercise]
+        shown = Path(notebook).name
+        lines.append(f"{shown:<28} " + (f"{sum(r.passed for r in exercises)}/{len(exercises)} exercises passed" if exercises else "not graded"))
+    graded = [g for g in grades if g.exercise]
+    lines.append(f"{'total':<28} {sum(g.passed for g in graded)}/{len(graded)}")
+    return "\n".join(lines)

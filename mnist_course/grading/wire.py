@@ -1,0 +1,137 @@
+"""Plain data across the process boundary: JSON plus NumPy arrays, never pickle.
+
+The grader sends an exercise's inputs to the worker and gets back what the learner's
+function returned. Values travel as JSON; arrays as dtype, shape and base64 bytes
+(``np.frombuffer``, no object arrays); a Keras model as the bytes of its ``.keras``
+file, loaded back in the grader with Keras' safe mode. Nothing a worker sends can run
+code in the grader when decoded.
+
+>>> decode(encode({"shape": (2, 3), "x": np.arange(3, dtype=np.uint8)}))["x"]
+array([0, 1, 2], dtype=uint8)
+>>> decode(encode(float("nan")))
+nan
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_ARRAY_KINDS = set("biufc")  # bool, integers, floats, complex: no objects, strings or voids
+MAX_ITEMS = 1_000_000  # elements per array the worker may send back
+
+
+class Unreadable:
+    """A returned value the grader cannot (or will not) turn back into data."""
+
+    def __init__(self, type_name: str, reason: str = ""):
+        self.type_name, self.reason = type_name, reason
+
+    def __repr__(self) -> str:
+        return f"<a {self.type_name}>"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _is_keras_model(value: Any) -> bool:
+    return any(c.__module__.startswith("keras") and c.__name__ in {"Model", "Sequential", "Functional"} for c in type(value).__mro__)
+
+
+def encode(value: Any, scratch: Path | None = None, depth: int = 0) -> Any:
+    """``value`` as JSON-ready data (runs in the worker; ``scratch`` is where models are saved)."""
+    if depth > 20:
+        return {"__unreadable__": "deeply nested value", "reason": "nested more than 20 levels"}
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return {"__bytes__": _b64(bytes(value))}
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else {"__bigint__": str(value)}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+        return {"__npscalar__": value.dtype.str, "data": _b64(np.asarray(value).tobytes())}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in _ARRAY_KINDS:
+            return {"__unreadable__": f"array of dtype {value.dtype}", "reason": "only numeric arrays can be graded"}
+        if value.size > MAX_ITEMS:
+            return {"__unreadable__": f"array of shape {value.shape}", "reason": f"more than {MAX_ITEMS:,} numbers"}
+        return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "data": _b64(np.ascontiguousarray(value).tobytes())}
+    if isinstance(value, (list, tuple)):
+        items = [encode(v, scratch, depth + 1) for v in value]
+        return items if isinstance(value, list) else {"__tuple__": items}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"__dict__": {k: encode(v, scratch, depth + 1) for k, v in value.items()}}
+    if _is_keras_model(value) and scratch is not None:
+        path = Path(scratch) / "returned_model.keras"
+        try:
+            value.save(path)
+        except Exception as exc:  # e.g. a Lambda layer or an unbuilt model
+            return {"__unreadable__": "Keras model", "reason": f"it could not be saved: {type(exc).__name__}: {str(exc)[:300]}"}
+        return {"__keras__": _b64(path.read_bytes())}
+    if hasattr(value, "numpy") and callable(value.numpy) and type(value).__module__.startswith("tensorflow"):
+        try:
+            return encode(np.asarray(value.numpy()), scratch, depth + 1)
+        except Exception:
+            pass
+    return {"__unreadable__": type(value).__name__, "reason": ""}
+
+
+def _array(dtype: str, data: str, shape: list[int]) -> np.ndarray:
+    kind = np.dtype(dtype)
+    if kind.kind not in _ARRAY_KINDS:
+        raise ValueError(f"refused dtype {dtype}")
+    if any(not isinstance(n, int) or n < 0 for n in shape) or math.prod(shape) > MAX_ITEMS:
+        raise ValueError("refused shape")
+    return np.frombuffer(base64.b64decode(data), dtype=kind).reshape(shape).copy()
+
+
+def _load_model(data: str) -> Any:
+    import keras
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        path.write_bytes(base64.b64decode(data))
+        try:
+            return keras.saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as exc:
+            return Unreadable("Keras model", f"it could not be loaded back safely ({type(exc).__name__}: {str(exc)[:300]})")
+
+
+def decode(data: Any) -> Any:
+    """Inverse of :func:`encode` (runs in the grader): only plain data comes out."""
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return Unreadable(type(data).__name__)
+    try:
+        if "__tuple__" in data:
+            return tuple(decode(v) for v in data["__tuple__"])
+        if "__dict__" in data:
+            return {str(k): decode(v) for k, v in data["__dict__"].items()}
+        if "__ndarray__" in data:
+            return _array(data["__ndarray__"], data["data"], list(data["shape"]))
+        if "__npscalar__" in data:
+            return _array(data["__npscalar__"], data["data"], [])[()]
+        if "__bytes__" in data:
+            return base64.b64decode(data["__bytes__"])
+        if "__float__" in data:
+            return float(data["__float__"])
+        if "__bigint__" in data:
+            return int(data["__bigint__"])
+        if "__keras__" in data:
+            return _load_model(data["__keras__"])
+        if "__unreadable__" in data:
+            return Unreadable(str(data["__unreadable__"]), str(data.get("reason", "")))
+    except (ValueError, TypeError, KeyError) as exc:
+        return Unreadable("malformed value", str(exc))
+    return Unreadable("dict")

@@ -1,0 +1,285 @@
+"""The grading worker: a supervisor that forks one confined child per exercise.
+
+The grader starts ``python -I`` running :func:`serve` (isolated mode: neither the
+current directory nor ``PYTHON*`` variables touch ``sys.path``), in a temporary
+directory of its own. The supervisor imports NumPy (and Keras or SciPy when a job's
+code does) once; then for each job it forks a child that
+
+1. starts its own session (so the supervisor can kill its whole process group),
+   moves into a fresh temporary directory, sends stdout/stderr to a file there;
+2. confines itself (:mod:`.sandbox`: memory, CPU, file size, Landlock);
+3. runs the exercise's program (imports, helpers, constants, the function), calls the
+   function on every input and writes one JSON line per event to a pipe:
+   what each call returned (as :mod:`.wire` data) or raised.
+
+The supervisor forwards those lines to the grader unread, with how the child ended
+(exit code, signal, timeout). The child never reports a verdict: the grader computes
+it from the returned values. Messages between grader and supervisor are
+length-prefixed JSON on the supervisor's stdin/stdout, which the child cannot reach.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+
+# Libraries whose modules the supervisor imports once, before forking, when a job's code
+# imports them (importing them in every child would cost seconds per exercise).
+PRELOADABLE = ("numpy", "keras", "tensorflow", "scipy", "matplotlib", "PIL", "ipywidgets", "mnist_course", "sklearn", "pandas")
+MAX_STREAM = 256 << 20  # bytes of child output forwarded at most
+
+
+def send(stream, message: dict) -> None:
+    data = json.dumps(message).encode("utf-8")
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def receive(stream) -> dict | None:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    return json.loads(stream.read(size).decode("utf-8"))
+
+
+# ------------------------------------------------------------------ the child
+
+
+def _child(job: dict, out_fd: int, workdir: str) -> None:
+    """Runs in the forked child. Never returns."""
+    code = 70
+    try:
+        os.setsid()
+        os.chdir(workdir)
+        os.environ.update({"TMPDIR": workdir, "HOME": workdir, "MPLCONFIGDIR": workdir})
+        log = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.dup2(out_fd, 3)
+        os.closerange(4, 1 << 16)
+        sys.dont_write_bytecode = True
+        tempfile.tempdir = workdir
+        from .sandbox import confine
+
+        confine(workdir, memory=int(job["memory"]), cpu_seconds=int(job["timeout"]) + 1)
+        out = os.fdopen(3, "w", encoding="utf-8", buffering=1)
+        _run(job, out, workdir)
+        out.flush()
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _run(job: dict, out, workdir: str) -> None:
+    import builtins
+    import linecache
+
+    from ..exercises._core import call_function
+    from .wire import decode, encode
+
+    def emit(**event):
+        out.write(json.dumps(event) + "\n")
+
+    namespace: dict = {"__name__": "__exercise__", "__builtins__": builtins}
+    for where, code in job["statements"]:
+        filename = f"<{where}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # for error lines
+        try:
+            exec(compile(code, filename, "exec"), namespace)
+        except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
+            emit(event="statement_error", where=where, error=type(exc).__name__, message=str(exc)[:500])
+    # The other exercises' names are bound to the reference solutions, so a mistake in
+    # one exercise never fails another that happens to call it.
+    module = importlib.import_module(job["module"])
+    for exercise in module.chapter:
+        if exercise.function_name != job["function"]:
+            namespace[exercise.function_name] = exercise.reference
+    function = namespace.get(job["function"])
+    if not callable(function):
+        emit(event="missing", type=type(function).__name__ if job["function"] in namespace else None)
+        return
+    for index, args in enumerate(job["calls"]):
+        emit(event="start", index=index)
+        outcome = call_function(function, decode(args))
+        record = outcome.as_data()
+        record["value"] = encode(outcome.value, workdir)
+        emit(event="outcome", index=index, **record)
+    emit(event="done")
+
+
+# ------------------------------------------------------------- the supervisor
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _kill_everything(child: int) -> None:
+    """Kill the child's process group and every descendant that was orphaned to us."""
+    for _ in range(50):
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except OSError:
+            pass
+        orphans = [pid for pid in _children_of(os.getpid())]
+        for pid in orphans:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:  # reap whatever has ended
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+        if not orphans and not _children_of(os.getpid()):
+            return
+        time.sleep(0.01)
+
+
+def _run_job(job: dict) -> dict:
+    for name in job.get("preload", []):
+        if isinstance(name, str) and name.split(".")[0] in PRELOADABLE:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # the child will report it, if it matters
+                print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
+    workdir = tempfile.mkdtemp(prefix="mnist_course_exercise_")
+    read_end, write_end = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _child(job, write_end, workdir)
+    os.close(write_end)
+    deadline = started + float(job["timeout"])
+    chunks, size, status, exit_code, signal_number = [], 0, None, None, None
+    eof = reaped = False
+
+    def read_available(wait: float) -> None:
+        nonlocal eof, size, status
+        while not eof and not status:
+            ready, _, _ = select.select([read_end], [], [], wait)
+            if not ready:
+                return
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:  # every writer closed the pipe
+                eof = True
+                return
+            size += len(chunk)
+            if size > MAX_STREAM:
+                status = "too_much_output"
+                return
+            chunks.append(chunk)
+            wait = 0
+
+    try:
+        while not status:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                status = "timeout"
+                break
+            read_available(min(remaining, 0.05) if not eof else 0)
+            try:
+                done, wait_status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, wait_status = pid, 0
+            if done == pid:
+                reaped = True
+                exit_code, signal_number = _decode_status(wait_status)
+                read_available(0)  # what it wrote before exiting; a descendant may still hold the pipe
+                break
+            if eof:
+                time.sleep(0.005)
+        if not reaped:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                _, wait_status = os.waitpid(pid, 0)
+                exit_code, signal_number = _decode_status(wait_status)
+            except ChildProcessError:
+                pass
+    finally:
+        _kill_everything(pid)
+        os.close(read_end)
+        output = _tail(os.path.join(workdir, "output.txt"))
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "status": status or "ended",
+        "exit_code": exit_code,
+        "signal": signal_number,
+        "seconds": time.monotonic() - started,
+        "stream": b"".join(chunks).decode("utf-8", "replace"),
+        "printed": output,
+    }
+
+
+def _decode_status(wait_status: int) -> tuple[int | None, int | None]:
+    if os.WIFSIGNALED(wait_status):
+        return None, os.WTERMSIG(wait_status)
+    if os.WIFEXITED(wait_status):
+        return os.WEXITSTATUS(wait_status), None
+    return None, None
+
+
+def _tail(path: str, limit: int = 2000) -> str:
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            file.seek(max(0, file.tell() - limit))
+            return file.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def serve() -> None:
+    """The supervisor's loop: one job in, one reply out, until stdin closes."""
+    from .sandbox import become_subreaper
+
+    become_subreaper()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when we stop
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # Nothing else may write to the protocol stream.
+    sys.stdout = sys.stderr
+    import numpy  # noqa: F401  (every exercise uses it: import once, before forking)
+
+    from ..exercises import _core  # noqa: F401
+
+    send(stdout, {"ready": True})
+    while True:
+        job = receive(stdin)
+        if job is None:
+            return
+        reply = _run_job(job)
+        reply["id"] = job.get("id")
+        send(stdout, reply)

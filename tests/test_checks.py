@@ -1,0 +1,292 @@
+"""The checks accept every correct answer and only those (issue 10, points 2, 4 and 5).
+
+For every exercise: a correct answer written differently from the reference passes;
+a function that changes its inputs is caught; where the text says "by hand", the
+library call for the same job is refused; the type the text asks for is enforced.
+Each verdict is the same in the notebook (``check()``) and in the grader.
+"""
+
+import linecache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_course.exercises import ch01, ch02, ch03, ch04
+from mnist_course.grading import Grader, grade_source
+
+CHAPTERS = [ch01, ch02, ch03, ch04]
+ROOT = Path(__file__).resolve().parents[1]
+
+# At least one correct answer per exercise, written the way a learner might: loops,
+# other NumPy routes, imports and helpers of their own.
+CORRECT = {
+    "ch01.q1": "import struct\ndef read_idx_bytes(raw):\n    ndim = raw[3]\n    dims = struct.unpack('>' + 'I' * ndim, raw[4:4 + 4 * ndim])\n    return np.array(list(raw[4 + 4 * ndim:]), dtype=np.uint8).reshape(dims)\n",
+    "ch01.q2": "from collections import Counter\ndef class_counts(labels):\n    counter = Counter(labels.tolist())\n    return np.array([counter[digit] for digit in range(10)])\n",
+    "ch01.q3": "def mean_digit(images, labels, digit):\n    total = np.zeros(images.shape[1:])\n    count = 0\n    for image, label in zip(images, labels):\n        if label == digit:\n            total += image\n            count += 1\n    return total / count\n",
+    "ch01.q4": "def normalize(images):\n    return np.divide(images, 255, dtype=np.float32)\n",
+    "ch01.q5": "def split_indices(n, val_size, seed):\n    rng = np.random.default_rng(seed)\n    val = rng.choice(n, size=val_size, replace=False)\n    return np.setdiff1d(np.arange(n), val), val\n",
+    "ch02.q1": "import math\ndef softmax(logits):\n    out = np.empty(logits.shape)\n    for i, row in enumerate(logits):\n        top = max(row)\n        exps = [math.exp(v - top) for v in row]\n        out[i] = [e / sum(exps) for e in exps]\n    return out\n",
+    "ch02.q2": "import math\nEPS = 1e-7\ndef cross_entropy(probabilities, labels):\n    total = 0.0\n    for row, label in zip(probabilities, labels):\n        total -= math.log(max(row[label], EPS))\n    return total / len(labels)\n",
+    "ch02.q3": "def dense_relu(x, weights, bias):\n    z = np.einsum('ni,io->no', x, weights) + bias\n    return z * (z > 0)\n",
+    "ch02.q4": "def count_parameters(layer_sizes):\n    total = 0\n    for i in range(len(layer_sizes) - 1):\n        total += (layer_sizes[i] + 1) * layer_sizes[i + 1]\n    return total\n",
+    "ch02.q5": "def shift_images(images, dx, dy):\n    n, h, w = images.shape\n    pad = max(h, w) + max(abs(dx), abs(dy))\n    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad)))\n    return padded[:, pad - dy:pad - dy + h, pad - dx:pad - dx + w].copy()\n",
+    "ch03.q1": "def conv2d(image, kernel):\n    windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)\n    return np.einsum('ijkl,kl->ij', windows, kernel)\n",
+    "ch03.q2": "def window_max(window):\n    best = -np.inf\n    for value in window.ravel():\n        best = max(best, value)\n    return best\n\ndef max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    out = np.empty((h, w))\n    for i in range(h):\n        for j in range(w):\n            out[i, j] = window_max(image[i * size:(i + 1) * size, j * size:(j + 1) * size])\n    return out\n",
+    "ch03.q3": "import math\ndef conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        return math.ceil(n / stride)\n    return math.floor((n - kernel) / stride) + 1\n",
+    "ch03.q4": "def receptive_field(layers):\n    field = 1\n    for kernel, stride in reversed(layers):\n        field = (field - 1) * stride + kernel\n    return field\n",
+    "ch03.q5": "def build_cnn():\n    inputs = keras.Input((28, 28, 1))\n    x = layers.Conv2D(16, 5, padding='same', activation='relu')(inputs)\n    x = layers.MaxPooling2D()(x)\n    x = layers.Flatten()(x)\n    outputs = layers.Dense(10, activation='softmax')(x)\n    return keras.Model(inputs, outputs)\n",
+    'ch04.q1': 'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    new_velocity = velocity * momentum\n    new_velocity -= lr * grad\n    return weights + new_velocity, new_velocity\n',
+    'ch04.q2': 'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
+    'ch04.q3': 'def one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return float(np.interp(step, [0, warm], [peak / 10, peak]))\n    p = np.clip((step - warm) / max(1.0, total_steps - warm), 0, 1)\n    low = peak / final_div\n    return float(low + (peak - low) * (1 + np.cos(np.pi * p)) / 2)\n',
+    'ch04.q4': 'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).uniform(size=x.shape) < 1 - rate\n    out = np.zeros(x.shape)\n    out[keep] = x[keep] / (1 - rate)\n    return out\n',
+    'ch04.q5': 'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    flat = x.reshape(-1, x.shape[-1])\n    mean = flat.mean(axis=0)\n    variance = ((flat - mean) ** 2).mean(axis=0)\n    return ((flat - mean) / np.sqrt(variance + epsilon) * gamma + beta).reshape(x.shape)\n',
+}
+
+# Right values, but the function changes its inputs (a check that copies them hides this).
+MUTATING = {
+    "ch01.q2": "def class_counts(labels):\n    labels.sort()\n    return np.bincount(labels, minlength=10)\n",
+    "ch01.q3": "def mean_digit(images, labels, digit):\n    result = images[labels == digit].mean(axis=0)\n    images[:] = 0\n    return result\n",
+    "ch01.q4": "def normalize(images):\n    out = images.astype(np.float32) / 255\n    images.fill(0)\n    return out\n",
+    "ch02.q1": "def softmax(logits):\n    logits -= logits.max(axis=1, keepdims=True)\n    e = np.exp(logits)\n    return e / e.sum(axis=1, keepdims=True)\n",
+    "ch02.q2": "def cross_entropy(p, labels):\n    np.clip(p, 1e-7, 1, out=p)\n    return float(-np.mean(np.log(p[np.arange(len(labels)), labels])))\n",
+    "ch02.q3": "def dense_relu(x, weights, bias):\n    out = np.maximum(0, x @ weights + bias)\n    bias[:] = 0\n    return out\n",
+    "ch02.q4": "def count_parameters(sizes):\n    total = 0\n    while len(sizes) > 1:\n        n_in = sizes.pop(0)\n        total += n_in * sizes[0] + sizes[0]\n    return total\n",
+    "ch02.q5": "def shift_images(images, dx, dy):\n    out = np.zeros_like(images)\n    h, w = images.shape[1:]\n    if abs(dx) < w and abs(dy) < h:\n        out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    images[:] = 0\n    return out\n",
+    "ch03.q1": "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.array([[np.sum(image[i:i+kh, j:j+kw] * kernel) for j in range(image.shape[1] - kw + 1)] for i in range(image.shape[0] - kh + 1)])\n    kernel *= 0\n    return out\n",
+    "ch03.q2": "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    out = image[:h * size, :w * size].reshape(h, size, w, size).max(axis=(1, 3))\n    image[:] = 0\n    return out\n",
+    "ch03.q4": "def receptive_field(layers):\n    layers.reverse()\n    field = 1\n    for kernel, stride in layers:\n        field = (field - 1) * stride + kernel\n    return field\n",
+    'ch04.q1': 'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity *= momentum\n    velocity -= lr * grad\n    weights += velocity\n    return weights, velocity\n',
+    'ch04.q2': 'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m *= beta1\n    m += (1 - beta1) * grad\n    v *= beta2\n    v += (1 - beta2) * grad**2\n    return weights - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon), m, v\n',
+    'ch04.q4': 'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    x *= keep / (1 - rate)\n    return x\n',
+    'ch04.q5': 'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    variance = x.var(axis=axes)\n    x -= x.mean(axis=axes)\n    return gamma * x / np.sqrt(variance + epsilon) + beta\n',
+}
+
+# The library call for the job the text asks to write by hand: refused.
+LIBRARY = {
+    "ch01.q1": "import tensorflow as tf\ndef read_idx_bytes(raw):\n    n = raw[3]\n    dims = [int.from_bytes(raw[4+4*i:8+4*i], 'big') for i in range(n)]\n    return tf.io.decode_raw(raw[4 + 4 * n:], tf.uint8).numpy().reshape(dims)\n",
+    "ch01.q2": "import tensorflow as tf\ndef class_counts(labels):\n    return tf.math.bincount(labels.astype('int32'), minlength=10).numpy()\n",
+    "ch01.q3": "from keras import ops\ndef mean_digit(images, labels, digit):\n    return np.asarray(ops.mean(images[labels == digit].astype('float64'), axis=0))\n",
+    "ch01.q4": "import keras\ndef normalize(images):\n    return np.asarray(keras.layers.Rescaling(1 / 255)(images.astype('float32')))\n",
+    "ch01.q5": "import tensorflow as tf\ndef split_indices(n, val_size, seed):\n    order = tf.random.shuffle(tf.range(n), seed=seed).numpy()\n    return order[val_size:], order[:val_size]\n",
+    "ch02.q1": "import keras\ndef softmax(logits):\n    return np.asarray(keras.activations.softmax(logits))\n",
+    "ch02.q2": "from keras.losses import sparse_categorical_crossentropy as sce\ndef cross_entropy(p, y):\n    return float(np.mean(sce(y, p)))\n",
+    "ch02.q3": "import tensorflow as tf\ndef dense_relu(x, w, b):\n    return tf.nn.relu(x @ w + b).numpy()\n",
+    "ch02.q4": "import keras\ndef count_parameters(sizes):\n    layers = [keras.Input((sizes[0],))] + [keras.layers.Dense(n) for n in sizes[1:]]\n    return keras.Sequential(layers).count_params()\n",
+    "ch02.q5": "import tensorflow as tf\ndef shift_images(x, dx, dy):\n    return tf.roll(x, (dy, dx), axis=(1, 2)).numpy()\n",
+    "ch03.q1": "def conv2d(image, kernel):\n    conv = layers.Conv2D(1, kernel.shape, use_bias=False)\n    conv.build((1, *image.shape, 1))\n    conv.set_weights([kernel[:, :, None, None]])\n    return np.asarray(conv(image[None, :, :, None]))[0, :, :, 0]\n",
+    "ch03.q2": "def max_pool2d(image, size=2):\n    return np.asarray(layers.MaxPooling2D(size)(image[None, :, :, None].astype('float32')))[0, :, :, 0]\n",
+    "ch03.q3": "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    return layers.Conv2D(1, kernel, stride, padding).compute_output_shape((1, n, n, 1))[1]\n",
+    "ch03.q4": "def helper(layers_):\n    return int(keras.ops.sum(keras.ops.ones(1)))\n\ndef receptive_field(layers):\n    helper(layers)\n    field, jump = 1, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= stride\n    return field\n",
+    'ch04.q1': 'import keras\ndef sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    variable = keras.Variable(weights)\n    optimizer = keras.optimizers.SGD(lr, momentum=momentum)\n    optimizer.apply_gradients([(grad, variable)])\n    return variable.numpy(), velocity\n',
+    'ch04.q2': 'import tensorflow as tf\ndef adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    optimizer = tf.keras.optimizers.Adam(lr, beta1, beta2, epsilon)\n    return weights, m, v\n',
+    'ch04.q3': 'import keras\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = int(max(1, warmup * total_steps))\n    schedule = keras.optimizers.schedules.CosineDecay(peak / 10, total_steps - warm, 1 / final_div, warmup_target=peak, warmup_steps=warm)\n    return float(schedule(step))\n',
+    'ch04.q4': 'import keras\ndef dropout_forward(x, rate, seed):\n    return np.asarray(keras.layers.Dropout(rate, seed=seed)(x, training=True))\n',
+    'ch04.q5': 'from keras import layers\ndef batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    norm = layers.BatchNormalization(epsilon=epsilon)\n    norm.build(x.shape)\n    norm.gamma.assign(gamma)\n    norm.beta.assign(beta)\n    return np.asarray(norm(x, training=True))\n',
+}
+
+# The type the text asks for: counts and sizes are ints, a loss is a float, dtypes as asked.
+WRONG_TYPE = {
+    "ch01.q1": ("def read_idx_bytes(raw):\n    n = raw[3]\n    dims = [int.from_bytes(raw[4+4*i:8+4*i], 'big') for i in range(n)]\n    return np.frombuffer(raw, np.uint8, offset=4+4*n).reshape(dims).astype(np.int64)\n", "dtype int64, expected uint8"),
+    "ch01.q2": ("def class_counts(labels):\n    return np.bincount(labels, minlength=10).astype(float)\n", "integer"),
+    "ch01.q4": ("def normalize(images):\n    return images / 255\n", "dtype float64, expected float32"),
+    "ch02.q2": ("def cross_entropy(p, y):\n    return -np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1)).mean(keepdims=True)\n", "expected one number as a float"),
+    "ch02.q4": ("def count_parameters(sizes):\n    return float(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))\n", "expected a whole number"),
+    "ch02.q5": ("def shift_images(images, dx, dy):\n    out = np.zeros(images.shape)\n    h, w = images.shape[1:]\n    if abs(dx) < w and abs(dy) < h:\n        out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n", "expected uint8"),
+    "ch03.q3": ("def conv_output_size(n, kernel, stride=1, padding='valid'):\n    return -(-n // stride) / 1 if padding == 'same' else (n - kernel) / stride // 1 + 1\n", "expected a whole number"),
+    "ch04.q3": ("def one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    return np.array(peak / 10 if step == 0 else peak)\n", "expected one number as a float"),
+    "ch03.q4": ("def receptive_field(layers):\n    field, jump = 1.0, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= stride\n    return field\n", "expected a whole number"),
+}
+
+
+def _exercise(qid):
+    return next(e for chapter in CHAPTERS for e in chapter.chapter if e.qid == qid)
+
+
+def _module(qid):
+    return next(c for c in CHAPTERS if qid.startswith(c.__name__.rsplit(".", 1)[1]))
+
+
+_DEFINED = 0
+
+
+def define(qid: str, source: str):
+    """The learner's function, defined as a notebook would (with the chapter's imports)."""
+    global _DEFINED
+    _DEFINED += 1
+    filename = f"<learner cell {_DEFINED}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"__name__": "__main__"}
+    exec(_module(qid).chapter.setup, namespace)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[_exercise(qid).function_name]
+
+
+def both(qid: str, source: str):
+    """The verdict of check() in the notebook and of the grader, for one source."""
+    exercise = _exercise(qid)
+    in_notebook = exercise.grade(define(qid, source))
+    passed, message = grade_source(_module(qid), exercise, source, timeout=60)
+    assert in_notebook.passed == passed, f"check() and the grader disagree on {qid}:\n{in_notebook.message}\n{message}"
+    return passed, message
+
+
+def test_every_exercise_has_a_correct_alternative_and_every_numpy_exercise_a_library_version():
+    qids = [e.qid for c in CHAPTERS for e in c.chapter]
+    assert sorted(CORRECT) == sorted(qids)
+    assert sorted(LIBRARY) == sorted(e.qid for c in CHAPTERS for e in c.chapter if e.by_hand)
+    mutable = [e.qid for c in CHAPTERS for e in c.chapter if any(isinstance(a, (np.ndarray, list)) for case in e.cases() for a in case.args)]
+    assert sorted(MUTATING) == sorted(mutable)
+
+
+@pytest.mark.parametrize("qid", sorted(CORRECT))
+def test_a_correct_answer_written_differently_passes(qid):
+    passed, message = both(qid, CORRECT[qid])
+    assert passed, message
+
+
+@pytest.mark.parametrize("qid", sorted(MUTATING))
+def test_a_function_that_changes_its_inputs_is_caught(qid):
+    passed, message = both(qid, MUTATING[qid])
+    assert not passed
+    assert "changed its input" in message
+
+
+@pytest.mark.parametrize("qid", sorted(LIBRARY))
+def test_the_library_call_for_a_by_hand_exercise_is_refused(qid):
+    passed, message = both(qid, LIBRARY[qid])
+    assert not passed
+    assert "by hand" in message
+
+
+@pytest.mark.parametrize("qid", sorted(WRONG_TYPE))
+def test_the_type_the_text_asks_for_is_enforced(qid):
+    source, expected = WRONG_TYPE[qid]
+    passed, message = both(qid, source)
+    assert not passed
+    assert expected in message, message
+
+
+def test_a_library_call_hidden_in_a_helper_or_an_alias_is_found():
+    source = "from scipy.special import softmax as sm\ndef helper(z):\n    return sm(z, axis=1)\ndef softmax(logits):\n    return helper(logits)\n"
+    refused = ch02.q1.refuse_libraries(ch02.q1._uses_in_process(define("ch02.q1", source.replace("from scipy.special import softmax as sm\n", "sm = None\n"))))
+    assert refused is None, "a name that is not a library is not refused"
+    from mnist_course.exercises._handmade import import_aliases, library_uses
+
+    aliases = import_aliases(source)
+    helpers = {"helper": "def helper(z):\n    return sm(z, axis=1)\n"}
+    assert library_uses("def softmax(logits):\n    return helper(logits)\n", aliases.get, helpers.get, ch02.q1.forbidden) == ["scipy.special.softmax"]
+
+
+def test_a_parameter_named_like_a_module_is_not_a_library_call():
+    assert both("ch03.q4", "def receptive_field(layers):\n    field, jump = 1, 1\n    for k, s in layers:\n        field += (k - 1) * jump\n        jump *= s\n    return field\n")[0]
+
+
+# ---------------------------------------------------------------- messages
+
+
+def test_equal_descriptions_say_the_values_differ():
+    source = "def dense_relu(x, w, b):\n    out = np.maximum(0, x @ w + b)\n    return out * 1.01 if x.shape[1] > 100 else out\n"
+    passed, message = both("ch02.q3", source)
+    assert not passed
+    assert "the values differ" in message and message.count("an array of shape (2, 16), dtype float64") == 1
+
+
+def test_a_numpy_error_comes_with_the_case_and_a_nudge():
+    source = "def read_idx_bytes(raw):\n    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 28, 28)\n"
+    passed, message = both("ch01.q1", source)
+    assert not passed
+    assert message.startswith("On a labels file holding [5, 0, 4]")
+    assert "ValueError" in message and "4 + 4 * ndim" in message and "line 2" in message
+
+
+@pytest.mark.parametrize("qid,source,nudge", [
+    ("ch03.q4", "def receptive_field(layers):\n    field, jump = 1, 1\n    for k, s in layers:\n        jump *= s\n        field += (k - 1) * jump\n    return field\n", "BEFORE the jump"),
+    ("ch03.q2", "def max_pool2d(image, size=2):\n    h, w = image.shape\n    return image.reshape(h // size, size, w // size, size).max(axis=(1, 3))\n", "crop the image to a multiple of `size`"),
+    ("ch02.q2", "def cross_entropy(p, y):\n    return float(-np.mean(np.log10(np.clip(p[np.arange(len(y)), y], 1e-7, 1))))\n", "natural logarithm"),
+    ("ch01.q4", "def normalize(images):\n    return images.astype(np.float32) / images.max()\n", "largest POSSIBLE value"),
+    ("ch03.q3", "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    pad = 1 if padding == 'same' else 0\n    return (n - kernel + 2 * pad) // stride + 1\n", "only for 3×3 kernels"),
+])
+def test_known_mistakes_get_their_nudge(qid, source, nudge):
+    passed, message = both(qid, source)
+    assert not passed and nudge in message, message
+
+
+def test_nan_and_inf_name_their_likely_cause():
+    overflow = ch02.q1.grade(define("ch02.q1", "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n"))
+    assert "nan" in overflow.message and "overflowed" in overflow.message
+    log_zero = ch02.q2.grade(define("ch02.q2", "def cross_entropy(p, y):\n    return float(-np.mean(np.log(p[np.arange(len(y)), y])))\n"))
+    assert "inf" in log_zero.message and "log of 0" in log_zero.message
+
+
+def test_numbers_print_plainly():
+    result = ch02.q4.grade(define("ch02.q4", "def count_parameters(sizes):\n    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))\n"))
+    assert "expected 7850, got 7840" in result.message and "np." not in result.message
+    loss = ch02.q2.grade(define("ch02.q2", "def cross_entropy(p, y):\n    return float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1))))\n"))
+    assert "expected 0.356675, got -0.356675" in loss.message
+
+
+def test_hints_start_gentle_and_get_stronger(capsys):
+    exercise = ch01.q4.__class__("t.q1", "normalize", ch01.normalize, ch01.q4.cases, ("gentle", "strong"))
+    exercise.hint()
+    exercise.hint()
+    exercise.hint()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Hint 1 of 2") and "gentle" in lines[0] and "again for a stronger hint" in lines[0]
+    assert lines[1].startswith("Hint 2 of 2") and "strong" in lines[1]
+    assert lines[2] == lines[1]
+    for chapter in CHAPTERS:
+        for e in chapter.chapter:
+            assert len(e.hints) >= 2, f"{e.qid} needs a first hint and a stronger one"
+
+
+def test_the_build_cnn_hint_uses_names_the_notebook_has():
+    strong = ch03.q5.hints[-1]
+    assert "layers.Conv2D" in strong and "keras.Sequential" in strong
+    notebook = (ROOT / "solutions" / "03_cnn_layers.ipynb").read_text()
+    assert "from keras import layers" in notebook
+
+
+# ------------------------------------------------ the grade agrees with check()
+
+HABITS = [
+    "import numpy as np\nimport math\nfrom collections import Counter\nfrom mnist_course.exercises import ch01, ch02\n",
+    "x_train = np.zeros((60000, 28, 28))\nraise RuntimeError('a heavy training cell the grader must not run')\n",
+    "def row_max(row):\n    return max(row)\n",
+    "LOGITS = np.array([[1.0, 2.0, 3.0]])\n",
+    "def softmax(logits):\n    out = np.empty(logits.shape)\n    for i, row in enumerate(logits):\n        top = row_max(row)\n        exps = [math.exp(v - top) for v in row]\n        out[i] = [e / math.fsum(exps) for e in exps]\n    return out\n\nprint(softmax(LOGITS))\nsoftmax(x_train[:2].reshape(2, -1))\n",
+    "ch02.q1.check(softmax)",
+]
+
+
+def _notebook(*cells: str) -> dict:
+    return {"cells": [{"cell_type": "code", "source": c} for c in cells], "nbformat": 4}
+
+
+def test_the_grader_brings_in_imports_helpers_and_constants_and_ignores_try_out_lines():
+    with Grader(workers=1) as grader:
+        grade = grader.grade_exercise(_notebook(*HABITS), ch02, ch02.q1)
+    assert grade.passed, grade.message
+
+
+def test_a_helper_defined_below_the_check_is_named_in_the_message():
+    cells = [HABITS[0], HABITS[4].replace("row_max", "later_max"), HABITS[5], "def later_max(row):\n    return max(row)\n"]
+    with Grader(workers=1) as grader:
+        grade = grader.grade_exercise(_notebook(*cells), ch02, ch02.q1)
+    assert not grade.passed
+    assert "`later_max` is defined in cell 4, below the check cell" in grade.message
+
+
+def test_a_value_computed_by_a_heavy_cell_is_explained():
+    cells = [HABITS[0], "SCALE = np.load('big.npy').max()\n", "def normalize(images):\n    return images.astype(np.float32) / SCALE\n", "ch01.q4.check(normalize)"]
+    with Grader(workers=1) as grader:
+        grade = grader.grade_exercise(_notebook(*cells), ch01, ch01.q4)
+    assert not grade.passed
+    assert "`SCALE` is computed in cell 2, which the grader does not run" in grade.message
+
+
+def test_a_function_defined_below_its_check_cell_is_reported():
+    cells = [HABITS[0], "ch01.q4.check(normalize)", "def normalize(images):\n    return images.astype(np.float32) / 255\n"]
+    with Grader(workers=1) as grader:
+        grade = grader.grade_exercise(_notebook(*cells), ch01, ch01.q4)
+    assert not grade.passed and "below its check cell" in grade.message
