@@ -142,3 +142,36 @@ def show_curves(
     if len(curves) > 1:
         ax.legend(fontsize=FONT_PT - 1)
     return fig
+
+
+def show_reliability(panels: dict[str, tuple[np.ndarray, np.ndarray]], n_bins: int = 10):
+    """Reliability diagrams, one panel per ``{title: (confidences, correct)}``; returns the figure.
+
+    Each bar is one confidence bin (``(i/n, (i+1)/n]``): its height is the accuracy of the
+    predictions in it, the dot their average confidence. A calibrated model's bars reach
+    the diagonal; bars below it are over-confident.
+
+    >>> show_reliability({"CNN": (probabilities.max(1), probabilities.argmax(1) == labels)})   # doctest: +SKIP
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), squeeze=False, layout="constrained")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    for ax, (title, (confidence, correct)) in zip(axes[0], panels.items()):
+        confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
+        bins = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
+        centres, accuracy, mean_confidence = [], [], []
+        for b in range(n_bins):
+            inside = bins == b
+            if inside.any():
+                centres.append((edges[b] + edges[b + 1]) / 2)
+                accuracy.append(correct[inside].mean())
+                mean_confidence.append(confidence[inside].mean())
+        ax.bar(centres, accuracy, width=1.0 / n_bins, edgecolor="white", color="tab:blue", label="accuracy")
+        ax.plot(centres, mean_confidence, "o", color="tab:orange", markersize=4, label="confidence")
+        ax.plot([0, 1], [0, 1], "--", color="gray", linewidth=1, label="calibrated")
+        ax.set(xlim=(0, 1), ylim=(0, 1))
+        ax.set_title(title, fontsize=FONT_PT)
+        ax.set_xlabel("confidence", fontsize=FONT_PT - 1)
+        ax.set_ylabel("accuracy", fontsize=FONT_PT - 1)
+        ax.tick_params(labelsize=FONT_PT - 2)
+    axes[0][0].legend(fontsize=FONT_PT - 2, loc="lower right")
+    return fig

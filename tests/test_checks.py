@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_course.exercises import ch01, ch02, ch03, ch04
+from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05
 from mnist_course.grading import Grader, grade_source
 
-CHAPTERS = [ch01, ch02, ch03, ch04]
+CHAPTERS = [ch01, ch02, ch03, ch04, ch05]
 ROOT = Path(__file__).resolve().parents[1]
 
 # At least one correct answer per exercise, written the way a learner might: loops,
@@ -41,6 +41,12 @@ CORRECT = {
     'ch04.q3': 'def one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return float(np.interp(step, [0, warm], [peak / 10, peak]))\n    p = np.clip((step - warm) / max(1.0, total_steps - warm), 0, 1)\n    low = peak / final_div\n    return float(low + (peak - low) * (1 + np.cos(np.pi * p)) / 2)\n',
     'ch04.q4': 'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).uniform(size=x.shape) < 1 - rate\n    out = np.zeros(x.shape)\n    out[keep] = x[keep] / (1 - rate)\n    return out\n',
     'ch04.q5': 'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    flat = x.reshape(-1, x.shape[-1])\n    mean = flat.mean(axis=0)\n    variance = ((flat - mean) ** 2).mean(axis=0)\n    return ((flat - mean) / np.sqrt(variance + epsilon) * gamma + beta).reshape(x.shape)\n',
+    'ch05.q1': 'def confusion_matrix(y_true, y_pred, num_classes=10):\n    codes = np.asarray(y_true, dtype=int) * num_classes + np.asarray(y_pred, dtype=int)\n    return np.bincount(codes, minlength=num_classes * num_classes).reshape(num_classes, num_classes)\n',
+    'ch05.q2': 'def precision_recall_f1(confusion):\n    n = len(confusion)\n    p, r, f = np.zeros(n), np.zeros(n), np.zeros(n)\n    for c in range(n):\n        tp = confusion[c, c]\n        called, real = confusion[:, c].sum(), confusion[c, :].sum()\n        p[c] = tp / called if called else 0.0\n        r[c] = tp / real if real else 0.0\n        f[c] = 2 * p[c] * r[c] / (p[c] + r[c]) if p[c] + r[c] else 0.0\n    return p, r, f\n',
+    'ch05.q3': 'def top_k_accuracy(probabilities, labels, k):\n    truth = probabilities[np.arange(len(labels)), labels]\n    rank = (probabilities > truth[:, None]).sum(axis=1)\n    return float(np.mean(rank < k))\n',
+    'ch05.q4': 'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1)\n    correct = (probabilities.argmax(axis=1) == labels).astype(float)\n    edges = np.linspace(0, 1, n_bins + 1)\n    which = np.clip(np.digitize(confidence, edges, right=True) - 1, 0, n_bins - 1)\n    counts = np.bincount(which, minlength=n_bins)\n    acc = np.bincount(which, weights=correct, minlength=n_bins)\n    conf = np.bincount(which, weights=confidence, minlength=n_bins)\n    used = counts > 0\n    return float(np.sum(np.abs(acc[used] - conf[used])) / len(labels))\n',
+    'ch05.q5': 'import math\ndef wilson_interval(successes, n, z=1.96):\n    # solve (p - x)^2 = z^2 x (1 - x) / n for x\n    p = successes / n\n    a = 1 + z**2 / n\n    b = -(2 * p + z**2 / n)\n    c = p**2\n    root = math.sqrt(max(b * b - 4 * a * c, 0.0))\n    return (-b - root) / (2 * a), (-b + root) / (2 * a)\n',
+    'ch05.q6': 'from scipy import stats\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.count_nonzero(correct_a & ~correct_b))\n    c = int(np.count_nonzero(correct_b & ~correct_a))\n    if b + c == 0:\n        return 1.0\n    return float(stats.binomtest(min(b, c), b + c, 0.5).pvalue)\n',
 }
 
 # Right values, but the function changes its inputs (a check that copies them hides this).
@@ -60,6 +66,11 @@ MUTATING = {
     'ch04.q2': 'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m *= beta1\n    m += (1 - beta1) * grad\n    v *= beta2\n    v += (1 - beta2) * grad**2\n    return weights - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon), m, v\n',
     'ch04.q4': 'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    x *= keep / (1 - rate)\n    return x\n',
     'ch04.q5': 'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    variance = x.var(axis=axes)\n    x -= x.mean(axis=axes)\n    return gamma * x / np.sqrt(variance + epsilon) + beta\n',
+    'ch05.q1': 'def confusion_matrix(y_true, y_pred, num_classes=10):\n    m = np.zeros((num_classes, num_classes), dtype=int)\n    np.add.at(m, (y_true, y_pred), 1)\n    y_true.sort()\n    return m\n',
+    'ch05.q2': 'def precision_recall_f1(m):\n    d = np.diag(m).astype(float)\n    called, real = m.sum(axis=0), m.sum(axis=1)\n    np.fill_diagonal(m, 0)  # keep only the mistakes, for a later look\n    p = np.divide(d, called, out=np.zeros(len(d)), where=called > 0)\n    r = np.divide(d, real, out=np.zeros(len(d)), where=real > 0)\n    return p, r, np.divide(2 * p * r, p + r, out=np.zeros(len(d)), where=p + r > 0)\n',
+    'ch05.q3': 'def top_k_accuracy(p, y, k):\n    top = np.argsort(p, axis=1)[:, -k:]\n    p.sort(axis=1)\n    return float(np.mean((top == y[:, None]).any(axis=1)))\n',
+    'ch05.q4': 'def expected_calibration_error(p, y, n_bins=10):\n    c, ok = p.max(1), p.argmax(1) == y\n    p /= p.sum(axis=1, keepdims=True) * 2\n    total = 0.0\n    for b in range(n_bins):\n        inside = (c > b / n_bins) & (c <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(ok[inside].mean() - c[inside].mean())\n    return float(total)\n',
+    'ch05.q6': 'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a & ~b)), int(np.sum(~a & b))\n    a[:] = True\n    n = x + y\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n) if n else 1.0\n',
 }
 
 # The library call for the job the text asks to write by hand: refused.
@@ -83,6 +94,12 @@ LIBRARY = {
     'ch04.q3': 'import keras\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = int(max(1, warmup * total_steps))\n    schedule = keras.optimizers.schedules.CosineDecay(peak / 10, total_steps - warm, 1 / final_div, warmup_target=peak, warmup_steps=warm)\n    return float(schedule(step))\n',
     'ch04.q4': 'import keras\ndef dropout_forward(x, rate, seed):\n    return np.asarray(keras.layers.Dropout(rate, seed=seed)(x, training=True))\n',
     'ch04.q5': 'from keras import layers\ndef batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    norm = layers.BatchNormalization(epsilon=epsilon)\n    norm.build(x.shape)\n    norm.gamma.assign(gamma)\n    norm.beta.assign(beta)\n    return np.asarray(norm(x, training=True))\n',
+    'ch05.q1': 'import tensorflow as tf\ndef confusion_matrix(y_true, y_pred, num_classes=10):\n    return tf.math.confusion_matrix(y_true, y_pred, num_classes).numpy()\n',
+    'ch05.q2': 'import keras\ndef precision_recall_f1(confusion):\n    correct = keras.ops.diagonal(confusion)\n    p = correct / keras.ops.sum(confusion, axis=0)\n    r = correct / keras.ops.sum(confusion, axis=1)\n    return np.asarray(p), np.asarray(r), np.asarray(2 * p * r / (p + r))\n',
+    'ch05.q3': 'import keras\ndef top_k_accuracy(p, y, k):\n    m = keras.metrics.SparseTopKCategoricalAccuracy(k=k)\n    m.update_state(y, p)\n    return float(m.result())\n',
+    'ch05.q4': 'from mnist_course.evaluation import confusion_matrix as cm\ndef expected_calibration_error(p, y, n_bins=10):\n    cm(y, p.argmax(1))\n    return 0.0\n',
+    'ch05.q5': "from scipy.stats import binomtest\ndef wilson_interval(successes, n, z=1.96):\n    interval = binomtest(successes, n).proportion_ci(method='wilson')\n    return interval.low, interval.high\n",
+    'ch05.q6': 'import keras\ndef mcnemar_p_value(a, b):\n    return float(keras.ops.mean(a))\n',
 }
 
 # The type the text asks for: counts and sizes are ints, a loss is a float, dtypes as asked.
@@ -290,3 +307,60 @@ def test_a_function_defined_below_its_check_cell_is_reported():
     with Grader(workers=1) as grader:
         grade = grader.grade_exercise(_notebook(*cells), ch01, ch01.q4)
     assert not grade.passed and "below its check cell" in grade.message
+
+
+# ------------------------------------- the references agree with the libraries
+
+
+def test_chapter_4_references_follow_keras():
+    import keras
+
+    rng = np.random.default_rng(0)
+    start, gradients = rng.normal(0, 1, 6), [rng.normal(0, 1, 6) for _ in range(5)]
+
+    def keras_steps(optimizer):
+        variable = keras.Variable(start.copy(), dtype="float64")
+        for g in gradients:
+            optimizer.apply_gradients([(keras.ops.convert_to_tensor(g, "float64"), variable)])
+        return variable.numpy()
+
+    w, velocity = start.copy(), np.zeros(6)
+    for g in gradients:
+        w, velocity = ch04.sgd_momentum_step(w, g, velocity, 0.1, 0.9)
+    assert np.allclose(w, keras_steps(keras.optimizers.SGD(0.1, momentum=0.9)), atol=1e-6)
+    w, m, v = start.copy(), np.zeros(6), np.zeros(6)
+    for t, g in enumerate(gradients, start=1):
+        w, m, v = ch04.adam_step(w, g, m, v, t, lr=0.01)
+    assert np.allclose(w, keras_steps(keras.optimizers.Adam(0.01)), atol=1e-5)
+    schedule = keras.optimizers.schedules.CosineDecay(0.001, 750, alpha=0.01, warmup_target=0.01, warmup_steps=250)
+    assert max(abs(float(schedule(s)) - ch04.one_cycle_lr(s, 1000, 0.01)) for s in range(0, 1001, 7)) < 1e-8
+    x = rng.normal(1, 2, (8, 3, 3, 4)).astype("float32")
+    norm = keras.layers.BatchNormalization()
+    norm.build(x.shape)
+    norm.gamma.assign([1.0, 2.0, 0.5, 1.5])
+    norm.beta.assign([0.0, 1.0, -1.0, 0.5])
+    assert np.allclose(np.asarray(norm(x, training=True)), ch04.batch_norm_forward(x, norm.gamma.numpy(), norm.beta.numpy()), atol=1e-5)
+
+
+def test_chapter_5_references_follow_tensorflow_keras_and_scipy():
+    import keras
+    import tensorflow as tf
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    labels, predicted = rng.integers(0, 10, 3000), rng.integers(0, 10, 3000)
+    assert np.array_equal(ch05.confusion_matrix(labels, predicted), tf.math.confusion_matrix(labels, predicted, 10).numpy())
+    probabilities = ch05._probabilities(500, seed=9).astype("float32")
+    for k in (1, 3):
+        metric = keras.metrics.SparseTopKCategoricalAccuracy(k=k)
+        metric.update_state(labels[:500], probabilities)
+        assert abs(ch05.top_k_accuracy(probabilities, labels[:500], k) - float(metric.result())) < 1e-6
+    z = stats.norm.ppf(0.975)
+    for k, n in [(9917, 10000), (0, 10), (10, 10), (3, 7)]:
+        interval = stats.binomtest(k, n).proportion_ci(method="wilson")
+        assert np.allclose(ch05.wilson_interval(k, n, z), (interval.low, interval.high), atol=1e-12)
+    for case in ch05.q6.cases():
+        a, b = case.args
+        only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
+        expected = stats.binomtest(min(only_a, only_b), only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
+        assert abs(ch05.mcnemar_p_value(a, b) - expected) < 1e-12, case.label

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from mnist_course import authoring
-from mnist_course.exercises import ch01, ch02, ch03, ch04
+from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05
 from mnist_course.grading import grade_notebook, grade_source
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [ch01, ch02, ch03, ch04]
+CHAPTERS = [ch01, ch02, ch03, ch04, ch05]
 
 # At least two plausible wrong answers per exercise; each must fail.
 WRONG = {
@@ -127,6 +127,36 @@ WRONG = {
         'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon) + beta\n',
         'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    return gamma * (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes)) + beta\n',
     ],
+    "ch05.q1": [
+        'def confusion_matrix(y_true, y_pred, num_classes=10):\n    m = np.zeros((num_classes, num_classes), dtype=int)\n    np.add.at(m, (y_pred, y_true), 1)\n    return m\n',
+        'def confusion_matrix(y_true, y_pred, num_classes=10):\n    m = np.zeros((num_classes, num_classes), dtype=int)\n    m[y_true, y_pred] += 1\n    return m\n',
+        'def confusion_matrix(y_true, y_pred, num_classes=10):\n    n = max(y_true.max(), y_pred.max()) + 1\n    m = np.zeros((n, n), dtype=int)\n    np.add.at(m, (y_true, y_pred), 1)\n    return m\n',
+    ],
+    "ch05.q2": [
+        'def precision_recall_f1(m):\n    d = np.diag(m)\n    p, r = d / m.sum(axis=1), d / m.sum(axis=0)\n    return p, r, 2 * p * r / (p + r)\n',
+        'def precision_recall_f1(m):\n    d = np.diag(m).astype(float)\n    p = np.divide(d, m.sum(axis=0), out=np.zeros(len(d)), where=m.sum(axis=0) > 0)\n    r = np.divide(d, m.sum(axis=1), out=np.zeros(len(d)), where=m.sum(axis=1) > 0)\n    return p, r, (p + r) / 2\n',
+        'def precision_recall_f1(m):\n    d = np.diag(m)\n    p, r = d / m.sum(axis=0), d / m.sum(axis=1)\n    return p, r, 2 * p * r / (p + r)\n',
+    ],
+    "ch05.q3": [
+        'def top_k_accuracy(p, y, k):\n    return float(np.mean((np.argsort(p, axis=1)[:, :k] == y[:, None]).any(axis=1)))\n',
+        'def top_k_accuracy(p, y, k):\n    return float(np.mean((np.argsort(p, axis=1)[:, -k + 1:] == y[:, None]).any(axis=1))) if k > 1 else float(np.mean(p.argmax(1) == y))\n',
+        'def top_k_accuracy(p, y, k):\n    return int(np.sum((np.argsort(p, axis=1)[:, -k:] == y[:, None]).any(axis=1)))\n',
+    ],
+    "ch05.q4": [
+        'def expected_calibration_error(p, y, n_bins=10):\n    return float(abs((p.argmax(1) == y).mean() - p.max(1).mean()))\n',
+        'def expected_calibration_error(p, y, n_bins=10):\n    c, ok = p.max(1), p.argmax(1) == y\n    gaps = []\n    for b in range(n_bins):\n        inside = (c > b / n_bins) & (c <= (b + 1) / n_bins)\n        if inside.any():\n            gaps.append(abs(ok[inside].mean() - c[inside].mean()))\n    return float(np.mean(gaps))\n',
+        'def expected_calibration_error(p, y, n_bins=10):\n    c, ok = p[np.arange(len(y)), y], p.argmax(1) == y\n    total = 0.0\n    for b in range(n_bins):\n        inside = (c > b / n_bins) & (c <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(ok[inside].mean() - c[inside].mean())\n    return float(total)\n',
+    ],
+    "ch05.q5": [
+        'import math\ndef wilson_interval(k, n, z=1.96):\n    p = k / n\n    h = z * math.sqrt(p * (1 - p) / n)\n    return p - h, p + h\n',
+        'import math\ndef wilson_interval(k, n, z=1.96):\n    p = k / n\n    d = 1 + z**2 / n\n    c = (p + z**2 / (2 * n)) / d\n    h = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n)) / d\n    return c - h, c + h\n',
+        'import math\ndef wilson_interval(k, n, z=1.96):\n    p = k / n\n    c = p + z**2 / (2 * n)\n    h = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))\n    return c - h, c + h\n',
+    ],
+    "ch05.q6": [
+        'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a & ~b)), int(np.sum(~a & b))\n    n = x + y\n    return sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n if n else 1.0\n',
+        'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a & ~b)), int(np.sum(~a & b))\n    n = x + y\n    return 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n if n else 1.0\n',
+        'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a != b)), int(np.sum(~a & ~b))\n    n = x + y\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n) if n else 1.0\n',
+    ],
 }
 
 
@@ -209,11 +239,12 @@ def test_grade_cli_writes_a_report_and_exits_nonzero_on_failures(tmp_path):
     assert proc.returncode == 1
     names = [p.name for p in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))]
     assert names[:3] == ["01_data.ipynb", "02_dense_baseline.ipynb", "03_cnn_layers.ipynb"]
-    for name in names:
-        assert f"solutions/{name}: 5/5 exercises passed" in proc.stdout
-        assert f"chapters/{name}: 0/5 exercises passed" in proc.stdout
+    counts = {name: len(next(c for c in CHAPTERS if c.chapter.name == name[:-6]).chapter.exercises) for name in names}
+    for name, count in counts.items():
+        assert f"solutions/{name}: {count}/{count} exercises passed" in proc.stdout
+        assert f"chapters/{name}: 0/{count} exercises passed" in proc.stdout
     rows = json.loads(report.read_text())
-    assert len(rows) == 2 * 5 * len(names)
+    assert len(rows) == 2 * sum(counts.values())
     assert {r["notebook"] for r in rows} == {f"{folder}/{name}" for folder in ("solutions", "chapters") for name in names}
 
 

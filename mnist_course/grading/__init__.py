@@ -75,6 +75,7 @@ from .wire import decode, encode
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY = 2 << 30  # bytes a learner's code may allocate
 _ROOT = str(Path(__file__).resolve().parents[2])
+_AST_LOCK = threading.Lock()
 _BOOT = (
     "import sys\n"
     "try:\n    import mnist_course\n"
@@ -226,7 +227,7 @@ class _Supervisor:
 
 
 def _imported_modules(source: str) -> list[str]:
-    """The modules that ``source``'s import statements load, in order ("from a.b import c" → "a.b")."""
+    """The modules that ``source``'s import statements may load, in order ("from a import b" → "a", "a.b")."""
     import ast
 
     try:
@@ -239,6 +240,7 @@ def _imported_modules(source: str) -> list[str]:
             modules += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             modules.append(node.module)
+            modules += [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]  # maybe submodules
     return list(dict.fromkeys(modules))
 
 
@@ -325,16 +327,17 @@ class Grader:
         return Grade(name, exercise.qid, exercise.function_name, passed, message)
 
     def _verdict(self, notebook: dict, module, exercise) -> tuple[bool, str]:
-        program = exercise_program(notebook, exercise.function_name)
-        if program.problem:
-            return False, program.problem
         setup = module.chapter.setup
-        aliases = import_aliases(setup + "\n" + program.imports)
-        refused = exercise.refuse_libraries(library_uses(program.function_source, aliases.get, program.helpers.get, exercise.forbidden))
+        with _AST_LOCK:  # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch")
+            program = exercise_program(notebook, exercise.function_name)
+            if program.problem:
+                return False, program.problem
+            aliases = import_aliases(setup + "\n" + program.imports)
+            refused = exercise.refuse_libraries(library_uses(program.function_source, aliases.get, program.helpers.get, exercise.forbidden))
+            modules = _imported_modules(setup + "\n" + program.imports)
         if refused:
             return False, refused.message
         cases = exercise.cases()
-        modules = _imported_modules(setup + "\n" + program.imports)
         job = {
             "module": module.__name__,
             "function": exercise.function_name,

@@ -35,6 +35,7 @@ import time
 # imports them (importing them in every child would cost seconds per exercise).
 PRELOADABLE = ("numpy", "keras", "tensorflow", "scipy", "matplotlib", "PIL", "ipywidgets", "mnist_course", "sklearn", "pandas")
 MAX_STREAM = 256 << 20  # bytes of child output forwarded at most
+_TRIED: set[str] = set()  # modules this supervisor has already imported (or tried to)
 
 
 def send(stream, message: dict) -> None:
@@ -167,9 +168,13 @@ def _kill_everything(child: int) -> None:
 
 def _run_job(job: dict) -> dict:
     for name in job.get("preload", []):
-        if isinstance(name, str) and name.split(".")[0] in PRELOADABLE:
+        if isinstance(name, str) and name.split(".")[0] in PRELOADABLE and name not in _TRIED:
+            _TRIED.add(name)
             try:
                 importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:  # "from a import b" where b is not a module is expected
+                    print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
             except Exception as exc:  # the child will report it, if it matters
                 print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
     workdir = tempfile.mkdtemp(prefix="mnist_course_exercise_")

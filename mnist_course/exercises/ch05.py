@@ -1,0 +1,289 @@
+"""Chapter 5 — Evaluation: confusion, per-class metrics, top-k, calibration, intervals, McNemar.
+
+The references agree with ``tf.math.confusion_matrix``, Keras' top-k accuracy and SciPy's
+``binomtest`` (Wilson interval, exact McNemar p-value); ``tests/test_checks.py`` pins that.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._core import Case, Chapter, Exercise, Nudge, Result, describe
+
+_rng = np.random.default_rng(5)
+_NOT_BY_HAND = ("sklearn.metrics", "mnist_course.evaluation", "statsmodels")
+
+
+def _probabilities(rows: int, classes: int = 10, scale: float = 2.0, seed: int = 0) -> np.ndarray:
+    logits = np.random.default_rng(seed).normal(0, scale, (rows, classes))
+    exps = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+# ------------------------------------------------------------ q1: confusion
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    return matrix
+
+
+q1 = Exercise(
+    "ch05.q1",
+    "confusion_matrix",
+    confusion_matrix,
+    lambda: [
+        Case((np.array([0, 1, 2, 2, 1]), np.array([0, 2, 2, 2, 1]), 3), "y_true=[0, 1, 2, 2, 1], y_pred=[0, 2, 2, 2, 1], 3 classes"),
+        Case((np.array([1, 1, 0]), np.array([0, 0, 0]), 3), "a class (2) that never appears, and one (1) never predicted"),
+        Case((_rng.integers(0, 10, 500).astype(np.uint8), _rng.integers(0, 10, 500).astype(np.uint8)), "500 random uint8 labels, 10 classes"),
+        Case((np.array([3]), np.array([7])), "a single mistake: 3 predicted as 7"),
+    ],
+    (
+        "Row t, column p counts the images whose true class is t and whose prediction is p: the diagonal holds "
+        "the correct ones. Every class gets a row and a column, even one that never occurs.",
+        "Start from np.zeros((num_classes, num_classes), dtype=int) and add 1 at [t, p] for each pair; "
+        "np.add.at(matrix, (y_true, y_pred), 1) does all of them at once (matrix[y_true, y_pred] += 1 would not "
+        "count repeated pairs).",
+    ),
+    nudges=(
+        Nudge(lambda t, p, n=10: confusion_matrix(p, t, n), "rows are the TRUE classes and columns the predictions: matrix[true, predicted]."),
+        Nudge(lambda t, p, n=10: (lambda m: (m.__setitem__((t, p), 1), m)[1])(np.zeros((n, n), dtype=np.int64)),
+              "matrix[y_true, y_pred] += 1 counts a repeated (true, predicted) pair only once: use np.add.at, or a loop."),
+    ),
+    forbidden=_NOT_BY_HAND,
+)
+
+# ---------------------------------------------------- q2: precision, recall, F1
+
+
+def precision_recall_f1(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    confusion = np.asarray(confusion, dtype=np.float64)
+    correct = np.diag(confusion)
+    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)
+    precision = np.divide(correct, predicted, out=np.zeros_like(correct), where=predicted > 0)
+    recall = np.divide(correct, actual, out=np.zeros_like(correct), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(correct), where=both > 0)
+    return precision, recall, f1
+
+
+def _q2_cases() -> list[Case]:
+    random = confusion_matrix(_rng.integers(0, 10, 2000), np.where(_rng.random(2000) < 0.8, _rng.integers(0, 10, 2000), 3), 10)
+    return [
+        Case((np.array([[5, 1, 0], [2, 3, 1], [0, 0, 8]]),), "the 3×3 matrix [[5, 1, 0], [2, 3, 1], [0, 0, 8]]"),
+        Case((random,), "a 10×10 matrix of 2,000 predictions"),
+        Case((np.array([[4, 0, 0], [1, 0, 0], [0, 0, 2]]),), "a class (1) that is never predicted and never right"),
+        Case((np.array([[3, 0], [0, 0]]),), "a class (1) that never occurs at all"),
+    ]
+
+
+q2 = Exercise(
+    "ch05.q2",
+    "precision_recall_f1",
+    precision_recall_f1,
+    _q2_cases,
+    (
+        "Precision of class c: of the images PREDICTED as c, the share that are c. Recall: of the images that ARE c, "
+        "the share predicted as c. F1 is their harmonic mean. A 0/0 (a class never predicted, say) counts as 0.",
+        "correct = np.diag(confusion); precision = correct / confusion.sum(axis=0) (the columns: predictions); "
+        "recall = correct / confusion.sum(axis=1) (the rows: true classes); f1 = 2 * p * r / (p + r). "
+        "np.divide(a, b, out=np.zeros(len(a)), where=b > 0) turns 0/0 into 0.",
+    ),
+    nudges=(
+        Nudge(lambda m: tuple(reversed(precision_recall_f1(m)[:2])) + (precision_recall_f1(m)[2],),
+              "precision divides by what was PREDICTED as the class (the column sums, axis=0); recall by what truly is "
+              "the class (the row sums, axis=1)."),
+        Nudge(lambda m: precision_recall_f1(m)[:2] + ((precision_recall_f1(m)[0] + precision_recall_f1(m)[1]) / 2,),
+              "F1 is the harmonic mean, 2 * p * r / (p + r), not the plain average: it is low if either one is low."),
+    ),
+    error_nudges=(("", "precision_recall_f1 receives a confusion matrix (rows: true classes, columns: predictions) and "
+                   "returns three arrays, one value per class."),),
+    forbidden=_NOT_BY_HAND,
+)
+
+# ------------------------------------------------------------------ q3: top-k
+
+
+def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int) -> float:
+    top = np.argsort(probabilities, axis=1)[:, -k:]
+    return float(np.mean((top == np.asarray(labels)[:, None]).any(axis=1)))
+
+
+q3 = Exercise(
+    "ch05.q3",
+    "top_k_accuracy",
+    top_k_accuracy,
+    lambda: [
+        Case((np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.35, 0.45]]), np.array([2, 2, 0]), 2), "3 rows of 3 classes, k=2"),
+        Case((_probabilities(200, seed=1), _rng.integers(0, 10, 200), 1), "200 rows, k=1 (the plain accuracy)"),
+        Case((_probabilities(200, seed=2), _rng.integers(0, 10, 200), 3), "200 rows, k=3"),
+        Case((_probabilities(50, seed=3), _rng.integers(0, 10, 50), 10), "k=10, every class (always right)"),
+        Case((np.array([[0.05, 0.9, 0.05 - 1e-3, 1e-3]]), np.array([0]), 2), "a batch of one, k=2"),
+    ],
+    (
+        "A prediction counts as right when the true class is among the k classes with the highest probabilities. "
+        "Return the share of rows where it is (a float).",
+        "np.argsort(probabilities, axis=1) sorts each row's classes from least to most likely: keep the last k "
+        "columns, then check whether labels[:, None] is among them (== ... .any(axis=1)); take the mean.",
+    ),
+    nudges=(
+        Nudge(lambda p, y, k: float(np.mean((np.argsort(p, axis=1)[:, :k] == y[:, None]).any(axis=1))),
+              "np.argsort sorts from the SMALLEST probability up: the k most likely classes are the LAST k columns."),
+        Nudge(lambda p, y, k: top_k_accuracy(p, y, max(1, k - 1)), "keep exactly k classes: [:, -k:]."),
+        Nudge(lambda p, y, k: float(np.sum((np.argsort(p, axis=1)[:, -k:] == y[:, None]).any(axis=1))),
+              "return the share of rows (a mean), not their number."),
+    ),
+    forbidden=_NOT_BY_HAND,
+)
+
+# ------------------------------------------------------------------- q4: ECE
+
+
+def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10) -> float:
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    bins = np.minimum((np.ceil(confidence * n_bins) - 1).astype(int), n_bins - 1).clip(0)  # bin i holds (i/n, (i+1)/n]
+    total = 0.0
+    for b in range(n_bins):
+        inside = bins == b
+        if inside.any():
+            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())
+    return float(total)
+
+
+def _q4_cases() -> list[Case]:
+    sharp = _probabilities(300, scale=4.0, seed=4)
+    labels = np.where(_rng.random(300) < 0.7, sharp.argmax(axis=1), _rng.integers(0, 10, 300))
+    sure = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.6, 0.3, 0.1]])
+    return [
+        Case((sharp, labels), "300 confident predictions, 70 % of them right, 10 bins"),
+        Case((_probabilities(100, scale=1.0, seed=5), _rng.integers(0, 10, 100), 5), "100 unsure predictions, 5 bins"),
+        Case((sure, np.array([0, 2, 2, 1])), "confidences of exactly 1.0 (they belong to the last bin)"),
+        Case((_probabilities(1, seed=6), np.array([4])), "a single prediction"),
+    ]
+
+
+q4 = Exercise(
+    "ch05.q4",
+    "expected_calibration_error",
+    expected_calibration_error,
+    _q4_cases,
+    (
+        "Sort the predictions into n_bins equal slices of confidence (the highest probability of each row): "
+        "(0, 0.1], (0.1, 0.2], ... For each slice, compare the accuracy with the average confidence; ECE is the "
+        "average of the gaps, weighted by the share of predictions in the slice. Skip empty slices.",
+        "confidence = probabilities.max(axis=1); correct = probabilities.argmax(axis=1) == labels; for each bin, "
+        "inside = (confidence > low) & (confidence <= high); add inside.mean() * abs(correct[inside].mean() - "
+        "confidence[inside].mean()).",
+    ),
+    nudges=(
+        Nudge(lambda p, y, n=10: float(np.mean([abs((p.argmax(1) == y)[(p.max(1) > b / n) & (p.max(1) <= (b + 1) / n)].mean()
+                                                     - p.max(1)[(p.max(1) > b / n) & (p.max(1) <= (b + 1) / n)].mean())
+                                                 for b in range(n) if ((p.max(1) > b / n) & (p.max(1) <= (b + 1) / n)).any()])),
+              "weight each bin's gap by the share of predictions in it; a plain average over bins overweights nearly empty bins."),
+        Nudge(lambda p, y, n=10: float(abs((p.argmax(1) == y).mean() - p.max(1).mean())),
+              "compare accuracy and confidence inside each bin: one overall gap hides over- and under-confidence that cancel."),
+    ),
+    forbidden=_NOT_BY_HAND,
+)
+
+# ------------------------------------------------------------ q5: Wilson interval
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    p = successes / n
+    denominator = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
+    return centre - half, centre + half
+
+
+def _wald(k, n, z=1.96):
+    p = k / n
+    half = z * math.sqrt(p * (1 - p) / n)
+    return p - half, p + half
+
+
+q5 = Exercise(
+    "ch05.q5",
+    "wilson_interval",
+    wilson_interval,
+    lambda: [
+        Case((9917, 10000), "9,917 right out of 10,000"),
+        Case((5, 10), "5 out of 10"),
+        Case((0, 10), "0 out of 10 (the interval still has a width)"),
+        Case((10, 10), "10 out of 10"),
+        Case((1, 3, 2.576), "1 out of 3 with z=2.576 (a 99 % interval)"),
+    ],
+    (
+        "The Wilson interval is the range of true accuracies for which the observed count would not be surprising. "
+        "Unlike p ± z·sqrt(p(1-p)/n), it never leaves [0, 1] and stays wide when p is 0 or 1.",
+        "p = successes / n; d = 1 + z**2 / n; centre = (p + z**2 / (2n)) / d; "
+        "half = z * sqrt(p(1-p)/n + z**2 / (4 n**2)) / d; return (centre - half, centre + half).",
+    ),
+    nudges=(
+        Nudge(_wald, "that is the normal (Wald) interval p ± z·sqrt(p(1-p)/n): it collapses to a point at 0 or n successes. "
+              "Use Wilson's formula."),
+        Nudge(lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))((k / n + z**2 / (2 * n)) / (1 + z**2 / n),
+                                                                 z * math.sqrt(k / n * (1 - k / n) / n + z**2 / (4 * n)) / (1 + z**2 / n)),
+              "the last term under the square root is z**2 / (4 n**2), with n squared."),
+    ),
+    forbidden=_NOT_BY_HAND + ("scipy.stats.binomtest",),  # its proportion_ci(method="wilson") is this exercise
+)
+
+# ----------------------------------------------------------------- q6: McNemar
+
+
+def mcnemar_p_value(correct_a: np.ndarray, correct_b: np.ndarray) -> float:
+    only_a = int(np.sum(correct_a & ~correct_b))
+    only_b = int(np.sum(~correct_a & correct_b))
+    n = only_a + only_b
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def _pair(n: int, only_a: int, only_b: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.ones(n, bool), np.ones(n, bool)
+    order = np.random.default_rng(seed).permutation(n)
+    a[order[:only_b]] = False
+    b[order[only_b : only_b + only_a]] = False
+    both_wrong = order[only_a + only_b : only_a + only_b + 7]
+    a[both_wrong] = b[both_wrong] = False
+    return a, b
+
+
+q6 = Exercise(
+    "ch05.q6",
+    "mcnemar_p_value",
+    mcnemar_p_value,
+    lambda: [
+        Case((np.array([True, True, False, True, False]), np.array([True, False, False, False, True])), "5 images: A alone right on 2, B alone on 1"),
+        Case(_pair(10000, 60, 30, 0), "10,000 images: A alone right on 60, B alone on 30 (7 wrong for both)"),
+        Case(_pair(10000, 21, 25, 1), "10,000 images: A alone right on 21, B alone on 25"),
+        Case((np.array([True, False, True]), np.array([True, False, True])), "two models right on exactly the same images"),
+        Case(_pair(200, 0, 6, 2), "A never alone right, B alone right on 6"),
+        Case(_pair(100, 3, 3, 3), "A alone right on 3, B alone on 3 (an even split)"),
+    ],
+    (
+        "Only the images where the two models disagree carry information: count those A gets right and B wrong "
+        "(b), and the reverse (c). If the models were equally good, each disagreement would go either way with "
+        "probability 1/2. The exact test asks how unlikely a split as lopsided as (b, c) is.",
+        "b = np.sum(a & ~b_), c = np.sum(~a & b_), n = b + c; p = 2 * sum(math.comb(n, i) for i in "
+        "range(min(b, c) + 1)) / 2**n, capped at 1; p = 1 when n = 0.",
+    ),
+    nudges=(
+        Nudge(lambda a, b: min(1.0, mcnemar_p_value(a, b) / 2), "the test is two-sided: double the tail probability (and cap it at 1)."),
+        Nudge(lambda a, b: (lambda n, k: 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n if n else 1.0)(
+            int(np.sum(a & ~b) + np.sum(~a & b)), int(min(np.sum(a & ~b), np.sum(~a & b)))),
+              "a p-value is a probability: cap it at 1 (when b == c the doubled tail is above 1)."),
+    ),
+    error_nudges=(("unsupported operand", "the inputs are boolean arrays: use & and ~, or compare with == True."),),
+    forbidden=_NOT_BY_HAND,
+)
+
+chapter = Chapter("05_evaluation", [q1, q2, q3, q4, q5, q6])
