@@ -107,22 +107,11 @@ def backup(path: Path) -> Path:
     return target
 
 
-def write_notebook(path: Path, text: str, *, force: bool = False) -> tuple[bool, Path | None]:
-    """Write a generated notebook, never losing a different one that is already there.
-
-    Returns ``(written, backup_path)``. A file that already holds ``text`` is left alone.
-    A file that holds anything else (a learner's work, or an older version) is only
-    replaced with ``force=True``, and then first copied to a backup; without
-    ``force`` it raises :class:`WouldOverwrite`.
-    """
-    path = Path(path)
-    if path.exists() and path.read_text(encoding="utf-8") != text:
-        if not force:
-            raise WouldOverwrite(f"{path} differs from what would be written there")
-        saved = backup(path)
-        write_if_changed(path, text)
-        return True, saved
-    return write_if_changed(path, text), None
+def replace_with_backup(path: Path, text: str) -> Path:
+    """Replace the notebook at ``path`` by ``text`` after copying it to a backup; returns the backup."""
+    saved = backup(path)
+    write_if_changed(path, text)
+    return saved
 
 
 MANIFEST = ".generated.json"  # in chapters/: the SHA-256 of each notebook as the generator last wrote it
@@ -190,12 +179,11 @@ def write_chapters(solutions: Path, chapters: Path, *, force: bool = False, log=
     for name, text in expected.items():
         path = chapters / name
         if path in differ:  # edited by hand, and forced
-            done, saved = write_notebook(path, text, force=True)
-            if saved and log:
+            saved = replace_with_backup(path, text)
+            if log:
                 log(f"kept the previous {path} as {saved}")
-        else:
-            done = write_if_changed(path, text)
-        if done:
+            written.append(path)
+        elif write_if_changed(path, text):
             written.append(path)
     manifest = {name: _sha(text) for name, text in expected.items()}
     write_if_changed(chapters / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")

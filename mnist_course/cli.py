@@ -53,13 +53,9 @@ def _model_out(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _announce_fast(fast: bool) -> None:
+def _announce_fast(fast: bool, epochs: int | None) -> None:
     if fast:
-        print(
-            f"FAST MODE ({config.FAST_ENV}=1 or --fast): a fixed subset of 6,000 training images "
-            "and 1 epoch; the accuracy is not representative.",
-            flush=True,
-        )
+        print(config.fast_mode_notice(epochs=epochs or 1), flush=True)
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -96,13 +92,13 @@ def _train(args: argparse.Namespace) -> int:
         os.environ[config.FAST_ENV] = "1"
     fast = config.fast_mode()
     check_folder(config.cache_dir())  # before any work: a cache path that is a file says so
-    _announce_fast(fast)
+    _announce_fast(fast, args.epochs)
     from .training import train_reference
 
     out = args.out or config.default_model_path()
     result = train_reference(epochs=args.epochs, seed=args.seed, out=out, fast=fast)
     print(f"trained in {result.seconds:.1f} s; saved the model to {result.path}")
-    _announce_fast(fast)
+    _announce_fast(fast, args.epochs)
     print(f"test_accuracy={result.test_accuracy:.4f}")
     return 0
 

@@ -50,6 +50,21 @@ def default_model_path() -> Path:
     return models_dir() / ("reference_cnn_fast.keras" if fast_mode() else "reference_cnn.keras")
 
 
+FAST_TRAIN_SIZE = 6000  # training images in fast mode (a fixed subset)
+
+
+def fast_mode_notice(images: int = FAST_TRAIN_SIZE, epochs: int = 1) -> str:
+    """The line fast mode prints, so that no one mistakes its numbers for the real ones.
+
+    >>> fast_mode_notice(6000, 1)
+    'FAST MODE (MNIST_COURSE_FAST=1): 6,000 training images, 1 epoch; the accuracies below are not representative.'
+    """
+    return (
+        f"FAST MODE ({FAST_ENV}=1): {images:,} training images, {epochs} epoch{'s' if epochs != 1 else ''}; "
+        "the accuracies below are not representative."
+    )
+
+
 def fast_mode() -> bool:
     """True when ``MNIST_COURSE_FAST`` is set to a true value (1, true, yes, on)."""
     return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -18,11 +18,11 @@ import keras
 import numpy as np
 
 from . import config
+from .config import FAST_TRAIN_SIZE, fast_mode_notice
 from .data import load_mnist
 from .errors import CacheError, ModelFileError, UsageError
 from .models import reference_cnn
 
-FAST_TRAIN_SIZE = 6000  # images used in fast mode (a fixed subset)
 BATCH_SIZE = 250  # 60,000 / 250 = 240 full batches: no odd-sized last batch to retrace
 DEFAULT_EPOCHS = 3
 
@@ -201,18 +201,6 @@ def training_budget(x: np.ndarray, y: np.ndarray, epochs: int) -> tuple[np.ndarr
         print(fast_mode_notice(len(x), 1), flush=True)
         return x, y, 1
     return x, y, epochs
-
-
-def fast_mode_notice(images: int, epochs: int) -> str:
-    """The line fast mode prints, so that no one mistakes its numbers for the real ones.
-
-    >>> fast_mode_notice(6000, 1)
-    'FAST MODE (MNIST_COURSE_FAST=1): 6,000 training images, 1 epoch; the accuracies below are not representative.'
-    """
-    return (
-        f"FAST MODE ({config.FAST_ENV}=1): {images:,} training images, {epochs} epoch{'s' if epochs != 1 else ''}; "
-        "the accuracies below are not representative."
-    )
 
 
 def train_reference(

@@ -59,7 +59,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable
@@ -69,7 +70,7 @@ from ..errors import MnistCourseError
 from ..exercises._core import Outcome
 from ..exercises._handmade import import_aliases, library_uses
 from .notebook import NotebookError, Program, exercise_program, explain_missing_name, read_notebook
-from .worker import PRELOADABLE
+from .worker import PRELOADABLE, send
 from .wire import decode, encode
 
 DEFAULT_TIMEOUT = 60.0
@@ -85,7 +86,7 @@ _BOOT = (
 
 __all__ = [
     "DEFAULT_TIMEOUT", "Grade", "Grader", "NotebookError", "ReportWriter", "chapter_of", "grade_notebook",
-    "grade_source", "notebooks_in", "read_notebook", "report", "scoreboard",
+    "expand_paths", "grade_source", "read_notebook", "report", "scoreboard",
 ]
 
 
@@ -111,16 +112,7 @@ def chapter_of(notebook: str | Path):
         raise NotebookError(f"{notebook}: chapter {match.group(1)} has no graded exercises.") from None
 
 
-def notebooks_in(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders into their ``NN_*.ipynb`` entries; other paths are kept as given
-    (a missing one is reported by the grader as a row, not raised)."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        found.extend(sorted(path.glob(CHAPTER_GLOB)) if path.is_dir() else [path])
-    return found
-
-
-def _expand(paths: Iterable[str | Path]) -> list[Path | Grade]:
+def expand_paths(paths: Iterable[str | Path]) -> list[Path | Grade]:
     """Folders → their notebooks; an empty folder → a row saying so."""
     found: list[Path | Grade] = []
     for path in map(Path, paths):
@@ -136,8 +128,6 @@ def _expand(paths: Iterable[str | Path]) -> list[Path | Grade]:
 
 
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
-    import time
-
     data = b""
     while len(data) < size:
         remaining = deadline - time.monotonic()
@@ -161,8 +151,6 @@ class _Supervisor:
         self.directory: tempfile.TemporaryDirectory | None = None
 
     def _start(self) -> None:
-        import time
-
         self.directory = tempfile.TemporaryDirectory(prefix="mnist_course_grader_")
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
         debug = os.environ.get("MNIST_COURSE_GRADER_DEBUG")
@@ -187,14 +175,10 @@ class _Supervisor:
             return None
 
     def run(self, job: dict) -> dict:
-        import time
-
         if self.process is None or self.process.poll() is not None:
             self._start()
-        data = json.dumps(job).encode("utf-8")
         try:
-            self.process.stdin.write(struct.pack(">I", len(data)) + data)
-            self.process.stdin.flush()
+            send(self.process.stdin, job)
         except (BrokenPipeError, OSError):
             self.stop()
             return {"status": "worker_died"}
@@ -415,7 +399,7 @@ class Grader:
     def grade_paths(self, paths: Iterable[str | Path], on_notebook: Callable[[list[Grade]], None] | None = None) -> list[Grade]:
         """Grade notebooks (exercises in parallel); ``on_notebook`` gets each notebook's rows, in order."""
         pending = []
-        for path in _expand(paths):
+        for path in expand_paths(paths):
             name = str(path)
             if isinstance(path, Grade):
                 pending.append([_done(path)])
@@ -439,14 +423,11 @@ class Grader:
         return rows
 
 
-class _done:
-    """A finished 'future' holding a row."""
-
-    def __init__(self, row: Grade):
-        self.row = row
-
-    def result(self) -> Grade:
-        return self.row
+def _done(row: Grade) -> Future:
+    """A finished future holding a row (a notebook that was not graded)."""
+    future: Future = Future()
+    future.set_result(row)
+    return future
 
 
 _shared: Grader | None = None

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..authoring import cell_source
 from ..errors import MnistCourseError
 
 MAX_NOTEBOOK_BYTES = 50 << 20
@@ -85,11 +86,6 @@ def read_notebook(path: str | Path) -> dict:
         if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
             raise NotebookError(f"{path} is not a valid notebook: cell {number} has no `source` text.")
     return notebook
-
-
-def _source(cell: dict) -> str:
-    source = cell["source"]
-    return "".join(source) if isinstance(source, list) else source
 
 
 def _python(source: str) -> str:
@@ -168,7 +164,7 @@ def _check_cell(sources: list[str], function: str) -> int | None:
 
 def exercise_program(notebook: dict, function: str) -> Program:
     """The statements that define ``function`` and what it depends on (see the module doc)."""
-    cells = [(number, _python(_source(cell))) for number, cell in enumerate(notebook["cells"], start=1)
+    cells = [(number, _python(cell_source(cell))) for number, cell in enumerate(notebook["cells"], start=1)
              if cell.get("cell_type") == "code"]
     sources = [source for _, source in cells]
     check = _check_cell(sources, function)

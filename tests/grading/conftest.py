@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mnist_course.grading import DEFAULT_TIMEOUT, Grade, Grader, NotebookError, chapter_of, read_notebook, scoreboard
-from mnist_course.grading import _expand as expand
+from mnist_course.grading import expand_paths as expand
 
 ROOT = Path(__file__).resolve().parents[2]
 
