@@ -14,7 +14,7 @@ WORKSPACE ?= my_work
 help:
 	@echo "make setup      create $(VENV) from requirements.txt (a no-op when nothing changed)"
 	@echo "make data       fetch and verify MNIST into the cache"
-	@echo "make train      train the reference CNN (about 20 s on 2 CPU cores)"
+	@echo "make train      train the reference CNN (about 10 s on 2 CPU cores)"
 	@echo "make test       run the test suite"
 	@echo "make lab        copy the exercise notebooks you lack into $(WORKSPACE)/ (never overwriting) and open JupyterLab there"
 	@echo "make exercises  regenerate chapters/ from solutions/ (FORCE=1 replaces changed notebooks, keeping a backup)"

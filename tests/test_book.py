@@ -262,3 +262,14 @@ def test_search_finds_convolution(visit):
     hits = results.all_inner_texts()
     assert any("Glossary" in hit or "onvolution" in hit for hit in hits), hits
     assert not v.outside_requests() and not v.failed and not v.errors, (v.outside_requests(), v.failed, v.errors)
+
+
+def test_feature_map_explorer_shows_its_first_view_on_the_static_page(visit):
+    """Chapter 6's FeatureMapExplorer: the first convolution's channels for the first digit, without a kernel."""
+    v = visit("06_visualization.html")
+    explorer = v.page.locator(".jupyter-widgets.widget-vbox", has=v.page.locator("select")).filter(has_text="channels of")
+    assert explorer.count() >= 1, "06_visualization.html: no FeatureMapExplorer with a layer menu and its channels"
+    widget = explorer.first
+    assert "conv2d" in widget.locator("select").input_value()
+    drawn = widget.locator("img").evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+    assert len(drawn) >= 2 and all(w > 0 and h > 0 for w, h in drawn), f"the explorer's images: {drawn}"

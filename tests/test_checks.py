@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05
+from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05, ch06
 from mnist_course.grading import Grader, grade_source
 
-CHAPTERS = [ch01, ch02, ch03, ch04, ch05]
+CHAPTERS = [ch01, ch02, ch03, ch04, ch05, ch06]
 ROOT = Path(__file__).resolve().parents[1]
 
 # At least one correct answer per exercise, written the way a learner might: loops,
@@ -47,6 +47,11 @@ CORRECT = {
     'ch05.q4': 'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1)\n    correct = (probabilities.argmax(axis=1) == labels).astype(float)\n    edges = np.linspace(0, 1, n_bins + 1)\n    which = np.clip(np.digitize(confidence, edges, right=True) - 1, 0, n_bins - 1)\n    counts = np.bincount(which, minlength=n_bins)\n    acc = np.bincount(which, weights=correct, minlength=n_bins)\n    conf = np.bincount(which, weights=confidence, minlength=n_bins)\n    used = counts > 0\n    return float(np.sum(np.abs(acc[used] - conf[used])) / len(labels))\n',
     'ch05.q5': 'import math\ndef wilson_interval(successes, n, z=1.96):\n    # solve (p - x)^2 = z^2 x (1 - x) / n for x\n    p = successes / n\n    a = 1 + z**2 / n\n    b = -(2 * p + z**2 / n)\n    c = p**2\n    root = math.sqrt(max(b * b - 4 * a * c, 0.0))\n    return (-b - root) / (2 * a), (-b + root) / (2 * a)\n',
     'ch05.q6': 'from scipy import stats\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.count_nonzero(correct_a & ~correct_b))\n    c = int(np.count_nonzero(correct_b & ~correct_a))\n    if b + c == 0:\n        return 1.0\n    return float(stats.binomtest(min(b, c), b + c, 0.5).pvalue)\n',
+    'ch06.q1': 'def layer_outputs(model, layer_names):\n    x = inputs = keras.Input((28, 28, 1))\n    found = {}\n    for layer in model.layers:\n        x = layer(x)\n        found[layer.name] = x\n    return keras.Model(inputs, [found[n] for n in layer_names])\n',
+    'ch06.q2': 'def saliency_map(model, image, label):\n    x = tf.Variable(tf.reshape(tf.constant(image, tf.float32), (1, 28, 28, 1)))\n    with tf.GradientTape() as tape:\n        probabilities = model(x)[0]\n    jacobian = tape.jacobian(probabilities, x)  # (10, 1, 28, 28, 1): every class at once\n    return tf.abs(jacobian[label, 0, :, :, 0]).numpy()\n',
+    'ch06.q3': 'def integrated_gradients(model, image, label, baseline, steps=32):\n    total = np.zeros((28, 28), dtype=np.float32)\n    for k in range(steps + 1):\n        x = tf.Variable((baseline + k / steps * (image - baseline))[None, :, :, None].astype("float32"))\n        with tf.GradientTape() as tape:\n            s = model(x)[0, label]\n        weight = 0.5 if k in (0, steps) else 1.0\n        total += weight * tape.gradient(s, x).numpy()[0, :, :, 0]\n    return (image - baseline) * total / steps\n',
+    'ch06.q4': 'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = list(range(0, 28 - patch + 1, stride))\n    base = float(model.predict(image[None, :, :, None], verbose=0)[0, label])\n    out = np.zeros((len(c), len(c)), dtype=np.float32)\n    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            x = image.copy()\n            x[t:t + patch, l:l + patch] = fill\n            out[i, j] = base - float(model(x[None, :, :, None])[0, label])\n    return out\n',
+    'ch06.q5': 'def pca(x, k):\n    c = x - x.mean(axis=0)\n    u, s, vt = np.linalg.svd(c, full_matrices=False)\n    return u[:, :k] * s[:k], vt[:k], s[:k] ** 2 / np.sum(s ** 2)\n',
 }
 
 # Right values, but the function changes its inputs (a check that copies them hides this).
@@ -71,6 +76,11 @@ MUTATING = {
     'ch05.q3': 'def top_k_accuracy(p, y, k):\n    top = np.argsort(p, axis=1)[:, -k:]\n    p.sort(axis=1)\n    return float(np.mean((top == y[:, None]).any(axis=1)))\n',
     'ch05.q4': 'def expected_calibration_error(p, y, n_bins=10):\n    c, ok = p.max(1), p.argmax(1) == y\n    p /= p.sum(axis=1, keepdims=True) * 2\n    total = 0.0\n    for b in range(n_bins):\n        inside = (c > b / n_bins) & (c <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(ok[inside].mean() - c[inside].mean())\n    return float(total)\n',
     'ch05.q6': 'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a & ~b)), int(np.sum(~a & b))\n    a[:] = True\n    n = x + y\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n) if n else 1.0\n',
+    'ch06.q2': 'def saliency_map(model, image, label):\n    image /= image.max()\n    x = tf.Variable(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        score = model(x)[0, label]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n',
+    'ch06.q3': 'def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    image -= baseline\n    x = tf.convert_to_tensor((baseline + alphas[:, None, None] * image)[..., None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n    return image * tape.gradient(s, x).numpy()[..., 0].mean(axis=0)\n',
+    'ch06.q4': 'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = range(0, 28 - patch + 1, stride)\n    base = float(model(image[None, :, :, None])[0, label])\n    out = np.zeros((len(c), len(c)))\n    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            saved = image[t:t + patch, l:l + patch].copy()\n            image[t:t + patch, l:l + patch] = fill\n            out[i, j] = base - float(model(image[None, :, :, None])[0, label])\n            image[t:t + patch, l:l + patch] = saved + 0.001\n    return out\n',
+    'ch06.q5': 'def pca(x, k):\n    np.random.default_rng(0).shuffle(x)\n    x = x.astype(float)\n    x -= x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(x.T))\n    order = np.argsort(values)[::-1][:k]\n    comps = vectors[:, order].T\n    return x @ comps.T, comps, values[order] / values.sum()\n',
+    'ch06.q1': 'def layer_outputs(model, layer_names):\n    model.layers[0].kernel.assign(model.layers[0].kernel * 1.0001)\n    return keras.Model(model.inputs[0], [model.get_layer(n).output for n in layer_names])\n',
 }
 
 # The library call for the job the text asks to write by hand: refused.
@@ -100,6 +110,7 @@ LIBRARY = {
     'ch05.q4': 'from mnist_course.evaluation import confusion_matrix as cm\ndef expected_calibration_error(p, y, n_bins=10):\n    cm(y, p.argmax(1))\n    return 0.0\n',
     'ch05.q5': "from scipy.stats import binomtest\ndef wilson_interval(successes, n, z=1.96):\n    interval = binomtest(successes, n).proportion_ci(method='wilson')\n    return interval.low, interval.high\n",
     'ch05.q6': 'import keras\ndef mcnemar_p_value(a, b):\n    return float(keras.ops.mean(a))\n',
+    'ch06.q5': 'import tensorflow as tf\ndef pca(x, k):\n    c = tf.constant(x, tf.float64) - tf.reduce_mean(tf.constant(x, tf.float64), axis=0)\n    s, u, v = tf.linalg.svd(c)\n    return (u[:, :k] * s[:k]).numpy(), tf.transpose(v[:, :k]).numpy(), (s[:k] ** 2 / tf.reduce_sum(s ** 2)).numpy()\n',
 }
 
 # The type the text asks for: counts and sizes are ints, a loss is a float, dtypes as asked.
@@ -364,3 +375,30 @@ def test_chapter_5_references_follow_tensorflow_keras_and_scipy():
         only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
         expected = stats.binomtest(min(only_a, only_b), only_a + only_b, 0.5).pvalue if only_a + only_b else 1.0
         assert abs(ch05.mcnemar_p_value(a, b) - expected) < 1e-12, case.label
+
+
+def test_chapter_6_references_keep_their_promises():
+    """Integrated gradients add up to f(image) − f(baseline); PCA agrees with the SVD and its
+    variances add up; layer outputs are what each layer computes; occlusion by nothing changes nothing."""
+    for case in ch06.q3.cases():
+        model, image, label, baseline, steps = case.args
+        gap = float(np.subtract(*ch06._class_score(model, np.stack([image, baseline]), label)))
+        attributions = ch06.integrated_gradients(model, image, label, baseline, steps)
+        assert abs(attributions.sum() - gap) < ch06.COMPLETENESS / 2 * abs(gap), case.label
+    for case in ch06.q5.cases():
+        x, k = case.args
+        _, components, ratio = ch06.pca(x, x.shape[1])
+        centered = x - x.mean(axis=0)
+        _, singular, vt = np.linalg.svd(centered, full_matrices=False)
+        assert np.allclose(np.abs(components @ vt.T), np.eye(x.shape[1]), atol=1e-8), case.label
+        assert np.allclose(ratio, singular**2 / np.sum(singular**2)) and abs(ratio.sum() - 1) < 1e-12
+    model = ch06.case_cnn(1)
+    images = ch06._probe_images()
+    probe = ch06.layer_outputs(model, ["conv_1", "pool_1", "probabilities"])
+    conv, pool, probabilities = (np.asarray(o) for o in probe(images))
+    assert np.allclose(pool, np.asarray(model.get_layer("pool_1")(conv)), atol=1e-6)
+    assert np.allclose(probabilities, np.asarray(model(images)), atol=1e-6)
+    image = ch06.stroke_image(1)
+    unchanged = ch06.occlusion_map(model, np.zeros((28, 28), np.float32), 3, patch=4, stride=4, fill=0.0)
+    assert unchanged.shape == (7, 7) and np.allclose(unchanged, 0, atol=1e-7)
+    assert ch06.saliency_map(model, image, 3).shape == (28, 28)

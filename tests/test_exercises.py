@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from mnist_course import authoring
-from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05
+from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05, ch06
 from mnist_course.grading import grade_notebook, grade_source
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [ch01, ch02, ch03, ch04, ch05]
+CHAPTERS = [ch01, ch02, ch03, ch04, ch05, ch06]
 
 # At least two plausible wrong answers per exercise; each must fail.
 WRONG = {
@@ -156,6 +156,37 @@ WRONG = {
         'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a & ~b)), int(np.sum(~a & b))\n    n = x + y\n    return sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n if n else 1.0\n',
         'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a & ~b)), int(np.sum(~a & b))\n    n = x + y\n    return 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n if n else 1.0\n',
         'import math\ndef mcnemar_p_value(a, b):\n    x, y = int(np.sum(a != b)), int(np.sum(~a & ~b))\n    n = x + y\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(x, y) + 1)) / 2**n) if n else 1.0\n',
+    ],
+    'ch06.q1': [
+        'def layer_outputs(model, layer_names):\n    return model\n',
+        'def layer_outputs(model, layer_names):\n    return keras.Model(model.inputs[0], [model.get_layer(n).input for n in layer_names])\n',
+        'def layer_outputs(model, layer_names):\n    return keras.Model(model.inputs[0], [model.get_layer(n).output for n in sorted(layer_names)])\n',
+        'def layer_outputs(model, layer_names):\n    return keras.Model(model.inputs[0], model.get_layer(layer_names[-1]).output)\n',
+    ],
+    'ch06.q2': [
+        'def saliency_map(model, image, label):\n    x = tf.Variable(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        score = model(x)[0, label]\n    return tape.gradient(score, x).numpy()[0, :, :, 0]\n',
+        'def saliency_map(model, image, label):\n    x = tf.Variable(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        p = model(x)[0]\n        score = p[tf.argmax(p)]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n',
+        'def saliency_map(model, image, label):\n    x = tf.Variable(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        loss = -tf.math.log(model(x)[0, label])\n    return np.abs(tape.gradient(loss, x).numpy()[0, :, :, 0])\n',
+        'def saliency_map(model, image, label):\n    x = tf.Variable(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        score = model(x)[0, label]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0] * image)\n',
+    ],
+    'ch06.q3': [
+        'def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    x = tf.convert_to_tensor((baseline + alphas[:, None, None] * (image - baseline))[..., None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n    return tape.gradient(s, x).numpy()[..., 0].mean(axis=0)\n',
+        'def integrated_gradients(model, image, label, baseline, steps=32):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[0, label]\n    return tape.gradient(s, x).numpy()[0, :, :, 0] * image\n',
+        'def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    x = tf.convert_to_tensor((baseline + alphas[:, None, None] * (image - baseline))[..., None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n    return (image - baseline) * tape.gradient(s, x).numpy()[..., 0].sum(axis=0)\n',
+        'def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    x = tf.convert_to_tensor((alphas[:, None, None] * image)[..., None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n    return image * tape.gradient(s, x).numpy()[..., 0].mean(axis=0)\n',
+    ],
+    'ch06.q4': [
+        'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = range(0, 28 - patch + 1, stride)\n    out = np.zeros((len(c), len(c)))\n    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            x = image.copy()\n            x[t:t + patch, l:l + patch] = fill\n            out[i, j] = model(x[None, :, :, None])[0, label]\n    return out\n',
+        'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = range(0, 28 - patch + 1, stride)\n    base = float(model(image[None, :, :, None])[0, label])\n    out = np.zeros((len(c), len(c)))\n    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            x = image.copy()\n            x[t:t + patch, l:l + patch] = 0.0\n            out[i, j] = base - float(model(x[None, :, :, None])[0, label])\n    return out\n',
+        'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = range(0, 28 - patch, stride)\n    base = float(model(image[None, :, :, None])[0, label])\n    out = np.zeros((len(c), len(c)))\n    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            x = image.copy()\n            x[t:t + patch, l:l + patch] = fill\n            out[i, j] = base - float(model(x[None, :, :, None])[0, label])\n    return out\n',
+        'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = range(0, 28 - patch + 1, stride)\n    base = float(model(image[None, :, :, None])[0, label])\n    out = np.zeros((len(c), len(c)))\n    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            x = image.copy()\n            x[t:t + patch, l:l + patch] = fill\n            out[i, j] = float(model(x[None, :, :, None])[0, label]) - base\n    return out\n',
+    ],
+    'ch06.q5': [
+        'def pca(x, k):\n    x = x.astype(float)\n    c = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(c.T))\n    comps = vectors[:, :k].T\n    return c @ comps.T, comps, values[:k] / values.sum()\n',
+        'def pca(x, k):\n    x = x.astype(float)\n    values, vectors = np.linalg.eigh(x.T @ x / len(x))\n    order = np.argsort(values)[::-1][:k]\n    comps = vectors[:, order].T\n    return x @ comps.T, comps, values[order] / values.sum()\n',
+        'def pca(x, k):\n    x = x.astype(float)\n    c = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(c.T))\n    order = np.argsort(values)[::-1][:k]\n    comps = vectors[:, order].T\n    return c @ comps.T, comps, values[order] / values[order].sum()\n',
+        'def pca(x, k):\n    x = x.astype(float)\n    c = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(c.T))\n    order = np.argsort(values)[::-1][:k]\n    comps = vectors[:, order]\n    return c @ comps, comps, values[order] / values.sum()\n',
+        'def pca(x, k):\n    x = x.astype(float)\n    c = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(c.T))\n    order = np.argsort(values)[::-1][:k]\n    comps = vectors[:, order].T\n    return x @ comps.T, comps, values[order] / values.sum()\n',
     ],
 }
 

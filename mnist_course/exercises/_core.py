@@ -133,10 +133,33 @@ def _learner_line(exc: BaseException) -> str:
     return where
 
 
+def is_keras_model(value: Any) -> bool:
+    """True for a Keras model (checked by class name, so Keras need not be imported)."""
+    return any(c.__module__.startswith("keras") and c.__name__ in {"Model", "Sequential", "Functional"}
+               for c in type(value).__mro__)
+
+
+def copy_arguments(args: tuple) -> tuple:
+    """A deep copy of ``args``, except that a Keras model argument stays the same object:
+    exercises only read the models they are given (:func:`call_function` checks their weights)."""
+    models = {id(value): value for value in args if is_keras_model(value)}
+    return copy.deepcopy(args, models)
+
+
+def _weights(args: tuple) -> dict[int, list[np.ndarray]]:
+    return {i: [np.array(w) for w in value.get_weights()] for i, value in enumerate(args) if is_keras_model(value)}
+
+
+def _weights_changed(before: list[np.ndarray], model: Any) -> bool:
+    after = model.get_weights()
+    return len(after) != len(before) or any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(after, before))
+
+
 def call_function(function: Callable, args: tuple) -> Outcome:
     """Call ``function(*args)`` and record the outcome; the arguments are passed as they
-    are (not copied), so that a function that changes its inputs is caught."""
-    pristine = copy.deepcopy(args)
+    are (not copied), so that a function that changes its inputs (or a model's weights)
+    is caught."""
+    pristine, weights = copy_arguments(args), _weights(args)
     try:
         value = function(*args)
     except NotImplementedError:
@@ -145,7 +168,8 @@ def call_function(function: Callable, args: tuple) -> Outcome:
         return Outcome(error="RecursionError", message=str(exc)[:300], where=_learner_line(exc))
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
         return Outcome(error=type(exc).__name__, message=str(exc)[:500], where=_learner_line(exc))
-    mutated = next((i for i, (a, b) in enumerate(zip(pristine, args)) if not _equal(a, b)), None)
+    mutated = next((i for i, (a, b) in enumerate(zip(pristine, args))
+                    if not _equal(a, b) or (i in weights and _weights_changed(weights[i], b))), None)
     return Outcome(value=value, mutated=mutated)
 
 
@@ -327,6 +351,11 @@ class Exercise:
                 return Result(False, self._error_message(case, outcome))
             if outcome.mutated is not None:
                 name = self.parameters[outcome.mutated] if outcome.mutated < len(self.parameters) else f"#{outcome.mutated + 1}"
+                if is_keras_model(case.args[outcome.mutated]):
+                    return Result(False, (
+                        f"On {case.label}, your function changed its input `{name}`: the model's weights are not what they were. Only read the model: "
+                        "no fit(), set_weights() or assign() on it (a gradient is computed, never applied)."
+                    ))
                 return Result(False, (
                     f"On {case.label}, your function changed its input `{name}`. A function should leave its "
                     f"arguments as they were: work on a copy ({name}.copy()) or build a new array."
@@ -341,7 +370,7 @@ class Exercise:
                 return verdict
         else:
             for case, got in zip(cases, values):
-                expected = self.reference(*copy.deepcopy(case.args))
+                expected = self.reference(*copy_arguments(case.args))
                 problem = self._compare(expected, got, case)
                 if problem:
                     return Result(False, problem)
@@ -419,7 +448,7 @@ class Exercise:
         for nudge in self.nudges:
             try:
                 with np.errstate(all="ignore"):
-                    wrong = nudge.wrong(*copy.deepcopy(case.args))
+                    wrong = nudge.wrong(*copy_arguments(case.args))
             except Exception:
                 continue
             if _same(wrong, got, self.rtol, self.atol):

@@ -322,11 +322,13 @@ class Grader:
         if refused:
             return False, refused.message
         cases = exercise.cases()
+        with tempfile.TemporaryDirectory(prefix="mnist_course_grader_") as scratch:
+            calls = [encode(case.args, Path(scratch)) for case in cases]
         job = {
             "module": module.__name__,
             "function": exercise.function_name,
             "statements": [("chapter set-up", setup), *program.statements],
-            "calls": [encode(case.args) for case in cases],
+            "calls": calls,
             "preload": [m for m in modules if m.split(".")[0] in PRELOADABLE],
             "timeout": self.timeout,
             "memory": self.memory,

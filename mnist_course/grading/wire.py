@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..exercises._core import is_keras_model
+
 _ARRAY_KINDS = set("biufc")  # bool, integers, floats, complex: no objects, strings or voids
 MAX_ITEMS = 1_000_000  # elements per array the worker may send back
 
@@ -40,12 +42,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _is_keras_model(value: Any) -> bool:
-    return any(c.__module__.startswith("keras") and c.__name__ in {"Model", "Sequential", "Functional"} for c in type(value).__mro__)
-
-
 def encode(value: Any, scratch: Path | None = None, depth: int = 0) -> Any:
-    """``value`` as JSON-ready data (runs in the worker; ``scratch`` is where models are saved)."""
+    """``value`` as JSON-ready data; a Keras model is saved in the folder ``scratch`` first.
+
+    The worker encodes what the learner's function returned; the grader encodes the
+    inputs it sends (an exercise may take a model, which the worker loads safely)."""
     if depth > 20:
         return {"__unreadable__": "deeply nested value", "reason": "nested more than 20 levels"}
     if value is None or isinstance(value, (bool, str)):
@@ -69,8 +70,8 @@ def encode(value: Any, scratch: Path | None = None, depth: int = 0) -> Any:
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"__dict__": {k: encode(v, scratch, depth + 1) for k, v in value.items()}}
-    if _is_keras_model(value) and scratch is not None:
-        path = Path(scratch) / "returned_model.keras"
+    if is_keras_model(value) and scratch is not None:
+        path = Path(scratch) / "model.keras"
         try:
             value.save(path)
         except Exception as exc:  # e.g. a Lambda layer or an unbuilt model

@@ -1,0 +1,427 @@
+"""Chapter 6 — Visualization: intermediate outputs, saliency, integrated gradients, occlusion, PCA.
+
+The exercises receive a Keras model: small CNNs with fixed random weights, built here
+(:func:`case_cnn`), so every answer is tried on the same models. Attributions are
+compared with the reference up to a tolerance relative to the map's largest value, so
+that an answer computed another way (finite differences, a loop instead of a batch)
+passes; integrated gradients are also checked by their completeness property. PCA is
+checked up to the sign of each component, which is arbitrary.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ._core import Case, Chapter, Exercise, Result, describe
+
+_NOT_BY_HAND = ("sklearn.decomposition", "sklearn.manifold")
+
+
+# ------------------------------------------------------------------ the inputs
+
+
+def case_cnn(seed: int):
+    """A small CNN with named layers and fixed random (He-scaled) weights: an input for the exercises."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(4, 3, activation="relu", name="conv_1"),
+            layers.MaxPooling2D(2, name="pool_1"),
+            layers.Conv2D(8, 3, activation="relu", name="conv_2"),
+            layers.MaxPooling2D(2, name="pool_2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(16, activation="relu", name="hidden"),
+            layers.Dense(10, activation="softmax", name="probabilities"),
+        ],
+        name=f"case_cnn_{seed}",
+    )
+    rng = np.random.default_rng(seed)
+    model.set_weights([
+        rng.normal(0.0, np.sqrt(2.0 / np.prod(w.shape[:-1])) if w.ndim > 1 else 0.1, w.shape).astype("float32")
+        for w in model.get_weights()
+    ])
+    return model
+
+
+def stroke_image(seed: int) -> np.ndarray:
+    """A 28×28 float32 image in [0, 1] with a few bright strokes on black, like a digit."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((28, 28), dtype=np.float32)
+    for _ in range(3):
+        (r0, c0), (r1, c1) = rng.integers(5, 23, (2, 2))
+        for t in np.linspace(0.0, 1.0, 40):
+            r, c = int(round(r0 + t * (r1 - r0))), int(round(c0 + t * (c1 - c0)))
+            image[r - 1 : r + 2, c - 1 : c + 2] = np.maximum(image[r - 1 : r + 2, c - 1 : c + 2], rng.uniform(0.6, 1.0))
+    return image
+
+
+def _probe_images() -> np.ndarray:
+    return np.stack([stroke_image(100 + i) for i in range(3)])[..., None]
+
+
+def _as_list(outputs) -> list[np.ndarray]:
+    if isinstance(outputs, dict):
+        outputs = list(outputs.values())
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    return [np.asarray(output) for output in outputs]
+
+
+def _class_score(model, images: np.ndarray, label: int) -> np.ndarray:
+    """The model's output for class ``label`` on a batch of (N, 28, 28) images."""
+    return np.asarray(model(np.asarray(images, dtype="float32")[..., None], training=False))[:, label]
+
+
+def _map_problem(expected: np.ndarray, got, case: Case, what: str, tolerance: float) -> str | None:
+    """Why ``got`` is not the map ``expected``, up to ``tolerance`` × its largest absolute value; None if it is."""
+    if got is None:
+        return f"On {case.label}, your function returned None. Did you forget `return`?"
+    if type(got).__name__ == "Unreadable":
+        return f"On {case.label}, your function returned {got!r}, which the grader cannot read {got.reason}".rstrip() + "."
+    if not isinstance(got, np.ndarray):
+        return f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); expected a NumPy array of shape {expected.shape} (call .numpy() on a tensor)."
+    if got.shape != expected.shape:
+        return f"On {case.label}, your {what} has shape {got.shape}, expected {expected.shape}."
+    if got.dtype.kind != "f":
+        return f"On {case.label}, your {what} has dtype {got.dtype}, expected floats."
+    scale = float(np.abs(expected).max())
+    difference = np.abs(got.astype(np.float64) - expected)
+    if not np.isfinite(got).all():
+        return f"On {case.label}, your {what} contains nan or inf."
+    if difference.max() <= tolerance * scale + 1e-7:
+        return None
+    where = tuple(int(i) for i in np.unravel_index(int(difference.argmax()), expected.shape))
+    return (f"On {case.label}, your {what} differs from the expected one: the largest difference is at {where}, "
+            f"expected {expected[where]:.4g}, got {got[where]:.4g} (the map's largest value is {scale:.4g}).")
+
+
+# --------------------------------------------------------- q1: layer outputs
+
+
+def layer_outputs(model, layer_names):
+    import keras
+
+    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names])
+
+
+def _q1_judge(cases: list[Case], values: list) -> Result | None:
+    import keras
+
+    images = _probe_images()
+    for case, got in zip(cases, values):
+        model, names = case.args
+        if got is None:
+            return Result(False, f"On {case.label}, layer_outputs returned None. Did you forget `return`?")
+        if type(got).__name__ == "Unreadable":
+            return Result(False, f"On {case.label}, layer_outputs returned a model the grader cannot load back {got.reason}. "
+                          "Build it from the model's own layers with keras.Model(inputs, outputs).")
+        if not isinstance(got, keras.Model):
+            return Result(False, f"On {case.label}, layer_outputs returned {describe(got)} ({type(got).__name__}); expected a "
+                          "keras.Model whose outputs are the named layers' outputs: keras.Model(model.inputs[0], [...]).")
+        expected = _as_list(layer_outputs(model, names)(images, training=False))
+        try:
+            with warnings.catch_warnings():  # a model built on model.inputs (a list) warns when given one array
+                warnings.simplefilter("ignore", UserWarning)
+                outputs = _as_list(got(images, training=False))
+        except Exception as exc:  # a model that cannot run on 28×28×1 images
+            return Result(False, f"On {case.label}, the model you returned cannot run on a batch of 28×28×1 images "
+                          f"({type(exc).__name__}: {str(exc)[:200]}). Its input should be the original model's input.")
+        if len(outputs) != len(expected):
+            return Result(False, f"On {case.label}, your model has {len(outputs)} output(s), expected {len(expected)}: one per "
+                          f"name in {list(names)}, in that order.")
+        for name, want, have in zip(names, expected, outputs):
+            if have.shape != want.shape:
+                return Result(False, f"On {case.label}, the output for layer `{name}` has shape {have.shape[1:]} per image, "
+                              f"expected {want.shape[1:]}. Use model.get_layer(name).output (not .input), in the order given.")
+            if not np.allclose(have, want, rtol=1e-4, atol=1e-5):
+                return Result(False, f"On {case.label}, the output for layer `{name}` has the right shape but not the layer's "
+                              "values: take each named layer's .output, in the order given, from the model you received.")
+    return None
+
+
+q1 = Exercise(
+    "ch06.q1",
+    "layer_outputs",
+    layer_outputs,
+    lambda: [
+        Case((case_cnn(1), ["conv_1"]), "a small CNN and layer_names=['conv_1']"),
+        Case((case_cnn(1), ["conv_2", "pool_1"]), "layer_names=['conv_2', 'pool_1'] (order matters)"),
+        Case((case_cnn(2), ["hidden", "conv_1", "probabilities"]), "another CNN and layer_names=['hidden', 'conv_1', 'probabilities']"),
+    ],
+    (
+        "A Keras model can have several outputs. Make a new keras.Model with the same input as `model` and, as "
+        "outputs, a list: the output of each named layer. It shares the trained layers, so nothing is copied or retrained.",
+        "keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names]) (a Sequential model keeps its input in the list model.inputs)",
+    ),
+    judge=_q1_judge,
+    by_hand=False,
+)
+
+# ----------------------------------------------------------- q2: saliency
+
+
+def saliency_map(model, image, label):
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(np.asarray(image, dtype="float32")[None, :, :, None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = model(x, training=False)[0, label]
+    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])
+
+
+def _q2_judge(cases: list[Case], values: list) -> Result | None:
+    for case, got in zip(cases, values):
+        model, image, label = case.args
+        expected = saliency_map(model, image, label).astype(np.float64)
+        problem = _map_problem(expected, got, case, "saliency map", tolerance=0.02)
+        if problem:
+            if isinstance(got, np.ndarray) and got.shape == expected.shape and (got < 0).any():
+                problem += " Hint: a saliency map is the size of the gradient: take its absolute value."
+            elif isinstance(got, np.ndarray) and got.shape == expected.shape:
+                problem += (" Hint: differentiate the model's output for `label` (the class asked for, not the "
+                            "predicted one, nor the loss) with respect to the input pixels.")
+            return Result(False, problem)
+    return None
+
+
+def _q2_cases() -> list[Case]:
+    first, second = case_cnn(3), case_cnn(4)
+    return [
+        Case((first, stroke_image(1), 3), "a small CNN, a 28×28 stroke image and label=3"),
+        Case((first, stroke_image(2), 7), "the same CNN, another image, label=7"),
+        Case((second, stroke_image(3), 0), "another CNN and label=0"),
+    ]
+
+
+q2 = Exercise(
+    "ch06.q2",
+    "saliency_map",
+    saliency_map,
+    _q2_cases,
+    (
+        "The saliency of a pixel is how much the class's score changes when that pixel changes: the absolute value "
+        "of the gradient of model(x)[0, label] with respect to x. tf.GradientTape records the forward pass.",
+        "x = tf.convert_to_tensor(image[None, :, :, None], dtype=tf.float32); with tf.GradientTape() as tape: "
+        "tape.watch(x); score = model(x, training=False)[0, label]; then np.abs(tape.gradient(score, x).numpy()[0, :, :, 0]).",
+    ),
+    judge=_q2_judge,
+    by_hand=False,
+)
+
+# ------------------------------------------------- q3: integrated gradients
+
+
+def integrated_gradients(model, image, label, baseline, steps=32):
+    import tensorflow as tf
+
+    image, baseline = np.asarray(image, dtype="float32"), np.asarray(baseline, dtype="float32")
+    alphas = (np.arange(steps, dtype="float32") + 0.5) / steps  # the midpoints of `steps` equal slices of [0, 1]
+    path = baseline + alphas[:, None, None] * (image - baseline)
+    x = tf.convert_to_tensor(path[..., None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = model(x, training=False)[:, label]
+    gradients = tape.gradient(scores, x).numpy()[..., 0]
+    return (image - baseline) * gradients.mean(axis=0)
+
+
+COMPLETENESS = 0.1  # |sum of attributions − (f(image) − f(baseline))| ≤ 10 % of the gap (the midpoint rule at 32 steps: < 5 %)
+
+
+def _q3_judge(cases: list[Case], values: list) -> Result | None:
+    for case, got in zip(cases, values):
+        model, image, label, baseline, steps = case.args
+        expected = integrated_gradients(model, image, label, baseline, steps).astype(np.float64)
+        problem = _map_problem(expected, got, case, "attribution map", tolerance=0.1)
+        if isinstance(got, np.ndarray) and got.shape == expected.shape and np.isfinite(got).all():
+            gap = float(np.subtract(*_class_score(model, np.stack([image, baseline]), label)))
+            total = float(got.sum())
+            if abs(total - gap) > COMPLETENESS * abs(gap) + 1e-4:
+                problem = (f"On {case.label}, your attributions add up to {total:.4g}, but f(image) − f(baseline) = "
+                           f"{gap:.4g}: integrated gradients must add up to that difference (completeness). Average the "
+                           "gradients along the straight path from the baseline to the image, then multiply by "
+                           "(image − baseline).")
+        if problem:
+            return Result(False, problem)
+    return None
+
+
+def _q3_cases() -> list[Case]:
+    model = case_cnn(5)
+    black, grey = np.zeros((28, 28), np.float32), np.full((28, 28), 0.5, np.float32)
+    return [
+        Case((model, stroke_image(4), 2, black, 32), "a small CNN, a stroke image, label=2, a black baseline, steps=32"),
+        Case((model, stroke_image(5), 5, grey, 32), "label=5 and a grey baseline (all pixels 0.5)"),
+        Case((case_cnn(6), stroke_image(6), 8, black, 64), "another CNN, label=8, steps=64"),
+    ]
+
+
+q3 = Exercise(
+    "ch06.q3",
+    "integrated_gradients",
+    integrated_gradients,
+    _q3_cases,
+    (
+        "Walk in `steps` small steps from the baseline to the image: x(α) = baseline + α (image − baseline), with α "
+        "at the midpoints (k + 0.5) / steps. Average the gradient of the class score at those points, then multiply "
+        "by (image − baseline), pixel by pixel.",
+        "alphas = (np.arange(steps) + 0.5) / steps; path = baseline + alphas[:, None, None] * (image - baseline) "
+        "(a batch of `steps` images); one GradientTape over model(path[..., None])[:, label] gives every gradient "
+        "at once; return (image - baseline) * gradients.mean(axis=0).",
+    ),
+    judge=_q3_judge,
+    by_hand=False,
+)
+
+# ----------------------------------------------------------- q4: occlusion
+
+
+def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):
+    image = np.asarray(image, dtype="float32")
+    corners = range(0, image.shape[0] - patch + 1, stride)
+    occluded = []
+    for top in corners:
+        for left in corners:
+            copy = image.copy()
+            copy[top : top + patch, left : left + patch] = fill
+            occluded.append(copy)
+    batch = np.stack([image, *occluded])[..., None]
+    scores = np.asarray(model(batch, training=False))[:, label]
+    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))
+
+
+def _q4_judge(cases: list[Case], values: list) -> Result | None:
+    for case, got in zip(cases, values):
+        expected = occlusion_map(*case.args).astype(np.float64)
+        problem = _map_problem(expected, got, case, "occlusion map", tolerance=1e-3)
+        if problem and isinstance(got, np.ndarray) and got.shape != expected.shape:
+            _, _, _, patch, stride, _ = case.args
+            problem += (f" A {patch}×{patch} patch moved by {stride} pixels has its top-left corner at 0, {stride}, "
+                        f"{2 * stride}, … up to {28 - patch} included: range(0, 28 - patch + 1, stride).")
+        elif problem and isinstance(got, np.ndarray) and np.allclose(-got, expected, atol=1e-4):
+            problem += " Hint: each value is the DROP, score(original) − score(occluded): positive where hiding hurts."
+        if problem:
+            return Result(False, problem)
+    return None
+
+
+def _q4_cases() -> list[Case]:
+    model = case_cnn(7)
+    return [
+        Case((model, stroke_image(7), 4, 6, 2, 0.5), "a small CNN, a stroke image, label=4, patch=6, stride=2, fill=0.5"),
+        Case((model, stroke_image(8), 9, 7, 3, 0.0), "label=9, patch=7, stride=3, fill=0.0"),
+        Case((case_cnn(8), stroke_image(9), 1, 4, 4, 1.0), "another CNN, label=1, patch=4, stride=4, fill=1.0"),
+    ]
+
+
+q4 = Exercise(
+    "ch06.q4",
+    "occlusion_map",
+    occlusion_map,
+    _q4_cases,
+    (
+        "Cover one square of the image with a patch of the value `fill`, ask the model, and record how much the "
+        "probability of `label` DROPS compared with the untouched image. Do it for every position of the patch, "
+        "moving it by `stride` pixels across and down: one value per position, in a 2-D array.",
+        "corners = range(0, 28 - patch + 1, stride); for each (top, left): copy = image.copy(); "
+        "copy[top:top + patch, left:left + patch] = fill. Stack the copies into one batch (add the channel axis), "
+        "call the model once, and return (score of the original − scores).reshape(len(corners), len(corners)).",
+    ),
+    judge=_q4_judge,
+    by_hand=False,
+)
+
+# ------------------------------------------------------------------ q5: PCA
+
+
+def pca(x, k):
+    x = np.asarray(x, dtype=np.float64)
+    centered = x - x.mean(axis=0)
+    covariance = centered.T @ centered / (len(x) - 1)
+    variances, vectors = np.linalg.eigh(covariance)  # ascending order
+    order = np.argsort(variances)[::-1]
+    components = vectors[:, order[:k]].T
+    ratio = variances[order[:k]] / variances.sum()
+    return centered @ components.T, components, ratio
+
+
+def _q5_judge(cases: list[Case], values: list) -> Result | None:
+    for case, got in zip(cases, values):
+        x, k = case.args
+        projected, components, ratio = pca(x, k)
+        if not isinstance(got, tuple) or len(got) != 3:
+            return Result(False, f"On {case.label}, pca returned {describe(got)}; expected three things: "
+                          "(projected, components, explained_variance_ratio).")
+        got_projected, got_components, got_ratio = (np.asarray(part, dtype=np.float64) if isinstance(part, np.ndarray)
+                                                     else part for part in got)
+        for name, want, have in (("projected", projected, got_projected), ("components", components, got_components),
+                                 ("explained_variance_ratio", ratio, got_ratio)):
+            if not isinstance(have, np.ndarray):
+                return Result(False, f"On {case.label}, `{name}` is {type(have).__name__}; expected a NumPy array of shape {want.shape}.")
+            if have.shape != want.shape:
+                extra = " One ROW per component: components[i] is the i-th direction." if name == "components" and have.shape == want.shape[::-1] else ""
+                return Result(False, f"On {case.label}, `{name}` has shape {have.shape}, expected {want.shape}.{extra}")
+        if not np.allclose(got_ratio, ratio, rtol=1e-6, atol=1e-9):
+            hint = ""
+            if np.all(np.diff(got_ratio) > 0):
+                hint = " Your ratios increase: np.linalg.eigh returns the eigenvalues in ASCENDING order; sort them, largest first."
+            elif np.isclose(got_ratio.sum(), 1.0) and k < x.shape[1]:
+                hint = " Divide by the TOTAL variance (all eigenvalues), not by the variance of the k kept components."
+            else:
+                hint = " Subtract the mean of each feature (column) before anything else."
+            return Result(False, f"On {case.label}: expected explained_variance_ratio {describe(ratio)}, got {describe(got_ratio)}.{hint}")
+        signs = np.sign(np.sum(got_components * components, axis=1))
+        signs[signs == 0] = 1
+        if not np.allclose(got_components * signs[:, None], components, atol=1e-6):
+            return Result(False, f"On {case.label}, the components are not the covariance's eigenvectors (unit length, largest "
+                          "variance first). Center the data, then use the eigenvectors of the covariance matrix.")
+        if not np.allclose(got_projected * signs, projected, rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(projected).max()))):
+            return Result(False, f"On {case.label}, the components are right but `projected` is not (x − mean) @ components.T: "
+                          "project the CENTERED data.")
+    return None
+
+
+def _q5_cases() -> list[Case]:
+    rng = np.random.default_rng(11)
+
+    def correlated(rows: int, scales: list[float]) -> np.ndarray:
+        rotation, _ = np.linalg.qr(rng.normal(size=(len(scales), len(scales))))
+        return rng.normal(size=(rows, len(scales))) * scales @ rotation.T + rng.normal(3.0, 2.0, len(scales))
+
+    return [
+        Case((correlated(200, [5.0, 3.0, 1.5, 1.0, 0.5, 0.2]), 2), "200 points with 6 features, k=2"),
+        Case((correlated(300, [4.0, 2.5, 2.0, 1.0, 0.7, 0.4, 0.3, 0.2, 0.1, 0.05]), 3), "300 points with 10 features, k=3"),
+        Case((correlated(60, [3.0, 2.0, 1.0, 0.5]), 4), "60 points with 4 features, k=4 (every component)"),
+        Case(((correlated(100, [40.0, 20.0, 10.0, 5.0, 2.0]) + 128).clip(0, 255).astype(np.uint8), 2),
+             "100 points with 5 uint8 features (like pixels), k=2"),
+    ]
+
+
+q5 = Exercise(
+    "ch06.q5",
+    "pca",
+    pca,
+    _q5_cases,
+    (
+        "Center the data (subtract each column's mean). The principal components are the eigenvectors of the "
+        "covariance matrix, sorted by their eigenvalue (the variance along them), largest first. The explained "
+        "variance ratio of a component is its eigenvalue divided by the sum of ALL eigenvalues.",
+        "centered = x - x.mean(axis=0); values, vectors = np.linalg.eigh(centered.T @ centered / (len(x) - 1)) "
+        "(ascending: reverse with np.argsort(values)[::-1]); components = vectors[:, order[:k]].T (one row each); "
+        "projected = centered @ components.T; ratio = values[order[:k]] / values.sum().",
+    ),
+    judge=_q5_judge,
+    forbidden=_NOT_BY_HAND,
+)
+
+chapter = Chapter(
+    "06_visualization",
+    [q1, q2, q3, q4, q5],
+    setup="import numpy as np\nimport keras\nimport tensorflow as tf",
+)
