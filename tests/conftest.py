@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -13,6 +14,14 @@ import pytest
 from mnist_course import config, data
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_build_script():
+    """``book/build.py`` as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

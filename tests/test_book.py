@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import os
 import re
 import subprocess
@@ -26,6 +25,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.conftest import load_build_script
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
@@ -36,14 +37,7 @@ WIDGET_TIMEOUT_MS = 20_000
 pytestmark = pytest.mark.timeout(1800)
 
 
-def _load_build_script():
-    spec = importlib.util.spec_from_file_location("book_build", BOOK / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build_script()
+build = load_build_script()
 PAGES = build.pages()
 CHAPTERS = [page for page in PAGES if build.CHAPTER_NAME.match(page)]
 

@@ -8,11 +8,12 @@ or writes into ``book/``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import load_build_script
 
 from mnist_course.authoring import cell_source
 
@@ -21,14 +22,7 @@ SOLUTIONS = ROOT / "solutions"
 PACKAGE = ROOT / "mnist_course"
 
 
-def _load_build_script():
-    spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build_script()
+build = load_build_script()
 
 # pkg/a.py imports b lazily, nothing imports c, and pkg/sub/d.py imports b relatively.
 FAKE_PACKAGE = {
