@@ -32,6 +32,22 @@ exercise without solving it, or to disturb the grading of others. The guarantees
   child's whole process group, and every orphan it leaves, is killed when the
   exercise ends. If the supervisor dies anyway, that exercise fails and a new
   supervisor serves the next one.
+- **A returned model is built first where it cannot hurt.** Safe mode stops a
+  ``.keras`` file from running code, not from declaring gigabytes of weights in its
+  ``config.json``. So the grader never builds a model that nobody has built within
+  limits: a fresh worker child, which never ran learner code, loads every model an
+  exercise returned under :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS` and reports
+  its parameter count; the grader loads (safe mode) only those that child built, with
+  at most ``wire.MAX_MODEL_PARAMS`` parameters, and fails the rest with the reason.
+  (Validating ``config.json`` in the grader instead would mean re-implementing every
+  layer's shape rules; building it in a confined child asks Keras itself.) The
+  judges then run the model on their own probe inputs in the grader.
+- **Messages are bounded.** Every message between grader and worker is at most
+  ``worker.MAX_MESSAGE`` bytes: the worker replaces a larger reply by a short
+  ``too_large`` one, the grader checks each length header before reading (a header
+  announcing more is refused unread and that worker is replaced), and reads a body
+  into one buffer in linear time. The exercise fails with "too large to grade (N MB;
+  the limit is M MB)"; the batch goes on.
 - **A batch never loses results**: every notebook is graded or gets a one-line
   reason; rows are written as they are produced.
 
@@ -70,11 +86,14 @@ from ..errors import MnistCourseError
 from ..exercises._core import Outcome
 from ..exercises._handmade import import_aliases, library_uses
 from .notebook import NotebookError, Program, exercise_program, explain_missing_name, read_notebook
-from .worker import PRELOADABLE, send
-from .wire import decode, encode
+from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE, send
+from .wire import Unreadable, decode, encode, load_model, model_payloads, vet_model
+
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY = 2 << 30  # bytes a learner's code may allocate
+MODEL_MEMORY = 1 << 30  # bytes the child that first loads a returned model may allocate
+MODEL_SECONDS = 30.0  # and the time it may take, for all of one exercise's models
 _ROOT = str(Path(__file__).resolve().parents[2])
 _AST_LOCK = threading.Lock()
 _BOOT = (
@@ -128,19 +147,21 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path | Grade]:
 
 
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
-    data = b""
-    while len(data) < size:
+    """``size`` bytes from ``fd`` before ``deadline``, read into one buffer (linear time)."""
+    data = bytearray(size)
+    view, filled = memoryview(data), 0
+    while filled < size:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             return None
-        chunk = os.read(fd, size - len(data))
-        if not chunk:
+        count = os.readv(fd, [view[filled:]])
+        if not count:
             return None
-        data += chunk
-    return data
+        filled += count
+    return bytes(data)
 
 
 class _Supervisor:
@@ -168,7 +189,10 @@ class _Supervisor:
         header = _read_exact(fd, 4, deadline)
         if header is None:
             return None
-        body = _read_exact(fd, struct.unpack(">I", header)[0], deadline)
+        (size,) = struct.unpack(">I", header)
+        if size > MAX_MESSAGE:  # refused unread: the stream is out of step, so this worker goes
+            return {"status": "too_large", "bytes": size, "unread": True}
+        body = _read_exact(fd, size, deadline)
         try:
             return json.loads(body) if body is not None else None
         except json.JSONDecodeError:
@@ -187,6 +211,8 @@ class _Supervisor:
         if reply is None:
             self.stop()
             return {"status": "worker_died"}
+        if reply.get("unread"):
+            self.stop()
         return reply
 
     def stop(self) -> None:
@@ -240,11 +266,11 @@ def _events(stream: str) -> list[dict]:
     return events
 
 
-def _outcome(event: dict) -> Outcome:
+def _outcome(event: dict, load_model: Callable[[str], object]) -> Outcome:
     error = event.get("error")
     mutated = event.get("mutated")
     return Outcome(
-        value=decode(event.get("value")),
+        value=decode(event.get("value"), load_model),
         error=error if isinstance(error, str) else None,
         message=str(event.get("message", ""))[:1000],
         where=str(event.get("where", ""))[:300],
@@ -355,6 +381,7 @@ class Grader:
     def _outcomes(self, reply: dict, cases, exercise, program: Program) -> tuple[list[Outcome], str | None]:
         name = exercise.function_name
         events = _events(reply.get("stream", ""))
+        load_model = self._model_loader(events)
         outcomes: dict[int, Outcome] = {}
         started = None
         for event in events:
@@ -366,7 +393,7 @@ class Grader:
             if event["event"] == "start" and isinstance(event.get("index"), int):
                 started = event["index"]
             if event["event"] == "outcome" and isinstance(event.get("index"), int) and 0 <= event["index"] < len(cases):
-                outcomes[event["index"]] = _outcome(event)
+                outcomes[event["index"]] = _outcome(event, load_model)
         prefix = []
         while len(prefix) in outcomes:
             prefix.append(outcomes[len(prefix)])
@@ -384,13 +411,41 @@ class Grader:
         if status == "worker_died":
             return [], (f"Your code for `{name}` stopped the grading worker{on}. Don't kill or signal other "
                         "processes from an exercise.")
-        if status == "too_much_output":
-            return [], f"Your code for `{name}` sent back far more data than expected{on}."
+        if status in ("too_much_output", "too_large"):
+            size, limit = int(reply.get("bytes") or MAX_STREAM + 1), MAX_MESSAGE
+            if status == "too_much_output":
+                limit = MAX_STREAM
+            return [], (f"Your code for `{name}` returned a result too large to grade{on} "
+                        f"({size / 2**20:,.0f} MB; the limit is {limit / 2**20:,.0f} MB). "
+                        "Return only what the exercise asks for.")
         if reply.get("signal"):
             what = _SIGNALS.get(int(reply["signal"]), f"was ended by signal {reply['signal']}")
             return [], f"Your code for `{name}` {what}{on}."
         return [], (f"Your code for `{name}` ended its process (exit code {reply.get('exit_code')}){on} before returning. "
                     "Don't call exit(), sys.exit() or os._exit() in an exercise: return the result instead.")
+
+    def _model_loader(self, events: list[dict]) -> Callable[[str], object]:
+        """Loads the models an exercise returned, only those a confined child built first.
+
+        One ``models`` job loads every returned ``.keras`` file in a fresh child under
+        :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS`; the grader then loads only those
+        that child built, with at most ``MAX_MODEL_PARAMS`` parameters."""
+        payloads = list(dict.fromkeys(
+            p for e in events if e["event"] == "outcome" for p in model_payloads(e.get("value"))))
+        if not payloads:
+            return load_model
+        reply = self._run({"kind": "models", "models": payloads, "preload": ["keras"],
+                           "timeout": MODEL_SECONDS, "memory": MODEL_MEMORY})
+        facts = {e["index"]: e for e in _events(reply.get("stream", ""))
+                 if e["event"] == "model" and isinstance(e.get("index"), int)}
+        limits = f"{MODEL_MEMORY >> 30} GB of memory, {MODEL_SECONDS:g} s"
+        refused = {p: vet_model(facts.get(i), limits) for i, p in enumerate(payloads)}
+
+        def load(data: str) -> object:
+            reason = refused.get(data, "it was not checked first")
+            return Unreadable("Keras model", f"({reason})") if reason else load_model(data)
+
+        return load
 
     # -- notebooks
 

@@ -3,8 +3,11 @@
 The grader sends an exercise's inputs to the worker and gets back what the learner's
 function returned. Values travel as JSON; arrays as dtype, shape and base64 bytes
 (``np.frombuffer``, no object arrays); a Keras model as the bytes of its ``.keras``
-file, loaded back in the grader with Keras' safe mode. Nothing a worker sends can run
-code in the grader when decoded.
+file. Nothing a worker sends can run code in the grader when decoded, and nothing it
+sends makes the grader build something unbounded: a returned model is first loaded in a
+fresh confined worker child (:func:`model_facts`), and the grader loads it (with Keras'
+safe mode) only when that child built it within the limits and reported a parameter
+count within :data:`MAX_MODEL_PARAMS` (see :func:`decode`'s ``load_model``).
 
 >>> decode(encode({"shape": (2, 3), "x": np.arange(3, dtype=np.uint8)}))["x"]
 array([0, 1, 2], dtype=uint8)
@@ -18,7 +21,7 @@ import base64
 import math
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -26,6 +29,7 @@ from ..exercises._core import is_keras_model
 
 _ARRAY_KINDS = set("biufc")  # bool, integers, floats, complex: no objects, strings or voids
 MAX_ITEMS = 1_000_000  # elements per array the worker may send back
+MAX_MODEL_PARAMS = 5_000_000  # parameters of a returned model (the course's have < 1 M)
 
 
 class Unreadable:
@@ -94,31 +98,95 @@ def _array(dtype: str, data: str, shape: list[int]) -> np.ndarray:
     return np.frombuffer(base64.b64decode(data), dtype=kind).reshape(shape).copy()
 
 
-def _load_model(data: str) -> Any:
+def _load(data: str, folder: str | None = None) -> Any:
     import keras
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
         path = Path(tmp) / "model.keras"
         path.write_bytes(base64.b64decode(data))
-        try:
-            return keras.saving.load_model(path, compile=False, safe_mode=True)
-        except Exception as exc:
-            return Unreadable("Keras model", f"it could not be loaded back safely ({type(exc).__name__}: {str(exc)[:300]})")
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
-def decode(data: Any) -> Any:
-    """Inverse of :func:`encode` (runs in the grader): only plain data comes out."""
+def load_model(data: str) -> Any:
+    """A ``.keras`` payload as a model (Keras' safe mode), or :class:`Unreadable`."""
+    try:
+        return _load(data)
+    except Exception as exc:
+        return Unreadable("Keras model", f"it could not be loaded back safely ({type(exc).__name__}: {str(exc)[:300]})")
+
+
+def model_payloads(data: Any, depth: int = 0) -> list[str]:
+    """The ``.keras`` payloads inside wire data (what :func:`encode` made of models).
+
+    >>> model_payloads([1, {"__tuple__": [{"__keras__": "UEsD"}]}])
+    ['UEsD']
+    """
+    if depth > 20:
+        return []
+    if isinstance(data, list):
+        return [p for v in data for p in model_payloads(v, depth + 1)]
+    if not isinstance(data, dict):
+        return []
+    if isinstance(data.get("__keras__"), str):
+        return [data["__keras__"]]
+    values = data.get("__tuple__", data.get("__dict__", []))
+    values = list(values.values()) if isinstance(values, dict) else values
+    if not isinstance(values, list):
+        return []
+    return [p for v in values for p in model_payloads(v, depth + 1)]
+
+
+def model_facts(data: str, folder: str) -> dict:
+    """Load a returned model (safe mode) and say how big it is: run in a confined child.
+
+    Building a model from its ``config.json`` allocates what the config declares (a
+    45 KB file can declare gigabytes of weights), so only a child under the worker's
+    memory and time limits, which never ran learner code, does it first."""
+    try:
+        model = _load(data, folder)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {str(exc)[:150]}"}
+    return {"params": int(model.count_params()), "layers": len(model.layers)}
+
+
+def vet_model(facts: dict | None, limits: str) -> str | None:
+    """Why the grader must not load a model, from :func:`model_facts`' report (None: load it).
+
+    >>> vet_model({"params": 10}, "1 GB, 30 s") is None
+    True
+    >>> vet_model({"params": 10**8}, "1 GB, 30 s")
+    'it declares 100,000,000 parameters; the grader loads models of at most 5,000,000'
+    """
+    failed = f"it could not be built within the grader's limits ({limits})"
+    if not isinstance(facts, dict):
+        return failed
+    if isinstance(facts.get("error"), str):
+        return f"{failed}: {facts['error'][:200]}"
+    params = facts.get("params")
+    if not isinstance(params, int) or isinstance(params, bool) or params < 0:
+        return failed
+    if params > MAX_MODEL_PARAMS:
+        return f"it declares {params:,} parameters; the grader loads models of at most {MAX_MODEL_PARAMS:,}"
+    return None
+
+
+def decode(data: Any, load_model: Callable[[str], Any] = load_model) -> Any:
+    """Inverse of :func:`encode`: only plain data comes out.
+
+    ``load_model`` turns a ``.keras`` payload into a model: the worker loads the
+    grader's (trusted) inputs directly; the grader passes one that loads only what a
+    confined child vetted, and returns :class:`Unreadable` for the rest."""
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
-        return [decode(v) for v in data]
+        return [decode(v, load_model) for v in data]
     if not isinstance(data, dict):
         return Unreadable(type(data).__name__)
     try:
         if "__tuple__" in data:
-            return tuple(decode(v) for v in data["__tuple__"])
+            return tuple(decode(v, load_model) for v in data["__tuple__"])
         if "__dict__" in data:
-            return {str(k): decode(v) for k, v in data["__dict__"].items()}
+            return {str(k): decode(v, load_model) for k, v in data["__dict__"].items()}
         if "__ndarray__" in data:
             return _array(data["__ndarray__"], data["data"], list(data["shape"]))
         if "__npscalar__" in data:
@@ -130,7 +198,7 @@ def decode(data: Any) -> Any:
         if "__bigint__" in data:
             return int(data["__bigint__"])
         if "__keras__" in data:
-            return _load_model(data["__keras__"])
+            return load_model(data["__keras__"])
         if "__unreadable__" in data:
             return Unreadable(str(data["__unreadable__"]), str(data.get("reason", "")))
     except (ValueError, TypeError, KeyError) as exc:

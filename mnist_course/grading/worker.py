@@ -15,7 +15,13 @@ code does) once; then for each job it forks a child that
 The supervisor forwards those lines to the grader unread, with how the child ended
 (exit code, signal, timeout). The child never reports a verdict: the grader computes
 it from the returned values. Messages between grader and supervisor are
-length-prefixed JSON on the supervisor's stdin/stdout, which the child cannot reach.
+length-prefixed JSON on the supervisor's stdin/stdout, which the child cannot reach,
+of at most :data:`MAX_MESSAGE` bytes: a larger reply is replaced by a short
+``too_large`` one, and the grader refuses a larger header before reading its body.
+
+A job of kind ``models`` runs no learner code: a fresh confined child loads the
+``.keras`` files an exercise returned (:func:`.wire.model_facts`) and reports each
+one's size, so that the grader never builds a model nobody has built within limits.
 """
 
 from __future__ import annotations
@@ -34,12 +40,15 @@ import time
 # Libraries whose modules the supervisor imports once, before forking, when a job's code
 # imports them (importing them in every child would cost seconds per exercise).
 PRELOADABLE = ("numpy", "keras", "tensorflow", "scipy", "matplotlib", "PIL", "ipywidgets", "mnist_course", "sklearn", "pandas")
-MAX_STREAM = 256 << 20  # bytes of child output forwarded at most
+MAX_MESSAGE = 64 << 20  # bytes of one message between grader and supervisor
+MAX_STREAM = 32 << 20  # bytes of child output forwarded at most (JSON may grow it)
 _TRIED: set[str] = set()  # modules this supervisor has already imported (or tried to)
 
 
 def send(stream, message: dict) -> None:
     data = json.dumps(message).encode("utf-8")
+    if len(data) > MAX_MESSAGE:  # say so in a few bytes rather than send it
+        data = json.dumps({"status": "too_large", "bytes": len(data), "id": message.get("id")}).encode()
     stream.write(struct.pack(">I", len(data)) + data)
     stream.flush()
 
@@ -75,7 +84,7 @@ def _child(job: dict, out_fd: int, workdir: str) -> None:
 
         confine(workdir, memory=int(job["memory"]), cpu_seconds=int(job["timeout"]) + 1)
         out = os.fdopen(3, "w", encoding="utf-8", buffering=1)
-        _run(job, out, workdir)
+        (_inspect_models if job.get("kind") == "models" else _run)(job, out, workdir)
         out.flush()
         code = 0
     finally:
@@ -117,6 +126,14 @@ def _run(job: dict, out, workdir: str) -> None:
         record["value"] = encode(outcome.value, workdir)
         emit(event="outcome", index=index, **record)
     emit(event="done")
+
+
+def _inspect_models(job: dict, out, workdir: str) -> None:
+    from .wire import model_facts
+
+    for index, data in enumerate(job["models"]):
+        facts = model_facts(data, workdir) if isinstance(data, str) else {"error": "not a model"}
+        out.write(json.dumps({"event": "model", "index": index, **facts}) + "\n")
 
 
 # ------------------------------------------------------------- the supervisor

@@ -1,0 +1,146 @@
+"""The grader's trusted process parses nothing unbounded (issue 27).
+
+A learner's answer can be a Keras model, sent back as a ``.keras`` file whose
+``config.json`` says what to build: a 45 KB file can declare gigabytes of weights. And
+every reply from a worker starts with a length header. Neither may make the trusted
+process allocate what the learner chose.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from mnist_course.exercises import ch06
+from mnist_course.grading import Grader, _Supervisor
+from mnist_course.grading.worker import MAX_MESSAGE
+from tests.test_grading import write_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# layer_outputs (chapter 6) returns a model; this one's save() rewrites config.json
+# to declare a Dense layer of 1.2 million units on 784 inputs (3.8 GB of float32).
+FORGED = textwrap.dedent('''
+    def layer_outputs(model, layer_names):
+        import json, zipfile
+        import keras
+
+        original = keras.Model.save
+
+        def forged_save(self, path, *args, **kwargs):
+            original(self, path, *args, **kwargs)
+            with zipfile.ZipFile(path) as archive:
+                files = {name: archive.read(name) for name in archive.namelist()}
+            config = json.loads(files["config.json"])
+            for layer in config["config"]["layers"]:
+                if layer["class_name"] == "Dense":
+                    layer["config"]["units"] = 1_200_000
+            files["config.json"] = json.dumps(config).encode()
+            with zipfile.ZipFile(path, "w") as archive:
+                for name, data in files.items():
+                    archive.writestr(name, data)
+
+        keras.Model.save = forged_save
+        return keras.Sequential([keras.Input((784,)), keras.layers.Dense(4)])
+''')
+CORRECT = textwrap.dedent('''
+    def layer_outputs(model, layer_names):
+        import keras
+        return keras.Model(model.inputs[0], [model.get_layer(n).output for n in layer_names])
+''')
+
+# Run in a fresh interpreter: ru_maxrss is the peak of the whole process, so the
+# baseline is taken after TensorFlow and Keras are loaded and a model was built.
+MEASURE = textwrap.dedent('''
+    import json, resource, sys, time
+    import keras
+    from mnist_course.grading import Grader
+
+    keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])(keras.ops.ones((1, 4)))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    with Grader(timeout=60) as grader:
+        rows = grader.grade_paths(sys.argv[1:])
+    seconds = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"grown_mb": (after - before) / 1024, "seconds": seconds,
+                      "rows": [[r.notebook, r.exercise, r.passed, r.message] for r in rows]}))
+''')
+
+
+def _grade_measured(*notebooks: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *map(str, notebooks)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _forged_notebook(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_notebook(folder / "06_visualization.ipynb",
+                          "import numpy as np\nfrom mnist_course.exercises import ch06\n",
+                          FORGED, "ch06.q1.check(layer_outputs)")
+
+
+def test_a_model_declaring_gigabytes_fails_quickly_without_the_grader_allocating_it(tmp_path):
+    result = _grade_measured(_forged_notebook(tmp_path))
+    row = next(r for r in result["rows"] if r[1] == "ch06.q1")
+    assert not row[2]
+    assert "cannot load back" in row[3] and "limits" in row[3], row[3]
+    assert result["seconds"] < 15, f"grading took {result['seconds']:.1f} s"
+    assert result["grown_mb"] < 500, f"the grader's peak memory grew by {result['grown_mb']:.0f} MB"
+
+
+def test_the_forged_model_in_a_batch_of_correct_notebooks_fails_alone(tmp_path):
+    correct = []
+    for i in range(2):
+        folder = tmp_path / f"learner{i}"
+        folder.mkdir()
+        correct.append(write_notebook(folder / "06_visualization.ipynb",
+                                      "import numpy as np\nfrom mnist_course.exercises import ch06\n",
+                                      CORRECT, "ch06.q1.check(layer_outputs)"))
+    forged = _forged_notebook(tmp_path / "mischief")
+    result = _grade_measured(correct[0], forged, correct[1])
+    verdicts = {(Path(r[0]).parent.name, r[1]): r[2] for r in result["rows"]}
+    assert verdicts[("learner0", "ch06.q1")] and verdicts[("learner1", "ch06.q1")]
+    assert not verdicts[("mischief", "ch06.q1")]
+    assert result["grown_mb"] < 500, f"the grader's peak memory grew by {result['grown_mb']:.0f} MB"
+
+
+NOTEBOOK = {"cells": [{"cell_type": "code", "source": CORRECT},
+                      {"cell_type": "code", "source": "ch06.q1.check(layer_outputs)"}]}
+
+
+def test_a_correct_model_answer_still_passes():
+    with Grader(workers=1) as grader:
+        grade = grader.grade_exercise(NOTEBOOK, ch06, ch06.q1)
+    assert grade.passed, grade.message
+
+
+# A worker whose reply header announces 4 GB; it reads its job like a real one would.
+FAKE_WORKER = (
+    "import struct, sys\n"
+    "sys.stdout.buffer.write(struct.pack('>I', 0xFFFFFFF0)); sys.stdout.buffer.flush()\n"
+    "while sys.stdin.buffer.read(1 << 16):\n    pass\n"
+)
+
+
+def test_a_reply_announcing_4_gb_is_refused_unread_and_grading_goes_on():
+    with Grader(workers=1) as grader:
+        supervisor: _Supervisor = grader._all[0]
+        supervisor.process = subprocess.Popen(
+            [sys.executable, "-c", FAKE_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            start_new_session=True)
+        notebook = NOTEBOOK
+        start = time.monotonic()
+        refused = grader.grade_exercise(notebook, ch06, ch06.q1)
+        assert time.monotonic() - start < 10, "the header should be refused before any body is read"
+        assert not refused.passed
+        assert "too large to grade" in refused.message and f"{MAX_MESSAGE >> 20} MB" in refused.message
+        assert supervisor.process is None or supervisor.process.poll() is not None
+        again = grader.grade_exercise(notebook, ch06, ch06.q1)  # a new worker takes over
+        assert again.passed, again.message
