@@ -17,8 +17,9 @@ help:
 	@echo "make train      train the reference CNN (about 10 s on 2 CPU cores)"
 	@echo "make test       run the test suite"
 	@echo "make lab        copy the exercise notebooks you lack into $(WORKSPACE)/ (never overwriting) and open JupyterLab there"
+	@echo "make workspace  only the copy step of make lab (for VS Code or another editor)"
 	@echo "make exercises  regenerate chapters/ from solutions/ (FORCE=1 replaces changed notebooks, keeping a backup)"
-	@echo "make grade      grade your notebooks in $(WORKSPACE)/ (NOTEBOOKS=path to grade others)"
+	@echo "make grade      grade your notebooks in $(WORKSPACE)/ (CHAPTER=04 for one chapter, NOTEBOOKS=path for others)"
 	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency, grading throughput"
 	@echo "make book       build the Jupyter Book (every notebook executed; MNIST_COURSE_FAST=1 for a quick build)"
 
@@ -66,7 +67,7 @@ exercises: setup
 
 grade: setup
 	@$(if $(NOTEBOOKS),true,test -d $(WORKSPACE)) || { echo "There is no $(WORKSPACE)/ yet: run \`make lab\` first (it copies the exercise notebooks there), or grade other notebooks with \`make grade NOTEBOOKS=path\`."; exit 1; }
-	$(PY) -m pytest tests/grading --notebooks $(or $(NOTEBOOKS),$(WORKSPACE))
+	$(PY) -m pytest tests/grading -q -rN -p no:cacheprovider --notebooks $(or $(NOTEBOOKS),$(WORKSPACE)) $(if $(CHAPTER),--chapter $(CHAPTER),)
 
 .PHONY: book
 book: data

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mnist_course {data,train,evaluate,predict}``.
+"""Command line: ``python -m mnist_course {data,train,evaluate,predict,grade,exercises,workspace}``.
 
 Every error this package expects ends as one line on stderr saying what to do, and a
 non-zero exit code (1 for errors, 2 for wrong usage, checked before any work starts).
@@ -41,6 +41,19 @@ def _number(kind: type = int, minimum: float = 0, maximum: float | None = None, 
         return value
 
     return parse
+
+
+def _chapter(text: str) -> str:
+    """An argparse type: a chapter number that has graded exercises ("4" or "04")."""
+    import pkgutil
+
+    from . import exercises
+
+    chapters = sorted(m.name[2:] for m in pkgutil.iter_modules(exercises.__path__) if m.name.startswith("ch"))
+    chapter = text.zfill(2)
+    if chapter not in chapters:
+        raise argparse.ArgumentTypeError(f"chapter {text!r} has no graded exercises (chapters: {', '.join(chapters)})")
+    return chapter
 
 
 def _model_out(text: str) -> Path:
@@ -152,8 +165,16 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import Grader, ReportWriter, report, scoreboard
+    from .grading import Grader, ReportWriter, expand_paths, report
+    from .grading.reports import not_started, total
 
+    paths = expand_paths(args.paths)
+    if args.chapter:
+        paths = [p for p in paths if not isinstance(p, Path) or p.name.startswith(f"{args.chapter}_")]
+        if not paths:
+            print(f"error: no chapter {args.chapter} notebook (named {args.chapter}_*.ipynb) "
+                  f"in {' '.join(map(str, args.paths))}.", file=sys.stderr)
+            return 1
     writer = ReportWriter(args.json, args.csv)  # refuses an unwritable report before any grading
     try:
         with Grader(workers=args.jobs, timeout=args.timeout) as grader:
@@ -161,26 +182,29 @@ def _grade(args: argparse.Namespace) -> int:
                 writer.add(rows)
                 print(report(rows), flush=True)
 
-            grades = grader.grade_paths(args.paths, on_notebook=show)
+            grades = grader.grade_paths(paths, on_notebook=show)
     except KeyboardInterrupt:
         kept = f"; {args.json or args.csv} holds the {len(writer.rows)} rows graded so far" if writer.rows and (args.json or args.csv) else ""
         print(f"interrupted{kept}.", file=sys.stderr)
         return 130
     finally:
         writer.close()
-    print(scoreboard(grades))
-    graded = [g for g in grades if g.exercise]
-    passed = sum(g.passed for g in graded)
-    print(f"total: {passed}/{len(graded)} exercises passed" + (f"; {len(grades) - len(graded)} notebook(s) not graded" if len(graded) < len(grades) else ""))
-    if not graded:
+    print(total(grades))
+    if not any(g.exercise for g in grades):
         print("error: nothing was graded (see the reasons above).", file=sys.stderr)
         return 1
-    return 0 if passed == len(grades) else 1
+    if args.skip_not_started:  # a learner's run: chapters not begun are no failures
+        by_notebook: dict[str, list] = {}
+        for g in grades:
+            by_notebook.setdefault(g.notebook, []).append(g)
+        grades = [g for rows in by_notebook.values() if not not_started(rows) for g in rows]
+    return 0 if all(g.passed for g in grades) else 1
 
 
 def _exercises(args: argparse.Namespace) -> int:
     from .authoring import stale_chapters, write_chapters
 
+    _in_course(args, "solutions", chapters="chapters")
     if args.check:
         stale = stale_chapters(Path(args.solutions), Path(args.chapters))
         for name in stale:
@@ -191,16 +215,39 @@ def _exercises(args: argparse.Namespace) -> int:
     return 0
 
 
+COURSE = Path(__file__).resolve().parents[1]  # the course's folder, when run from a clone
+
+
+def _in_course(args: argparse.Namespace, folder: str, **others: str) -> None:
+    """Run from another folder, find the course: when ``args.<folder>`` is its default
+    (``chapters``, ``solutions``) and missing here, use the course's own folder (and
+    put ``others``, e.g. ``to="my_work"``, there too), saying so; else say where to run."""
+    if getattr(args, folder) != folder or Path(folder).is_dir():
+        return
+    if not ((COURSE / folder).is_dir() and (COURSE / "Makefile").is_file()):
+        raise MnistCourseError(f"there is no {folder}/ folder here: run this in the course's folder "
+                               f"(the one with {folder}/ and the Makefile), or give --{folder} PATH.")
+    setattr(args, folder, str(COURSE / folder))
+    for name, default in others.items():
+        if getattr(args, name) == default:
+            setattr(args, name, str(COURSE / default))
+    print(f"(this folder has no {folder}/: using the course's, in {COURSE})")
+
+
 def _workspace(args: argparse.Namespace) -> int:
     from .authoring import make_workspace
 
+    _in_course(args, "chapters", to="my_work")
     copied, kept = make_workspace(Path(args.chapters), Path(args.to))
     for path in copied:
         print(f"new: {path}")
     if kept:
         print(f"kept as they are (your work): {', '.join(p.name for p in kept)}")
-    grade = "make grade" if Path(args.to) == Path("my_work") else f"make grade NOTEBOOKS={args.to}"
-    print(f"Work in {args.to}/: nothing overwrites it. Grade it with `{grade}`.")
+    here = Path.cwd().resolve() == COURSE
+    to = Path(args.to).resolve()
+    grade = "make grade" if to == COURSE / "my_work" else f"make grade NOTEBOOKS={args.to if here else to}"
+    where = "" if here else f" in {COURSE}"
+    print(f"Work in {args.to}/: nothing overwrites it. Grade it with `{grade}`{where}.")
     return 0
 
 
@@ -245,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--csv", help="also write every row to this CSV file (a gradebook), as it goes")
     grade.add_argument("--timeout", type=_number(float, 0, above=True), default=60.0, help="seconds allowed per exercise (default 60)")
     grade.add_argument("--jobs", type=_number(int, 1), default=None, help="exercises graded in parallel (default: 2, or 1 on a 1-core machine)")
+    grade.add_argument("--chapter", type=_chapter, help="grade only this chapter's notebooks (e.g. 04)")
+    grade.add_argument("--skip-not-started", action="store_true",
+                       help="a notebook whose exercises are all untouched stubs does not make the exit code 1 "
+                            "(it is reported as not started either way)")
     grade.set_defaults(run=_grade)
 
     exercises = commands.add_parser("exercises", help="regenerate chapters/ from solutions/")

@@ -262,7 +262,9 @@ def test_hints_start_gentle_and_get_stronger(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Hint 1 of 2") and "gentle" in lines[0] and "again for a stronger hint" in lines[0]
     assert lines[1].startswith("Hint 2 of 2") and "strong" in lines[1]
-    assert lines[2] == lines[1]
+    assert lines[1].endswith("t.q1.solution() shows one solution)")
+    assert lines[2] == ("There are no more hints for t.q1 (you have seen all 2); "
+                        "t.q1.solution() shows one solution.")
     for chapter in CHAPTERS:
         for e in chapter.chapter:
             assert len(e.hints) >= 2, f"{e.qid} needs a first hint and a stronger one"
@@ -402,3 +404,29 @@ def test_chapter_6_references_keep_their_promises():
     unchanged = ch06.occlusion_map(model, np.zeros((28, 28), np.float32), 3, patch=4, stride=4, fill=0.0)
     assert unchanged.shape == (7, 7) and np.allclose(unchanged, 0, atol=1e-7)
     assert ch06.saliency_map(model, image, 3).shape == (28, 28)
+
+
+def test_model_input_on_a_sequential_points_to_model_inputs():
+    source = ("import keras\ndef layer_outputs(model, layer_names):\n"
+              "    return keras.Model(model.input, [model.get_layer(n).output for n in layer_names])\n")
+    passed, message = grade_source(ch06, ch06.q1, source, timeout=60)
+    assert not passed and "model.inputs[0]" in message and "input. Hint:" in message, message
+
+
+def test_a_hint_is_never_glued_onto_an_exception_message():
+    source = "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    return missing\n"
+    passed, message = grade_source(ch04, ch04.q2, source, timeout=30)
+    assert not passed and "is not defined. Hint: t is an int" in message, message
+
+
+def test_an_int_is_accepted_where_the_text_asks_for_a_probability():
+    """mcnemar_p_value capped with min(1, ...) returns the int 1 when b == c: still right."""
+    source = ("from scipy import stats\n"
+              "def mcnemar_p_value(a_right, b_right):\n"
+              "    b = int(np.sum(a_right & ~b_right))\n"
+              "    c = int(np.sum(~a_right & b_right))\n"
+              "    if b + c == 0:\n"
+              "        return 1\n"
+              "    return min(1, 2 * stats.binom.cdf(min(b, c), b + c, 0.5))\n")
+    passed, message = both("ch05.q6", source)
+    assert passed, message

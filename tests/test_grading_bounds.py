@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from mnist_course.exercises import ch06
-from mnist_course.grading import Grader, _Supervisor
+from mnist_course.grading import Grader
+from mnist_course.grading.supervisor import Supervisor
 from mnist_course.grading.worker import MAX_MESSAGE
 from tests.test_grading import write_notebook
 
@@ -131,7 +132,7 @@ FAKE_WORKER = (
 
 def test_a_reply_announcing_4_gb_is_refused_unread_and_grading_goes_on():
     with Grader(workers=1) as grader:
-        supervisor: _Supervisor = grader._all[0]
+        supervisor: Supervisor = grader._all[0]
         supervisor.process = subprocess.Popen(
             [sys.executable, "-c", FAKE_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             start_new_session=True)

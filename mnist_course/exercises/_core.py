@@ -17,12 +17,28 @@ Grading has two halves that never mix:
 In a notebook, ``check()`` does both in the learner's kernel. The grader
 (:mod:`mnist_course.grading`) runs only the first half, in a confined worker, and
 judges in its own process, so nothing the learner's code does can forge a verdict.
+
+Case design (every exercise's ``cases`` follows it; ``tests/test_case_design.py``
+enforces what it can):
+
+- **Every argument matters in some case**: replacing any one argument by its default
+  (or, without one, by the value the first case gives it) changes the answer of at
+  least one case, so a function that ignores an argument fails.
+- **Realistic size and dtype**: at least one case is as large and typed as the course's
+  data (10,000 MNIST-sized rows, ``uint8`` labels and pixels), so a dtype overflow or an
+  accidental quadratic loop shows.
+- **Every convention the text states is pinned** by a case where the alternatives
+  differ (where epsilon goes, how a boundary is rounded, which bin an edge value falls
+  in), and only those: a convention the text leaves open is accepted both ways.
+- **Random exercises are judged on distributions** across seeds, not one draw.
+- **Failure messages name the likely cause** (a :class:`Nudge` per plausible mistake).
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +47,19 @@ from typing import Any, Callable
 import numpy as np
 
 from ._handmade import DEEP_LEARNING, library_uses
+
+
+NOT_WRITTEN = "is not written yet"  # the verdict of an untouched stub (reports look for it)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence, so that what follows is not glued onto it.
+
+    >>> _sentence("name 't' is not defined")
+    "name 't' is not defined."
+    """
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 @dataclass(frozen=True)
@@ -213,8 +242,9 @@ def _finite_problem(got: Any) -> str:
         return (" Your result contains inf: a number overflowed (np.exp of a large value gives inf) "
                 "or you took the log of 0 (log(0) = -inf).")
     if np.isnan(array).any():
-        return (" Your result contains nan, which comes from inf / inf, inf - inf or 0 / 0: a number "
-                "overflowed to inf (np.exp of a large value), or values underflowed to 0 before a division.")
+        return (" Your result contains nan. It comes either from 0 / 0, a division by a count or a sum "
+                "that is 0 (an empty class or bin: guard that division), or from inf / inf or "
+                "inf - inf, after a number overflowed (np.exp of a large value: subtract the maximum first).")
     return ""
 
 
@@ -255,7 +285,8 @@ class Exercise:
     given, replaces the comparison with the reference: it receives the cases and the
     returned values and returns a failing :class:`Result` or ``None``.
     ``error_nudges`` pairs a fragment of an exception message (``""``: any) with
-    advice shown when the learner's code raises it.
+    advice shown when the learner's code raises it. ``returns`` names the values of a
+    tuple result (``("weights", "velocity")``), so a message says which one is wrong.
     """
 
     def __init__(
@@ -274,6 +305,7 @@ class Exercise:
         judge: Callable[[list[Case], list[Any]], Result | None] | None = None,
         by_hand: bool = True,
         forbidden: tuple[str, ...] = (),
+        returns: tuple[str, ...] = (),
     ):
         self.qid, self.function_name, self.reference = qid, function_name, reference
         self._cases, self.nudges, self.error_nudges = cases, nudges, error_nudges
@@ -282,6 +314,7 @@ class Exercise:
         self.forbidden = DEEP_LEARNING + tuple(forbidden)  # with by_hand: library routes refused
         self._hints_shown = 0
         self.parameters = list(inspect.signature(reference).parameters)
+        self.returns = returns
 
     # ------------------------------------------------------------------ grading
 
@@ -378,7 +411,7 @@ class Exercise:
 
     def not_written(self) -> Result:
         """The verdict for a function that still raises ``NotImplementedError``."""
-        return Result(False, f"`{self.function_name}` is not written yet: replace `raise NotImplementedError` with your code.")
+        return Result(False, f"`{self.function_name}` {NOT_WRITTEN}: replace `raise NotImplementedError` with your code.")
 
     def _error_message(self, case: Case, outcome: Outcome) -> str:
         if outcome.error in {"SystemExit", "KeyboardInterrupt"}:
@@ -389,7 +422,7 @@ class Exercise:
         message = f"On {case.label}, your function raised {outcome.error}{where}: {outcome.message}"
         for fragment, advice in self.error_nudges:
             if fragment in outcome.message:
-                return f"{message} Hint: {advice}"
+                return f"{_sentence(message)} Hint: {advice}"
         return message
 
     def _type_problem(self, expected: Any, got: Any, case: Case) -> str | None:
@@ -399,8 +432,8 @@ class Exercise:
             if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
                 return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); "
                         "expected a whole number (int). Use integer arithmetic (// instead of /) or int(...).")
-        elif isinstance(expected, (float, np.floating)):
-            if not isinstance(got, (float, np.floating)):
+        elif isinstance(expected, (float, np.floating)):  # a whole number is a number too (a p-value of 1)
+            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (float, np.floating, int, np.integer)):
                 return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); "
                         "expected one number as a float: float(...) turns a 0-d array into one.")
         return None
@@ -425,6 +458,15 @@ class Exercise:
                         f"{_family(expected.dtype)}s (dtype {expected.dtype}).") + self._nudge(got, case)
         if _same(expected, got, self.rtol, self.atol):
             return None
+        if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
+            wrong = [k for k, (e, g) in enumerate(zip(expected, got)) if not _same(e, g, self.rtol, self.atol)]
+            first = wrong[0]
+            name = (f"`{self.returns[first]}`" if len(self.returns) == len(expected)
+                    else f"value {first + 1} of the {len(expected)} you returned")
+            inner = self._compare(expected[first], got[first], Case(case.args, "\0")) or ""
+            detail = re.sub(r"^On \0[,:] ", "", inner).replace("your function returned", "it is")
+            others = f" ({len(wrong) - 1} other value(s) differ too)" if len(wrong) > 1 else ""
+            return f"On {case.label}, {name} is wrong{others}: {detail}" + self._nudge(got, case)
         shown_expected, shown_got = describe(expected), describe(got)
         if shown_expected == shown_got:
             message = f"On {case.label}, the values differ from the expected ones (both are {shown_got})."
@@ -452,7 +494,7 @@ class Exercise:
             except Exception:
                 continue
             if _same(wrong, got, self.rtol, self.atol):
-                return f" Hint: {nudge.message}"
+                return f" Hint: {nudge.message}"  # callers add it after a full sentence
         return ""
 
     # --------------------------------------------------------------- notebook
@@ -467,11 +509,16 @@ class Exercise:
 
     def hint(self, level: int | None = None) -> None:
         """Print a hint: the first call gives a gentle one, the next a stronger one."""
+        if level is None and self._hints_shown >= len(self.hints):
+            print(f"There are no more hints for {self.qid} (you have seen all {len(self.hints)}); "
+                  f"{self.qid}.solution() shows one solution.")
+            return
         if level is None:
-            level = min(self._hints_shown + 1, len(self.hints))
+            level = self._hints_shown + 1
         level = max(1, min(int(level), len(self.hints)))
         self._hints_shown = max(self._hints_shown, level)
-        more = f" (call {self.qid}.hint() again for a stronger hint)" if level < len(self.hints) else ""
+        more = (f" (call {self.qid}.hint() again for a stronger hint)" if level < len(self.hints)
+                else f" (the last one: {self.qid}.solution() shows one solution)")
         print(f"Hint {level} of {len(self.hints)} for {self.qid}: {self.hints[level - 1]}{more}")
 
     def solution(self) -> None:

@@ -72,6 +72,8 @@ def _q2_cases() -> list[Case]:
         Case((np.array([0, 1, 2, 2], np.uint8),), "the labels [0, 1, 2, 2] (digits 3 to 9 never appear)"),
         Case((np.array([7], np.uint8),), "a single label [7]"),
         Case((_rng.integers(0, 10, 1000).astype(np.uint8),), "1,000 random labels"),
+        Case((np.random.default_rng(11).integers(0, 10, 10_000).astype(np.uint8),),
+             "10,000 uint8 labels, as many as the test set (counts above 255)"),
         Case((np.array([9, 9, 8], np.int64),), "the labels [9, 9, 8] as int64 (digits 0 to 7 never appear)"),
     ]
 
@@ -87,6 +89,9 @@ q2 = Exercise(
     ),
     nudges=(
         Nudge(lambda y: np.bincount(y), "a digit that never appears must still get a count of 0: np.bincount(labels, minlength=10)."),
+        Nudge(lambda y: np.bincount(y, minlength=10) % 256,
+              "your counts wrapped around at 256: count in a wide integer dtype (np.zeros(10, dtype=int)), "
+              "not the labels' uint8."),
         Nudge(lambda y: np.bincount(y, minlength=11)[1:], "count digit 0 too: position d of the result is the count of digit d."),
         Nudge(lambda y: np.bincount(y, minlength=10).astype(float), "counts are whole numbers: keep an integer dtype (np.zeros(10, dtype=int))."),
     ),
@@ -104,6 +109,7 @@ def _q3_cases() -> list[Case]:
     labels = np.array([0, 1, 2, 3, 1, 1, 5, 7, 7, 9, 0, 1], np.uint8)
     return [
         Case((images, labels, 1), "12 images, digit 1 (four of them)"),
+        Case((images, labels[::-1].copy(), 1), "the same 12 images with the labels reversed, digit 1"),
         Case((images, labels, 9), "12 images, digit 9 (only one)"),
         Case((images[:, :4, :6], labels, 7), "non-square 4×6 images, digit 7"),
         Case(((images // 2).astype(np.float32), labels, 0), "float32 images whose brightest pixel is 127, digit 0"),

@@ -49,6 +49,7 @@ q1 = Exercise(
         Nudge(lambda w, g, v, lr, m: (w + m * v - lr * g, v), "return the NEW velocity too: the next step needs it."),
         Nudge(lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g), "in Keras' convention the velocity points downhill: velocity = momentum * velocity - lr * grad, then weights + velocity."),
     ),
+    returns=("weights", "velocity"),
 )
 
 # ------------------------------------------------------------------ q2: Adam
@@ -75,6 +76,10 @@ def _q2_cases() -> list[Case]:
         Case((w, g, m, v, 10, 0.01), "step t=10 of a 2×5 weight matrix, lr=0.01"),
         Case((np.array([0.5]), np.array([2.0]), np.array([0.1]), np.array([0.3]), 3, 0.1, 0.8, 0.99), "t=3 with beta1=0.8, beta2=0.99, lr=0.1"),
         Case((np.array([1.0, 2.0]), np.array([0.1, 0.1]), np.zeros(2), np.zeros(2), 1, 0.0), "a learning rate of 0"),
+        # t so large that the bias corrections are 1: Keras' and the paper's epsilon agree
+        Case((np.array([0.3, -0.2, 1.0]), np.array([0.01, -0.02, 0.005]), np.array([0.01, -0.01, 0.0]),
+              np.array([1e-4, 4e-4, 1e-5]), 20_000, 0.1, 0.9, 0.999, 0.05),
+             "t=20000, small gradients and epsilon=0.05 (epsilon matters)"),
     ]
 
 
@@ -97,6 +102,7 @@ q2 = Exercise(
               "t is the number of the step being taken, starting at 1: use beta**t, not beta**(t + 1)."),
     ),
     error_nudges=(("", "t is an int (the step number), lr, beta1, beta2 and epsilon are floats; m and v have the weights' shape."),),
+    returns=("weights", "m", "v"),
     rtol=1e-3,  # Keras puts epsilon outside the bias correction, the Adam paper inside: both pass
     atol=1e-9,
 )
@@ -124,6 +130,8 @@ def _q3_cases() -> list[Case]:
         Case((33, 40, 0.5, 0.5, 10.0), "step 33 of 40, peak 0.5, warmup=0.5, final_div=10"),
         Case((0, 2, 1.0), "step 0 of only 2 steps (the warm-up lasts at least 1 step)"),
         Case((1, 2, 1.0), "step 1 of only 2 steps"),
+        Case((2, 10, 1.0), "step 2 of 10: the warm-up lasts 2.5 steps (0.25 × 10, not rounded)"),
+        Case((3, 10, 1.0), "step 3 of 10, just after a warm-up of 2.5 steps"),
     ]
 
 
@@ -143,6 +151,9 @@ q3 = Exercise(
               "after the warm-up the rate follows half a cosine, 0.5 * (1 + cos(pi * progress)), not a straight line."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * s / max(1.0, w * n) if s < max(1.0, w * n) else one_cycle_lr(s, n, p, w, f),
               "the warm-up starts at peak / 10, not at 0: peak * (0.1 + 0.9 * step / warm)."),
+        Nudge(lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(s, n, p, int(max(1, w * n)) / n, f),
+              "the warm-up lasts max(1, warmup * total_steps) steps exactly, even when that is not a whole "
+              "number (2.5 steps for 10 steps and warmup 0.25): don't round it."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * 0.5 * (1 + math.cos(math.pi * s / n)),
               "start with a warm-up: the rate first rises from peak / 10 to peak during warm = max(1, warmup * total_steps) steps."),
     ),
@@ -165,10 +176,38 @@ def _q4_cases() -> list[Case]:
         x = np.random.default_rng(seed + 100).uniform(0.5, 2.0, shape) * np.where(np.arange(shape[1]) % 2, 1, -1)
         label = f"a {shape[0]}×{shape[1]} batch, rate={rate}"
         cases += seeded_calls((x, rate, seed), f"{label}, seed={seed}", f"{label}, seed={seed + 1}")
+    ones = np.ones((1, 1000))
+    cases += [Case((ones, 0.3, seed), f"a 1×1000 batch, rate=0.3, seed={seed} (one of {len(_SPREAD_SEEDS)} seeds)")
+              for seed in _SPREAD_SEEDS]
     return cases
 
 
+# One call for each of these seeds, judged together: values dropped independently, so
+# the number dropped varies from seed to seed like a binomial count.
+_SPREAD_SEEDS = range(200, 221)
+
+
+def _spread_problem(cases: list[Case], values: list) -> str | None:
+    counts = []
+    for case, value in zip(cases, values):
+        if not isinstance(value, np.ndarray) or value.shape != case.args[0].shape:
+            return f"On {case.label}, return an array of the input's shape; got {describe(value)}."
+        counts.append(int((value == 0).sum()))
+    size, rate = cases[0].args[0].size, cases[0].args[1]
+    expected_spread = math.sqrt(size * rate * (1 - rate))
+    spread = float(np.std(counts))
+    if spread < 0.3 * expected_spread:
+        return (f"Over {len(counts)} seeds you dropped {min(counts)} to {max(counts)} of the {size} values of a 1×{size} "
+                f"batch at rate {rate}: always (nearly) the same number. Dropout drops each value INDEPENDENTLY "
+                f"with probability `rate`, so the number dropped varies from call to call (here by about "
+                f"±{expected_spread:.0f}). Hint: keep = rng.random(x.shape) >= rate, not a fixed count of positions.")
+    return None
+
+
 def _q4_judge(cases: list[Case], values: list) -> Result | None:
+    spread = len(_SPREAD_SEEDS)
+    problem = _spread_problem(cases[-spread:], values[-spread:])
+    cases, values = cases[:-spread], values[:-spread]
     for case, three in in_threes(cases, values):
         (x, rate, seed), label = case.args, case.label
         outs = []
@@ -197,7 +236,7 @@ def _q4_judge(cases: list[Case], values: list) -> Result | None:
                           "numbers from np.random.default_rng(seed).")
         if rate > 0 and np.array_equal(out, other):
             return Result(False, f"On {label}, another seed dropped exactly the same values: the seed should choose them.")
-    return None
+    return Result(False, problem) if problem else None
 
 
 q4 = Exercise(

@@ -22,6 +22,15 @@ def _probabilities(rows: int, classes: int = 10, scale: float = 2.0, seed: int =
     return exps / exps.sum(axis=1, keepdims=True)
 
 
+def _test_set_labels() -> tuple[np.ndarray, np.ndarray]:
+    """MNIST-sized uint8 labels and predictions, 90 % right: cells outgrow uint8."""
+    rng = np.random.default_rng(12)
+    y_true = rng.integers(0, 10, 10_000).astype(np.uint8)
+    wrong = rng.random(10_000) < 0.1
+    y_pred = np.where(wrong, rng.integers(0, 10, 10_000), y_true).astype(np.uint8)
+    return y_true, y_pred
+
+
 # ------------------------------------------------------------ q1: confusion
 
 
@@ -39,6 +48,7 @@ q1 = Exercise(
         Case((np.array([0, 1, 2, 2, 1]), np.array([0, 2, 2, 2, 1]), 3), "y_true=[0, 1, 2, 2, 1], y_pred=[0, 2, 2, 2, 1], 3 classes"),
         Case((np.array([1, 1, 0]), np.array([0, 0, 0]), 3), "a class (2) that never appears, and one (1) never predicted"),
         Case((_rng.integers(0, 10, 500).astype(np.uint8), _rng.integers(0, 10, 500).astype(np.uint8)), "500 random uint8 labels, 10 classes"),
+        Case(_test_set_labels(), "10,000 uint8 labels and predictions, 90 % right (counts above 255)"),
         Case((np.array([3]), np.array([7])), "a single mistake: 3 predicted as 7"),
     ],
     (
@@ -50,6 +60,9 @@ q1 = Exercise(
     ),
     nudges=(
         Nudge(lambda t, p, n=10: confusion_matrix(p, t, n), "rows are the TRUE classes and columns the predictions: matrix[true, predicted]."),
+        Nudge(lambda t, p, n=10: confusion_matrix(t, p, n) % 256,
+              "your counts wrapped around at 256: count in a wide integer dtype (np.zeros(..., dtype=int)), "
+              "not the labels' uint8."),
         Nudge(lambda t, p, n=10: (lambda m: (m.__setitem__((t, p), 1), m)[1])(np.zeros((n, n), dtype=np.int64)),
               "matrix[y_true, y_pred] += 1 counts a repeated (true, predicted) pair only once: use np.add.at, or a loop."),
     ),
@@ -154,6 +167,15 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, n_
     return float(total)
 
 
+def _ece_left_closed(probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10) -> float:
+    """ECE with bins [b/n, (b+1)/n): the edge convention the text does not use."""
+    confidence = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == labels
+    bins = np.minimum(np.floor(confidence * n_bins).astype(int), n_bins - 1)
+    return float(sum((bins == b).mean() * abs(right[bins == b].mean() - confidence[bins == b].mean())
+                     for b in range(n_bins) if (bins == b).any()))
+
+
 def _q4_cases() -> list[Case]:
     sharp = _probabilities(300, scale=4.0, seed=4)
     labels = np.where(_rng.random(300) < 0.7, sharp.argmax(axis=1), _rng.integers(0, 10, 300))
@@ -161,7 +183,12 @@ def _q4_cases() -> list[Case]:
     return [
         Case((sharp, labels), "300 confident predictions, 70 % of them right, 10 bins"),
         Case((_probabilities(100, scale=1.0, seed=5), _rng.integers(0, 10, 100), 5), "100 unsure predictions, 5 bins"),
+        Case((_probabilities(400, scale=2.5, seed=7), np.random.default_rng(8).integers(0, 10, 400).astype(np.uint8), 4),
+             "400 predictions of every confidence, uint8 labels, n_bins=4"),
         Case((sure, np.array([0, 2, 2, 1])), "confidences of exactly 1.0 (they belong to the last bin)"),
+        Case((np.array([[0.5, 0.3, 0.2], [0.55, 0.45, 0.0], [0.45, 0.35, 0.2], [0.9, 0.1, 0.0]]),
+              np.array([0, 1, 2, 0])),
+             "a confidence of exactly 0.5, on a bin edge: it belongs to the bin (0.4, 0.5]"),
         Case((_probabilities(1, seed=6), np.array([4])), "a single prediction"),
     ]
 
@@ -180,6 +207,12 @@ q4 = Exercise(
         "confidence[inside].mean()).",
     ),
     nudges=(
+        Nudge(lambda p, y, n=10: _ece_left_closed(p, y, n),
+              "a confidence exactly on a bin edge belongs to the bin BELOW it: bin b holds (b/n, (b+1)/n], "
+              "so use ceil(confidence · n) − 1, not floor(confidence · n)."),
+        Nudge(lambda p, y, n=10: expected_calibration_error(p, y, n) * len(y),
+              "weight each bin's gap by the FRACTION of the predictions that fall in it (count / total), "
+              "not by the count itself."),
         Nudge(lambda p, y, n=10: float(np.mean([abs((p.argmax(1) == y)[(p.max(1) > b / n) & (p.max(1) <= (b + 1) / n)].mean()
                                                      - p.max(1)[(p.max(1) > b / n) & (p.max(1) <= (b + 1) / n)].mean())
                                                  for b in range(n) if ((p.max(1) > b / n) & (p.max(1) <= (b + 1) / n)).any()])),

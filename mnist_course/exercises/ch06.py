@@ -3,9 +3,12 @@
 The exercises receive a Keras model: small CNNs with fixed random weights, built here
 (:func:`case_cnn`), so every answer is tried on the same models. Attributions are
 compared with the reference up to a tolerance relative to the map's largest value, so
-that an answer computed another way (finite differences, a loop instead of a batch)
-passes; integrated gradients are also checked by their completeness property. PCA is
-checked up to the sign of each component, which is arbitrary.
+that an answer computed another way (``tape.jacobian``, a loop instead of a batch, a
+trapezoid rule for the integral) passes. Finite differences do not: the case models'
+ReLUs are flat on MNIST's black background, where one-sided slopes and the gradient
+disagree by more than the tolerance. Integrated gradients are also checked by their
+completeness property. PCA is checked up to the sign of each component, which is
+arbitrary.
 """
 
 from __future__ import annotations
@@ -160,6 +163,9 @@ q1 = Exercise(
     ),
     judge=_q1_judge,
     by_hand=False,
+    error_nudges=(("has never been called",
+                   "a Sequential model has no single `model.input` until it is called; its input is "
+                   "in the list `model.inputs`: use `model.inputs[0]`."),),
 )
 
 # ----------------------------------------------------------- q2: saliency
@@ -183,6 +189,9 @@ def _q2_judge(cases: list[Case], values: list) -> Result | None:
         if problem:
             if isinstance(got, np.ndarray) and got.shape == expected.shape and (got < 0).any():
                 problem += " Hint: a saliency map is the size of the gradient: take its absolute value."
+            elif isinstance(got, np.ndarray) and got.shape == expected.shape and np.allclose(
+                    got, expected**2, rtol=0.02, atol=0.02 * float(np.abs(expected**2).max()) + 1e-12):
+                problem += " Hint: take the absolute value of the gradient (np.abs), not its square."
             elif isinstance(got, np.ndarray) and got.shape == expected.shape:
                 problem += (" Hint: differentiate the model's output for `label` (the class asked for, not the "
                             "predicted one, nor the loss) with respect to the input pixels.")
@@ -306,6 +315,9 @@ def _q4_judge(cases: list[Case], values: list) -> Result | None:
                         f"{2 * stride}, … up to {28 - patch} included: range(0, 28 - patch + 1, stride).")
         elif problem and isinstance(got, np.ndarray) and np.allclose(-got, expected, atol=1e-4):
             problem += " Hint: each value is the DROP, score(original) − score(occluded): positive where hiding hurts."
+        elif problem and isinstance(got, np.ndarray) and np.allclose(got.T, expected, atol=1e-4):
+            problem += (" Hint: your map is transposed: map[i, j] is for the patch whose top-left corner is at "
+                        "row i·stride and column j·stride (rows first).")
         if problem:
             return Result(False, problem)
     return None
@@ -351,6 +363,14 @@ def pca(x, k):
     return centered @ components.T, components, ratio
 
 
+def _standardised_ratio(x: np.ndarray, k: int) -> np.ndarray | None:
+    """The explained-variance ratios of a PCA of standardised data (a common mix-up)."""
+    std = x.std(axis=0)
+    if np.any(std == 0):
+        return None
+    return pca((x - x.mean(axis=0)) / std, k)[2]
+
+
 def _q5_judge(cases: list[Case], values: list) -> Result | None:
     for case, got in zip(cases, values):
         x, k = case.args
@@ -373,6 +393,9 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
                 hint = " Your ratios increase: np.linalg.eigh returns the eigenvalues in ASCENDING order; sort them, largest first."
             elif np.isclose(got_ratio.sum(), 1.0) and k < x.shape[1]:
                 hint = " Divide by the TOTAL variance (all eigenvalues), not by the variance of the k kept components."
+            elif _standardised_ratio(x, k) is not None and np.allclose(got_ratio, _standardised_ratio(x, k), rtol=1e-4):
+                hint = (" You divided each feature by its standard deviation too: this PCA only CENTERS the data "
+                        "(subtract each column's mean), so features with more variance weigh more.")
             else:
                 hint = " Subtract the mean of each feature (column) before anything else."
             return Result(False, f"On {case.label}: expected explained_variance_ratio {describe(ratio)}, got {describe(got_ratio)}.{hint}")

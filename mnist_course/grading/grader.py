@@ -1,0 +1,363 @@
+"""The grader: cuts each exercise out of a notebook, runs it in a worker, judges the result.
+
+See the package docstring for the threat model.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import os
+import queue
+import re
+import signal
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..authoring import CHAPTER_GLOB
+from ..errors import MnistCourseError
+from ..exercises._core import Outcome
+from ..exercises._handmade import import_aliases, library_uses
+from .notebook import NotebookError, Program, exercise_program, explain_missing_name, read_notebook
+from .supervisor import Supervisor
+from .wire import Unreadable, decode, encode, load_model, model_payloads, vet_model
+from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY = 2 << 30  # bytes a learner's code may allocate
+MODEL_MEMORY = 1 << 30  # bytes the child that first loads a returned model may allocate
+MODEL_SECONDS = 30.0  # and the time it may take, for all of one exercise's models
+_AST_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One row of a report: an exercise's verdict, or (``exercise == ""``) a notebook's problem."""
+
+    notebook: str
+    exercise: str
+    function: str
+    passed: bool
+    message: str
+
+
+def chapter_of(notebook: str | Path):
+    """The exercises module for ``NN_name.ipynb`` (``mnist_course.exercises.chNN``)."""
+    match = re.match(r"(\d\d)_", Path(notebook).name)
+    if not match:
+        raise NotebookError(f"{notebook}: a chapter notebook is named NN_topic.ipynb (e.g. 01_data.ipynb).")
+    try:
+        return importlib.import_module(f"mnist_course.exercises.ch{match.group(1)}")
+    except ModuleNotFoundError:
+        raise NotebookError(f"{notebook}: chapter {match.group(1)} has no graded exercises.") from None
+
+
+def expand_paths(paths: Iterable[str | Path | Grade]) -> list[Path | Grade]:
+    """Folders → their notebooks; an empty folder → a row saying so (rows pass through)."""
+    found: list[Path | Grade] = []
+    for entry in paths:
+        if isinstance(entry, Grade):
+            found.append(entry)
+            continue
+        path = Path(entry)
+        if path.is_dir() and not path.name.endswith(".ipynb"):
+            inside = sorted(path.glob(CHAPTER_GLOB))
+            found.extend(inside or [Grade(str(path), "", "", False, f"nothing to grade in {path}: it holds no NN_topic.ipynb notebook.")])
+        else:
+            found.append(path)
+    return found
+
+
+
+def _imported_modules(source: str) -> list[str]:
+    """The modules that ``source``'s import statements may load, in order ("from a import b" → "a", "a.b")."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    modules: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.append(node.module)
+            modules += [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]  # maybe submodules
+    return list(dict.fromkeys(modules))
+
+
+def _events(stream: str) -> list[dict]:
+    events = []
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and isinstance(event.get("event"), str):
+            events.append(event)
+    return events
+
+
+def _outcome(event: dict, load_model: Callable[[str], object]) -> Outcome:
+    error = event.get("error")
+    mutated = event.get("mutated")
+    return Outcome(
+        value=decode(event.get("value"), load_model),
+        error=error if isinstance(error, str) else None,
+        message=str(event.get("message", ""))[:1000],
+        where=str(event.get("where", ""))[:300],
+        not_written=event.get("not_written") is True,
+        mutated=mutated if isinstance(mutated, int) and not isinstance(mutated, bool) else None,
+    )
+
+
+_SIGNALS = {
+    int(signal.SIGXCPU): "used more CPU time than allowed",
+    int(signal.SIGXFSZ): "wrote more than 64 MB to a file or to the output",
+    int(signal.SIGSEGV): "crashed (segmentation fault), often from running out of memory",
+    int(signal.SIGABRT): "crashed (aborted), often from running out of memory",
+    int(signal.SIGKILL): "was killed",
+}
+
+
+class Grader:
+    """Grades notebooks with ``workers`` confined worker processes in parallel.
+
+    ``timeout`` (seconds of wall-clock time) and ``memory`` (bytes) apply to each
+    exercise. Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, memory: int = DEFAULT_MEMORY):
+        if timeout <= 0:
+            raise MnistCourseError(f"the time limit must be a positive number of seconds, not {timeout:g}.")
+        self.timeout, self.memory = float(timeout), int(memory)
+        self.workers = max(1, workers or min(2, os.cpu_count() or 1))
+        self._idle: queue.Queue[Supervisor] = queue.Queue()
+        self._all = [Supervisor() for _ in range(self.workers)]
+        for supervisor in self._all:
+            self._idle.put(supervisor)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
+        self._lock = threading.Lock()
+        self._cached_inputs: dict[str, tuple[list, list]] = {}
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for supervisor in self._all:
+            supervisor.stop()
+        self._pool.shutdown(wait=True)
+
+    # -- one exercise
+
+    def _run(self, job: dict) -> dict:
+        supervisor = self._idle.get()
+        try:
+            return supervisor.run(job)
+        finally:
+            self._idle.put(supervisor)
+
+    def grade_exercise(self, notebook: dict, module, exercise, name: str = "notebook") -> Grade:
+        """Grade one exercise of an already-read notebook (never raises)."""
+        try:
+            passed, message = self._verdict(notebook, module, exercise)
+        except Exception as exc:  # a grader bug must not end the batch
+            passed, message = False, f"the grader could not check this exercise ({type(exc).__name__}: {exc}). Please report it."
+        return Grade(name, exercise.qid, exercise.function_name, passed, message)
+
+    def _verdict(self, notebook: dict, module, exercise) -> tuple[bool, str]:
+        setup = module.chapter.setup
+        with _AST_LOCK:  # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch")
+            program = exercise_program(notebook, exercise.function_name)
+            if program.problem:
+                return False, program.problem
+            aliases = import_aliases(setup + "\n" + program.imports)
+            refused = exercise.refuse_libraries(library_uses(program.function_source, aliases.get, program.helpers.get, exercise.forbidden))
+            modules = _imported_modules(setup + "\n" + program.imports)
+        if refused:
+            return False, refused.message
+        cases, calls = self._inputs(exercise)
+        job = {
+            "module": module.__name__,
+            "function": exercise.function_name,
+            "statements": [("chapter set-up", setup), *program.statements],
+            "calls": calls,
+            "preload": [m for m in modules if m.split(".")[0] in PRELOADABLE],
+            "timeout": self.timeout,
+            "memory": self.memory,
+        }
+        reply = self._run(job)
+        outcomes, problem = self._outcomes(reply, cases, exercise, program)
+        if problem:
+            return False, problem
+        result = exercise.judge(cases, outcomes)
+        message = result.message
+        if not result.passed and "NameError" in message:
+            message += explain_missing_name(program, message)
+            message += self._statement_notes(reply)
+        return result.passed, message
+
+    def _inputs(self, exercise) -> tuple[list, list]:
+        """An exercise's cases and their wire form, made once per grader (building and
+        saving chapter 6's case models is most of the work of grading those exercises)."""
+        with self._lock:
+            if exercise.qid not in self._cached_inputs:
+                cases = exercise.cases()
+                with tempfile.TemporaryDirectory(prefix="mnist_course_grader_") as scratch:
+                    calls = [encode(case.args, Path(scratch)) for case in cases]
+                self._cached_inputs[exercise.qid] = (cases, calls)
+            return self._cached_inputs[exercise.qid]
+
+    @staticmethod
+    def _statement_notes(reply: dict) -> str:
+        notes = [e for e in _events(reply.get("stream", "")) if e["event"] == "statement_error"]
+        return "".join(
+            f" (Note: {str(e.get('where'))[:60]} raised {str(e.get('error'))[:40]}: {str(e.get('message'))[:200]} when the grader ran it.)"
+            for e in notes[:2]
+        )
+
+    def _outcomes(self, reply: dict, cases, exercise, program: Program) -> tuple[list[Outcome], str | None]:
+        name = exercise.function_name
+        events = _events(reply.get("stream", ""))
+        load_model = self._model_loader(events)
+        outcomes: dict[int, Outcome] = {}
+        started = None
+        for event in events:
+            if event["event"] == "missing":
+                kind = event.get("type")
+                if kind is None:
+                    return [], f"`{name}` was not defined when the grader ran your cells." + self._statement_notes(reply)
+                return [], f"`{name}` should be a function, but it is {str(kind)[:40]}."
+            if event["event"] == "start" and isinstance(event.get("index"), int):
+                started = event["index"]
+            if event["event"] == "outcome" and isinstance(event.get("index"), int) and 0 <= event["index"] < len(cases):
+                outcomes[event["index"]] = _outcome(event, load_model)
+        prefix = []
+        while len(prefix) in outcomes:
+            prefix.append(outcomes[len(prefix)])
+        if len(prefix) == len(cases):
+            return prefix, None
+        if any(o.error or o.not_written or o.mutated is not None for o in prefix):
+            # A problem before it stopped: that problem is the verdict (the rest are never looked at).
+            return prefix + [Outcome()] * (len(cases) - len(prefix)), None
+        # It stopped early: say how, and on which input.
+        on = f" on {cases[started].label}" if started is not None and 0 <= started < len(cases) else " while its cell was being run"
+        status = reply.get("status")
+        if status == "timeout":
+            return [], (f"Your code for `{name}` took longer than {self.timeout:g} s{on}: it may be slow "
+                        "(Python loops over every element of a large array: use NumPy operations) or loop "
+                        "forever (a `while` whose condition never becomes false).")
+        if status == "worker_died":
+            return [], (f"Your code for `{name}` stopped the grading worker{on}. Don't kill or signal other "
+                        "processes from an exercise.")
+        if status in ("too_much_output", "too_large"):
+            size, limit = int(reply.get("bytes") or MAX_STREAM + 1), MAX_MESSAGE
+            if status == "too_much_output":
+                limit = MAX_STREAM
+            return [], (f"Your code for `{name}` returned a result too large to grade{on} "
+                        f"({size / 2**20:,.0f} MB; the limit is {limit / 2**20:,.0f} MB). "
+                        "Return only what the exercise asks for.")
+        if reply.get("signal"):
+            what = _SIGNALS.get(int(reply["signal"]), f"was ended by signal {reply['signal']}")
+            return [], f"Your code for `{name}` {what}{on}."
+        return [], (f"Your code for `{name}` ended its process (exit code {reply.get('exit_code')}){on} before returning. "
+                    "Don't call exit(), sys.exit() or os._exit() in an exercise: return the result instead.")
+
+    def _model_loader(self, events: list[dict]) -> Callable[[str], object]:
+        """Loads the models an exercise returned, only those a confined child built first.
+
+        One ``models`` job loads every returned ``.keras`` file in a fresh child under
+        :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS`; the grader then loads only those
+        that child built, with at most ``MAX_MODEL_PARAMS`` parameters."""
+        payloads = list(dict.fromkeys(
+            p for e in events if e["event"] == "outcome" for p in model_payloads(e.get("value"))))
+        if not payloads:
+            return load_model
+        reply = self._run({"kind": "models", "models": payloads, "preload": ["keras"],
+                           "timeout": MODEL_SECONDS, "memory": MODEL_MEMORY})
+        facts = {e["index"]: e for e in _events(reply.get("stream", ""))
+                 if e["event"] == "model" and isinstance(e.get("index"), int)}
+        limits = f"{MODEL_MEMORY >> 30} GB of memory, {MODEL_SECONDS:g} s"
+        refused = {p: vet_model(facts.get(i), limits) for i, p in enumerate(payloads)}
+
+        def load(data: str) -> object:
+            reason = refused.get(data, "it was not checked first")
+            return Unreadable("Keras model", f"({reason})") if reason else load_model(data)
+
+        return load
+
+    # -- notebooks
+
+    def grade_notebook(self, path: str | Path) -> list[Grade]:
+        """Every exercise of one notebook, or one row saying why it cannot be graded."""
+        return self.grade_paths([path])
+
+    def grade_paths(self, paths: Iterable[str | Path | Grade], on_notebook: Callable[[list[Grade]], None] | None = None) -> list[Grade]:
+        """Grade notebooks (exercises in parallel); ``on_notebook`` gets each notebook's rows, in order."""
+        pending = []
+        for path in expand_paths(paths):
+            name = str(path)
+            if isinstance(path, Grade):
+                pending.append([_done(path)])
+                continue
+            try:
+                notebook = read_notebook(path)
+                module = chapter_of(path)
+            except NotebookError as exc:
+                pending.append([_done(Grade(name, "", "", False, str(exc)))])
+                continue
+            if not module.chapter.exercises:
+                pending.append([_done(Grade(name, "", "", False, f"{name}: this chapter has no graded exercises."))])
+                continue
+            pending.append([self._pool.submit(self.grade_exercise, notebook, module, e, name) for e in module.chapter])
+        rows: list[Grade] = []
+        for futures in pending:
+            notebook_rows = [future.result() for future in futures]
+            rows.extend(notebook_rows)
+            if on_notebook is not None:
+                on_notebook(notebook_rows)
+        return rows
+
+
+def _done(row: Grade) -> Future:
+    """A finished future holding a row (a notebook that was not graded)."""
+    future: Future = Future()
+    future.set_result(row)
+    return future
+
+
+_shared: Grader | None = None
+
+
+def _shared_grader(timeout: float) -> Grader:
+    global _shared
+    if _shared is None:
+        _shared = Grader()
+        atexit.register(_shared.close)
+    _shared.timeout = float(timeout)
+    return _shared
+
+
+def grade_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> list[Grade]:
+    """Grade every exercise of one notebook with a shared :class:`Grader`."""
+    return _shared_grader(timeout).grade_notebook(path)
+
+
+def grade_source(chapter_module, exercise, source: str | None, timeout: float = DEFAULT_TIMEOUT) -> tuple[bool, str]:
+    """Grade one exercise from the source of its cell (as if in a notebook with a check cell under it)."""
+    cells = [] if source is None else [{"cell_type": "code", "source": source}]
+    cells.append({"cell_type": "code", "source": f"{exercise.qid.split('.')[1]}.check({exercise.function_name})"})
+    grade = _shared_grader(timeout).grade_exercise({"cells": cells}, chapter_module, exercise)
+    return grade.passed, grade.message
+
+
