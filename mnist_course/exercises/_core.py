@@ -248,6 +248,14 @@ def _finite_problem(got: Any) -> str:
     return ""
 
 
+def _same_kind_and_value(a: Any, b: Any) -> bool:
+    """Equal values of the same kind (float vs integer): a mistake that gives exactly this
+    explains nothing about an answer that differs from it."""
+    kinds = {np.asarray(v).dtype.kind if isinstance(v, (np.ndarray, np.generic, int, float)) else None
+             for v in (a, b)}
+    return len(kinds) == 1 and _same(a, b, 0.0, 0.0)
+
+
 def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         return (
@@ -487,13 +495,17 @@ class Exercise:
         return message + self._nudge(got, case)
 
     def _nudge(self, got: Any, case: Case) -> str:
+        expected = None
         for nudge in self.nudges:
             try:
                 with np.errstate(all="ignore"):
                     wrong = nudge.wrong(*copy_arguments(case.args))
+                    if expected is None:
+                        expected = self.reference(*copy_arguments(case.args))
             except Exception:
                 continue
-            if _same(wrong, got, self.rtol, self.atol):
+            # A mistake that gives the right answer on this case cannot explain what is wrong here.
+            if _same(wrong, got, self.rtol, self.atol) and not _same_kind_and_value(wrong, expected):
                 return f" Hint: {nudge.message}"  # callers add it after a full sentence
         return ""
 

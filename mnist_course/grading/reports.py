@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Callable
 
 from ..errors import MnistCourseError
 from ..exercises._core import NOT_WRITTEN
@@ -67,29 +68,37 @@ def _check_writable(path: Path) -> None:
         raise MnistCourseError(f"cannot write the report {path} ({exc.strerror or exc}): choose another path.") from None
 
 
-def report(grades: list[Grade]) -> str:
-    """The rows as text, grouped by notebook, with each failure's whole message."""
-    lines, by_notebook = [], {}
+def _by_notebook(grades: list[Grade]) -> dict[str, list[Grade]]:
+    by_notebook: dict[str, list[Grade]] = {}
     for grade in grades:
         by_notebook.setdefault(grade.notebook, []).append(grade)
-    for notebook, rows in by_notebook.items():
-        if len(rows) == 1 and not rows[0].exercise:
-            lines.append(f"{notebook}: not graded: {rows[0].message}")
-            continue
-        if not_started(rows):
-            lines.append(f"{notebook}: not started (every exercise is still `raise NotImplementedError`)")
-            continue
-        lines.append(f"{notebook}: {sum(r.passed for r in rows)}/{len(rows)} exercises passed")
-        for row in rows:
-            lines.append(f"  {'PASS' if row.passed else 'FAIL'} {row.exercise} {row.function}" + ("" if row.passed else f": {row.message}"))
-    return "\n".join(lines)
+    return by_notebook
+
+
+def _lines(grades: list[Grade], name: Callable[[str], str], reason: Callable[[str], str]) -> list[str]:
+    """A line per notebook and one per exercise, the notebook and the reason shown by ``name``/``reason``."""
+    lines = []
+    for notebook, rows in _by_notebook(grades).items():
+        exercises = [r for r in rows if r.exercise]
+        if not exercises:
+            lines.append(f"{name(notebook)}: not graded: {reason(rows[0].message)}")
+        elif not_started(exercises):
+            lines.append(f"{name(notebook)}: not started ({len(exercises)} exercises)")
+        else:
+            lines.append(f"{name(notebook)}: {sum(r.passed for r in exercises)}/{len(exercises)} exercises passed")
+            lines += [f"  {'PASS' if r.passed else 'FAIL'} {r.exercise} {r.function}"
+                      + ("" if r.passed else f": {reason(r.message)}") for r in exercises]
+    return lines
+
+
+def report(grades: list[Grade]) -> str:
+    """The rows as text, grouped by notebook, with each failure's whole message."""
+    return "\n".join(_lines(grades, str, str))
 
 
 def total(grades: list[Grade]) -> str:
     """One line: exercises passed, notebooks not started, notebooks not graded."""
-    by_notebook: dict[str, list[Grade]] = {}
-    for grade in grades:
-        by_notebook.setdefault(grade.notebook, []).append(grade)
+    by_notebook = _by_notebook(grades)
     graded = [g for g in grades if g.exercise]
     waiting = sum(not_started(rows) for rows in by_notebook.values())
     broken = sum(not any(r.exercise for r in rows) for rows in by_notebook.values())
@@ -118,23 +127,4 @@ def scoreboard(grades: list[Grade]) -> str:
     """One line per exercise with a short reason, a line per notebook, and a total.
 
     A notebook whose exercises are all untouched stubs shows as "not started"."""
-    by_notebook: dict[str, list[Grade]] = {}
-    for grade in grades:
-        by_notebook.setdefault(grade.notebook, []).append(grade)
-    lines = []
-    for notebook, rows in by_notebook.items():
-        shown = Path(notebook).name
-        exercises = [r for r in rows if r.exercise]
-        if not exercises:
-            lines.append(f"{shown}: not graded: {_reason(rows[0].message)}")
-            continue
-        if not_started(exercises):
-            lines.append(f"{shown}: not started ({len(exercises)} exercises)")
-            continue
-        lines.append(f"{shown}: {sum(r.passed for r in exercises)}/{len(exercises)} exercises passed")
-        for row in exercises:
-            verdict = "PASS" if row.passed else "FAIL"
-            reason = "" if row.passed else f": {_reason(row.message)}"
-            lines.append(f"  {verdict} {row.exercise} {row.function}{reason}")
-    lines.append(total(grades))
-    return "\n".join(lines)
+    return "\n".join([*_lines(grades, lambda notebook: Path(notebook).name, _reason), total(grades)])
