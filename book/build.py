@@ -49,7 +49,7 @@ from pathlib import Path
 import yaml
 
 from mnist_course import config
-from mnist_course.authoring import BEGIN, CHAPTER_GLOB, SOLUTION_ONLY, cell_source, dumps, write_if_changed
+from mnist_course.authoring import BEGIN, CHAPTER_GLOB, END, SOLUTION_ONLY, cell_source, dumps, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -308,11 +308,15 @@ def chapter_fingerprint(dependencies: Iterable[Path], package_root: Path, requir
     return digest.hexdigest()[:16]
 
 
+# A line that only marks where a solution begins or ends: the page shows the code alone.
+MARKER_LINE = re.compile(rf"^[ \t]*(?:{re.escape(BEGIN)}|{re.escape(END)})[^\n]*(?:\n|$)", re.M)
+
+
 def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
     """The book's version of a solutions notebook (a new dict; the input is unchanged).
 
     Code cells holding a solution (``# BEGIN SOLUTION``, or tagged ``solution-only``)
-    get the ``hide-input`` tag and a "Show solution" button; Markdown cells tagged
+    lose their marker lines and get the ``hide-input`` tag and a "Show solution" button; Markdown cells tagged
     ``solution-only`` become a folded "Solution" drop-down; the exercise box goes
     after the first cell (the title and objectives); a hidden last cell holds the
     chapter's ``fingerprint``. Outputs are dropped: the book executes the notebook.
@@ -325,6 +329,7 @@ def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
             if BEGIN in cell_source(cell) or SOLUTION_ONLY in tags:
+                cell["source"] = MARKER_LINE.sub("", cell_source(cell))
                 metadata = cell.setdefault("metadata", {})
                 metadata["tags"] = [*tags, "hide-input"] if "hide-input" not in tags else tags
                 metadata.setdefault("mystnb", {}).update(

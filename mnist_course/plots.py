@@ -144,34 +144,105 @@ def show_curves(
     return fig
 
 
-def show_reliability(panels: dict[str, tuple[np.ndarray, np.ndarray]], n_bins: int = 10):
+def show_reliability(
+    panels: dict[str, tuple[np.ndarray, np.ndarray]],
+    n_bins: int = 10,
+    counts: bool = False,
+    ncols: int | None = None,
+):
     """Reliability diagrams, one panel per ``{title: (confidences, correct)}``; returns the figure.
 
     Each bar is one confidence bin (``(i/n, (i+1)/n]``): its height is the accuracy of the
     predictions in it, the dot their average confidence. A calibrated model's bars reach
-    the diagonal; bars below it are over-confident.
+    the diagonal; bars below it are over-confident, bars above it under-confident.
+
+    ``counts=True`` adds, under each diagram, the number of predictions in every bin (a
+    log scale, each bar labelled with its count): a bin of a few images says little.
+    ``ncols`` wraps the panels into rows of that many (default: one row).
 
     >>> show_reliability({"CNN": (probabilities.max(1), probabilities.argmax(1) == labels)})   # doctest: +SKIP
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), squeeze=False, layout="constrained")
+    ncols = len(panels) if ncols is None else max(1, min(ncols, len(panels)))
+    nrows = -(-len(panels) // ncols)
+    rows_per_panel = 2 if counts else 1
+    fig, axes = plt.subplots(
+        nrows * rows_per_panel, ncols, squeeze=False, layout="constrained",
+        figsize=(3.6 * ncols, (4.3 if counts else 3.4) * nrows),
+        gridspec_kw={"height_ratios": [3, 1.3] * nrows} if counts else None,
+    )
+    for ax in axes.ravel():
+        ax.axis("off")  # panels beyond the last stay blank
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    for ax, (title, (confidence, correct)) in zip(axes[0], panels.items()):
+    for i, (title, (confidence, correct)) in enumerate(panels.items()):
+        row, col = divmod(i, ncols)
+        ax = axes[row * rows_per_panel, col]
+        ax.axis("on")
         confidence, correct = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=bool)
         bins = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)
-        centres, accuracy, mean_confidence = [], [], []
+        centres, accuracy, mean_confidence, sizes = [], [], [], []
         for b in range(n_bins):
             inside = bins == b
             if inside.any():
                 centres.append((edges[b] + edges[b + 1]) / 2)
                 accuracy.append(correct[inside].mean())
                 mean_confidence.append(confidence[inside].mean())
+                sizes.append(int(inside.sum()))
         ax.bar(centres, accuracy, width=1.0 / n_bins, edgecolor="white", color="tab:blue", label="accuracy")
         ax.plot(centres, mean_confidence, "o", color="tab:orange", markersize=4, label="confidence")
         ax.plot([0, 1], [0, 1], "--", color="gray", linewidth=1, label="calibrated")
         ax.set(xlim=(0, 1), ylim=(0, 1))
         ax.set_title(title, fontsize=FONT_PT)
-        ax.set_xlabel("confidence", fontsize=FONT_PT - 1)
         ax.set_ylabel("accuracy", fontsize=FONT_PT - 1)
         ax.tick_params(labelsize=FONT_PT - 2)
-    axes[0][0].legend(fontsize=FONT_PT - 2, loc="lower right")
+        if not counts:
+            ax.set_xlabel("confidence", fontsize=FONT_PT - 1)
+            continue
+        below = axes[row * rows_per_panel + 1, col]
+        below.axis("on")
+        drawn = below.bar(centres, sizes, width=1.0 / n_bins, edgecolor="white", color="tab:gray")
+        below.bar_label(drawn, labels=[f"{n:,}" for n in sizes], fontsize=FONT_PT - 4, padding=1)
+        below.set_yscale("log")
+        below.set(xlim=(0, 1), ylim=(0.5, max(sizes) * 30))
+        below.set_xlabel("confidence", fontsize=FONT_PT - 1)
+        below.set_ylabel("predictions", fontsize=FONT_PT - 1)
+        below.tick_params(labelsize=FONT_PT - 2)
+    # above the panels, where it hides no bar
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside upper center", ncols=3, fontsize=FONT_PT - 2,
+               frameon=False, handlelength=1.2, columnspacing=1.0)
+    return fig
+
+
+def show_rows(rows: Sequence[tuple[str, Sequence[np.ndarray], str]], titles: Sequence[str] | None = None,
+              size: float = 0.75):
+    """Rows of maps, one column per image, each row labelled on its left.
+
+    Each row is ``(label, maps, scale)``; ``scale`` is ``"digit"`` (0 to 1, ink dark on
+    white, like :func:`show_digits`), ``"own"`` (each map from 0, white, to its own
+    maximum, black) or ``"signed"`` (one scale for the whole row, red above 0 and blue
+    below, with a colour bar). ``titles`` go above the first row's columns.
+
+    >>> show_rows([("digit", x[:5], "digit"), ("saliency", maps, "own")])   # doctest: +SKIP
+    """
+    columns = len(rows[0][1])
+    fig, axes = plt.subplots(
+        len(rows), columns + 1, squeeze=False, layout="constrained",
+        figsize=(size * columns + 1.8, size * len(rows) + 0.5),
+        gridspec_kw={"width_ratios": [1] * columns + [0.12]})
+    for (label, maps, scale), row in zip(rows, axes, strict=True):
+        maps = list(maps)
+        top = max(float(np.abs(m).max()) for m in maps) or 1.0
+        for image, ax in zip(maps, row, strict=False):
+            if scale == "signed":
+                drawn = ax.imshow(image, cmap="RdBu_r", vmin=-top, vmax=top)
+            else:  # "own": None lets each map reach its own maximum
+                drawn = ax.imshow(image, cmap="gray_r", vmin=0, vmax=1 if scale == "digit" else None)
+            ax.set_xticks([]), ax.set_yticks([])
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        if scale == "signed":
+            fig.colorbar(drawn, cax=row[-1]).ax.tick_params(labelsize=7)
+        else:
+            row[-1].axis("off")
+    for ax, title in zip(axes[0], titles or [], strict=False):
+        ax.set_title(title, fontsize=9)
     return fig

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
 import re
 import subprocess
@@ -23,7 +24,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.conftest import load_build_script
 
@@ -212,6 +215,31 @@ def test_chapter_folds_its_solutions(visit, chapter):
     visible = [c for c in v.page.locator("div.cell:not(.tag_hide-input) div.cell_input").all_inner_texts()
                if build.BEGIN in c]
     assert not visible, f"{chapter}.html shows solution code unfolded: {visible[0][:200]}"
+    shown = [c for c in v.page.locator("div.cell div.cell_input").all_text_contents()
+             if build.BEGIN in c or build.END in c]
+    assert not shown, f"{chapter}.html shows the solution markers: {shown[0][:200]}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_has_alt_text_saying_what_it_shows(visit, chapter):
+    """A figure's alt text is a sentence from the cell's metadata, never its file name."""
+    v = visit(f"{chapter}.html")
+    figures = v.page.locator(".cell_output img:not(.widget-image)").evaluate_all(
+        "imgs => imgs.map(i => [i.getAttribute('src') || '', i.getAttribute('alt') || ''])")
+    assert figures, f"{chapter}.html shows no figure"
+    bad = [(src[-40:], alt) for src, alt in figures
+           if len(alt.split()) < 6 or re.search(r"\.(png|jpe?g|svg)$", alt)]
+    assert not bad, f"{chapter}.html: figures without alt text that says what they show: {bad}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_code_or_output_scrolls_sideways(visit, chapter):
+    """Code blocks and printed output fit the text column: nothing hides past its edge."""
+    v = visit(f"{chapter}.html")  # at 1280x900, as every visit
+    wide = v.page.locator("div.cell_input pre, div.cell_output pre").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 90))")
+    assert not wide, f"{chapter}.html: {len(wide)} block(s) scroll sideways, e.g. {wide[:3]}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -267,3 +295,30 @@ def test_feature_map_explorer_shows_its_first_view_on_the_static_page(visit):
     assert "conv2d" in widget.locator("select").input_value()
     drawn = widget.locator("img").evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
     assert len(drawn) >= 2 and all(w > 0 and h > 0 for w, h in drawn), f"the explorer's images: {drawn}"
+
+
+def test_chapter_page_shows_a_solution_without_its_markers():
+    """The folded solution on the page is the code alone; the exercise stub is unaffected."""
+    solution = {"cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": "def f(x):\n    # BEGIN SOLUTION\n    return x + 1\n    # END SOLUTION\n"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": "print('# BEGIN SOLUTION is a marker')"}]}
+    page = build.chapter_page(solution, "01_x.ipynb")
+    code = [c for c in page["cells"] if c["cell_type"] == "code"]
+    folded, other = (build.cell_source(c) for c in code)
+    assert folded == "def f(x):\n    return x + 1\n"
+    assert "hide-input" in code[0]["metadata"]["tags"]
+    assert other == "print('# BEGIN SOLUTION is a marker')"
+    assert build.BEGIN in solution["cells"][0]["source"], "the solution itself is unchanged"
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if "DrawDigit(" in (ROOT / "solutions" / f"{c}.ipynb").read_text()])
+def test_the_drawing_pad_shows_its_drawing_without_a_kernel(visit, chapter):
+    """DrawDigit's canvas is empty on a static page; the saved image under it shows the drawing."""
+    v = visit(f"{chapter}.html")
+    pads = v.page.locator(".widget-gridbox", has=v.page.locator("canvas"))
+    assert pads.count() >= 1, f"{chapter}.html: no drawing pad"
+    picture = np.asarray(Image.open(io.BytesIO(pads.first.screenshot())).convert("L"))
+    ink = float(np.mean(picture < 100))
+    assert 0.01 < ink < 0.5, f"{chapter}.html: the pad shows {ink:.1%} dark pixels, not a drawing"

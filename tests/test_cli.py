@@ -25,7 +25,7 @@ def test_fast_mode_is_announced_and_beats_chance_by_far(tmp_path, mnist_dir):
     copy_mnist(mnist_dir, tmp_path)
     proc = run_cli("train", "--seed", "1", cache_root=tmp_path, fast=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "FAST MODE" in proc.stdout and "6,000 training images" in proc.stdout
+    assert "FAST MODE" in proc.stdout and "6,000 images, 1 epoch" in proc.stdout
     accuracy = float(proc.stdout.strip().splitlines()[-1].split("=")[1])
     assert accuracy > 0.80, "chance is 0.10"
     assert (tmp_path / "models" / "reference_cnn_fast.keras").is_file()

@@ -24,7 +24,8 @@ def test_training_budget_in_fast_mode_prints_one_line_saying_so(monkeypatch, cap
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("FAST MODE (MNIST_COURSE_FAST=1)")
-    assert "6,000 training images, 1 epoch" in lines[0] and "not representative" in lines[0]
+    assert "6,000 images, 1 epoch" in lines[0] and "not representative" in lines[0]
+    assert len(lines[0]) <= 78, "the notice fits the book's code column"
 
 
 def test_training_budget_in_full_mode_is_silent_and_unchanged(monkeypatch, capsys):

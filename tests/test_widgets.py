@@ -7,12 +7,14 @@ model: good enough that its probabilities mean something, fast enough for the su
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 
 import ipywidgets as widgets
 import keras
 import numpy as np
+import PIL.Image
 import pytest
 from ipywidgets.embed import dependency_state, embed_data
 
@@ -303,7 +305,9 @@ def test_the_drawing_pad_keeps_its_size_and_the_rest_wraps_below_it(model):
     pad = DrawDigit(model, size=280)
     row = pad.children[0]
     holder = row.children[0]
-    assert pad.canvas in holder.children and pad.clear in holder.children
+    stack = holder.children[0]
+    assert pad.canvas in stack.children and pad.clear in holder.children
+    assert stack.children[-1] is pad.canvas, "the canvas lies on top of the snapshot under it"
     assert holder.layout.flex == "0 0 auto" and holder.layout.min_width == "282px"
     assert row.layout.flex_flow == "row wrap"
 
@@ -375,11 +379,31 @@ def test_every_explorers_first_view_is_in_the_saved_widget_state(model, mnist, p
         images = saved_models(explorer, "ImageModel")
         pngs = [base64.b64decode(b["data"]) for model in images for b in model.get("buffers", [])]
         assert pngs and all(png[:4] == b"\x89PNG" for png in pngs), f"{type(explorer).__name__} saves its images"
-    drawn = [model for model in saved_models(pad, "ImageModel") if model["state"]["layout"] == f"IPY_MODEL_{pad.sketch.layout.model_id}"]
-    assert drawn and drawn[0].get("buffers"), "the pad saves the drawing itself, not only the canvas (which is not saved)"
     for explorer in (explorers[0], explorers[4], pad):
         html = " ".join(model["state"].get("value", "") for model in saved_models(explorer, "HTMLModel"))
         assert html.count(" %</span>") == 10, f"{type(explorer).__name__} saves the ten probabilities as text"
+
+
+def saved_pad_picture(pad: DrawDigit) -> np.ndarray:
+    """The picture a static page shows under the pad's (empty) canvas: the snapshot's PNG."""
+    (image,) = [m for m in saved_models(pad, "ImageModel") if m["state"].get("width") == str(pad.size)]
+    (buffer,) = [b for b in image.get("buffers", []) if b["path"] == ["value"]]
+    return np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(buffer["data"]))).convert("L"))
+
+
+def test_the_pads_saved_state_shows_the_drawing_on_a_static_page(model):
+    """ipycanvas keeps the strokes in the browser, so the saved canvas is blank: the pad
+    saves an image of the drawing that a static page shows under the empty canvas."""
+    pad = DrawDigit(model)
+    assert saved_pad_picture(pad).min() == 255, "a new pad saves blank paper"
+    pad.stroke([(140, 40), (140, 240)])
+    picture = saved_pad_picture(pad)
+    assert picture.shape == (280, 280)
+    np.testing.assert_array_equal(picture, pad.drawing)
+    assert picture[140, 140] == 0 and picture[140, 40] == 255  # ink on the stroke only
+    assert np.mean(picture == 0) > 0.03, "the saved picture holds the whole stroke"
+    pad.clear.click()
+    assert saved_pad_picture(pad).min() == 255, "clear wipes the saved picture too"
 
 
 # ---------------------------------------------------------------- bad input

@@ -27,6 +27,15 @@ def _cell_colour(count: int, largest: int, correct: bool) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
+def _percent(probability: float) -> str:
+    """One decimal, never rounded up to a certain "100.0 %" (a mistake is never certain).
+
+    >>> _percent(0.98765), _percent(0.99996)
+    ('98.8 %', '>99.9 %')
+    """
+    return f"{100 * probability:.1f} %" if probability < 0.9995 else ">99.9 %"
+
+
 class ConfusionExplorer(widgets.VBox):
     """A confusion matrix whose cells are buttons: click one to see the images it counts.
 
@@ -119,7 +128,7 @@ class ConfusionExplorer(widgets.VBox):
     def _tile(self, index: int, predicted: int) -> widgets.VBox:
         caption = f"#{index}"
         if self.probabilities is not None:
-            caption += f"<br>{100 * self.probabilities[index, predicted]:.0f} %"
+            caption += f"<br>{_percent(self.probabilities[index, predicted])}"
         return widgets.VBox(
             [image_widget(self.images[index], zoom=2), widgets.HTML(f"<small>{caption}</small>")],
             layout={"width": "64px"},

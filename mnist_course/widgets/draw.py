@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Sequence
 
@@ -26,7 +27,6 @@ from ._common import (
 
 PAPER, INK = 255, 0  # black strokes on white paper, like pen on paper
 LIVE_INTERVAL = 0.15  # seconds between predictions while the pen moves
-SKETCH = 70  # side of the drawing's thumbnail, in pixels
 
 
 class DrawDigit(widgets.VBox):
@@ -42,13 +42,24 @@ class DrawDigit(widgets.VBox):
     ``pad.clear.click()`` wipes it, as the *clear* button does.
     Read back ``drawing`` (uint8 size×size, 255 = paper), ``shown_image`` (uint8
     28×28 or None), ``probabilities`` (10,) or None, ``prediction`` and ``message``.
+
+    You draw black on white, like pen on paper; :func:`~mnist_course.preprocess.to_mnist`
+    turns that into MNIST's values (ink 1, background 0), and the 28×28 view draws those
+    like every digit in the course, ink dark on white.
+
+    The canvas's strokes live in the browser, not in the widget's saved state, so a
+    static page (the book) shows an empty, transparent canvas. Under it lies
+    ``snapshot``, an image of the drawing updated with every change and saved with the
+    widget state: a live canvas paints its white paper over it, an empty one lets it show.
     """
 
     def __init__(self, model, *, size: int = 280, line_width: int = 18) -> None:
         super().__init__()
         self._classify = Classifier(model)
         self.size, self.line_width = size, line_width
-        self.canvas = Canvas(width=size, height=size, layout={"border": "1px solid #999", "width": f"{size}px"})
+        box = {"grid_area": "pad", "border": "1px solid #999", "width": f"{size}px", "height": f"{size}px"}
+        self.canvas = Canvas(width=size, height=size, layout=box)
+        self.snapshot = widgets.Image(format="png", width=size, height=size, layout=box)
         self.canvas.on_mouse_down(self.pen_down)
         self.canvas.on_mouse_move(self.pen_move)
         self.canvas.on_mouse_up(self.pen_up)
@@ -56,17 +67,16 @@ class DrawDigit(widgets.VBox):
         # A button, like the other explorers' `reset` and `next`: `pad.clear.click()`.
         self.clear = widgets.Button(description="clear", icon="eraser", tooltip="wipe the drawing")
         self.clear.on_click(lambda _: self.clear_drawing())
-        # A small copy of the drawing as PNG: unlike the canvas, it is saved with the
-        # widget state, so a static page (the book) still shows what was drawn.
-        self.sketch = image_widget()
         self.view = image_widget()
         self.bars = widgets.HTML()
         # The pad keeps its full size (flex: none) and the other parts wrap below it
         # when the page is narrow, so the canvas is never squeezed or clipped.
-        pad = widgets.VBox([self.canvas, self.clear], layout={"flex": "0 0 auto", "min_width": f"{size + 2}px"})
+        # The snapshot and the canvas share one grid cell; the canvas, later, lies on top.
+        stack = widgets.GridBox([self.snapshot, self.canvas], layout={"grid_template_areas": '"pad"'})
+        pad = widgets.VBox([stack, self.clear], layout={"flex": "0 0 auto", "min_width": f"{size + 2}px"})
         self.children = [
             widgets.HBox(
-                [pad, titled("your drawing", self.sketch), titled("what the model sees (28×28)", self.view), self.bars],
+                [pad, titled("what the model sees (28×28)", self.view), self.bars],
                 layout={"flex_flow": "row wrap", "grid_gap": "12px"},
             )
         ]
@@ -156,14 +166,20 @@ class DrawDigit(widgets.VBox):
         except ImageError:
             self.shown_image = self.probabilities = self.prediction = None
             self.message = "Draw a digit in the box (hold the mouse button down)."
-            self.view.layout.display = self.sketch.layout.display = "none"
+            self.view.layout.display = "none"
             self.bars.value = message_html(self.message)
+            self._save_drawing()
             return
         self.message = ""
         self.probabilities = self._classify.one(as_image(self.shown_image))
         self.prediction = int(np.argmax(self.probabilities))
-        self.view.layout.display = self.sketch.layout.display = None
-        thumbnail = self._paper.resize((SKETCH, SKETCH), Image.Resampling.BILINEAR)
-        show_image(self.sketch, 1.0 - np.asarray(thumbnail, dtype=np.float32) / PAPER, zoom=1)
+        self.view.layout.display = None
         show_image(self.view, self.shown_image)
         self.bars.value = probability_bars(self.probabilities)
+        self._save_drawing()
+
+    def _save_drawing(self) -> None:
+        """Show the drawing in ``snapshot``, the image under the canvas (see the class docstring)."""
+        buffer = io.BytesIO()
+        self._paper.save(buffer, format="png")
+        self.snapshot.value = buffer.getvalue()

@@ -65,8 +65,9 @@ class FeatureMapExplorer(Explorer):
     Drive it with ``layer`` (a Dropdown of the layers whose output is image-shaped:
     convolutions, activations, pooling, batch norm) and ``index`` (which image).
     Read back ``feature_maps`` (the layer's raw output for the image, (H, W, channels))
-    and ``shown_image`` (the grid drawn: each channel scaled to its own range, bright =
-    strong; gaps are NaN).
+    and ``shown_image`` (the grid drawn: each channel scaled to its own range 0..1; gaps
+    are NaN). It is drawn like every digit and map of the course, the larger the darker:
+    white is a channel's lowest value, black its highest.
     """
 
     def __init__(self, model: keras.Model, images: np.ndarray) -> None:
@@ -111,8 +112,8 @@ class FeatureMapExplorer(Explorer):
         self.shown_image = tile_grid(normalise_channels(self.feature_maps), columns, gap=1)
         zoom = fit_zoom(self.shown_image.shape[1], GRID_PIXELS)
         show_image(self.input_view, self.images[self.index.value], 4)
-        show_image(self.view, self.shown_image, zoom, cmap="magma")
+        show_image(self.view, self.shown_image, zoom, cmap="gray_r")
         self.caption.value = (
             f"<b>{self.layer.value}</b>: {channels} channels of {height}×{width} "
-            "(each scaled to its own range; bright = strong)"
+            "(each scaled to its own range: white = lowest, black = highest)"
         )
