@@ -119,6 +119,7 @@ WRONG = {
         'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = warmup * total_steps\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    low = peak / final_div\n    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * (step - warm) / (total_steps - warm)))\n',
     ],
     "ch04.q4": [
+        'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape[1:]) >= rate\n    return np.where(keep, x / (1 - rate), 0.0)\n',
         'def dropout_forward(x, rate, seed):\n    out = (x / (1 - rate)).ravel().copy()\n    drop = np.random.default_rng(seed).permutation(x.size)[: int(round(rate * x.size))]\n    out[drop] = 0.0\n    return out.reshape(x.shape)\n',
         'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return np.where(keep, x, 0.0)\n',
         'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) < rate\n    return np.where(keep, x / (1 - rate), 0.0)\n',
@@ -177,6 +178,7 @@ WRONG = {
         'def saliency_map(model, image, label):\n    x = tf.Variable(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        score = model(x)[0, label]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0] * image)\n',
     ],
     'ch06.q3': [
+        "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = np.linspace(0, 1, steps)\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x, training=False)[:, label]\n    return (image - baseline) * tape.gradient(s, x).numpy()[..., 0].mean(axis=0)\n",
         'def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    x = tf.convert_to_tensor((baseline + alphas[:, None, None] * (image - baseline))[..., None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n    return tape.gradient(s, x).numpy()[..., 0].mean(axis=0)\n',
         'def integrated_gradients(model, image, label, baseline, steps=32):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[0, label]\n    return tape.gradient(s, x).numpy()[0, :, :, 0] * image\n',
         'def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    x = tf.convert_to_tensor((baseline + alphas[:, None, None] * (image - baseline))[..., None].astype("float32"))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n    return (image - baseline) * tape.gradient(s, x).numpy()[..., 0].sum(axis=0)\n',

@@ -225,6 +225,9 @@ def _q4_judge(cases: list[Case], values: list) -> Result | None:
             return Result(False, f"On {label}, the values you kept are not x / (1 - rate)." + (
                 " Hint: scale what you keep by 1 / (1 - rate) (\"inverted dropout\"), so that the layer's average output "
                 "does not change and nothing needs rescaling at test time." if scaled else ""))
+        if rate > 0 and len(x) > 1 and (dropped == dropped[0]).all():
+            return Result(False, f"On {label}, every example dropped the same positions: draw a random number for "
+                          "every value, rng.random(x.shape), not one row of them shared by the whole batch.")
         fraction = dropped.mean()
         if rate == 0 and fraction > 0:
             return Result(False, f"On {label}, rate 0 must drop nothing, but you set {dropped.sum()} values to 0.")
