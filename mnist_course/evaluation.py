@@ -67,3 +67,12 @@ def rotate_images(images: np.ndarray, degrees: float) -> np.ndarray:
         np.asarray(Image.fromarray(image).rotate(degrees, resample=Image.Resampling.BILINEAR, fillcolor=0))
         for image in images
     ]).astype(images.dtype)
+
+
+def percent(probability: float) -> str:
+    """A confidence with one decimal, never rounded up to a certain-looking "100.0 %".
+
+    >>> percent(0.98765), percent(0.99996)
+    ('98.8 %', '>99.9 %')
+    """
+    return f"{100 * probability:.1f} %" if probability < 0.9995 else ">99.9 %"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..evaluation import confusion_matrix
+from ..evaluation import confusion_matrix, percent
 from ._common import (
     CLASSES,
     as_images,
@@ -25,15 +25,6 @@ def _cell_colour(count: int, largest: int, correct: bool) -> str:
     low, high = ((235, 247, 235), (60, 160, 60)) if correct else ((255, 245, 240), (215, 60, 50))
     rgb = [round(a + (b - a) * strength) for a, b in zip(low, high)]
     return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
-def _percent(probability: float) -> str:
-    """One decimal, never rounded up to a certain "100.0 %" (a mistake is never certain).
-
-    >>> _percent(0.98765), _percent(0.99996)
-    ('98.8 %', '>99.9 %')
-    """
-    return f"{100 * probability:.1f} %" if probability < 0.9995 else ">99.9 %"
 
 
 class ConfusionExplorer(widgets.VBox):
@@ -128,7 +119,7 @@ class ConfusionExplorer(widgets.VBox):
     def _tile(self, index: int, predicted: int) -> widgets.VBox:
         caption = f"#{index}"
         if self.probabilities is not None:
-            caption += f"<br>{_percent(self.probabilities[index, predicted])}"
+            caption += f"<br>{percent(self.probabilities[index, predicted])}"
         return widgets.VBox(
             [image_widget(self.images[index], zoom=2), widgets.HTML(f"<small>{caption}</small>")],
             layout={"width": "64px"},
