@@ -299,6 +299,39 @@ def test_the_grader_brings_in_imports_helpers_and_constants_and_ignores_try_out_
     assert grade.passed, grade.message
 
 
+def test_only_what_the_function_needs_is_run_and_unused_imports_are_not_loaded():
+    from mnist_course.grading.notebook import exercise_program, without_unused_imports
+
+    cells = ["import numpy as np\nimport math\nfrom mnist_course import widgets\nimport no_such_module\n",
+             "def unused_helper():\n    return widgets.DrawDigit()\n",
+             "def helper(x):\n    return math.exp(x)\n",
+             "SCALE = 255.0\nUNUSED = 3\n",
+             "def normalize(images):\n    return np.asarray(images, np.float32) / SCALE + 0 * helper(0)\n",
+             "ch01.q4.check(normalize)"]
+    program = exercise_program(_notebook(*cells), "normalize")
+    kept = "".join(code for _, code in program.statements)
+    assert "import math" in kept and "import numpy as np" in kept and "def helper" in kept and "SCALE = 255.0" in kept
+    assert "widgets" not in kept and "no_such_module" not in kept and "unused_helper" not in kept and "UNUSED" not in kept
+    assert without_unused_imports("import numpy as np\nimport keras\n", program.uses) == "import numpy as np\n"
+    # A name looked up by string could be anything: then everything is kept.
+    dynamic = cells[:4] + ["def normalize(images):\n    return globals()['np'].asarray(images) / SCALE\n", cells[5]]
+    assert "no_such_module" in "".join(code for _, code in exercise_program(_notebook(*dynamic), "normalize").statements)
+    with Grader(workers=1) as grader:  # the broken import is never run, so it cannot fail the exercise
+        grade = grader.grade_exercise(_notebook(*cells), ch01, ch01.q4)
+    assert grade.passed, grade.message
+
+
+def test_cases_that_share_a_model_share_one_payload():
+    from mnist_course.exercises import ch06
+    from mnist_course.grading.wire import model_payloads
+
+    with Grader(workers=1) as grader:
+        cases, calls = grader._inputs(ch06.q1)
+    assert cases[0].args[0] is cases[1].args[0]
+    payloads = model_payloads(calls)
+    assert len(payloads) == 3 and len(set(payloads)) == 2
+
+
 def test_a_helper_defined_below_the_check_is_named_in_the_message():
     cells = [HABITS[0], HABITS[4].replace("row_max", "later_max"), HABITS[5], "def later_max(row):\n    return max(row)\n"]
     with Grader(workers=1) as grader:

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ._core import Case, Chapter, Exercise, Result, describe
+from ._core import Case, Chapter, Exercise, Result, describe, once
 
 _NOT_BY_HAND = ("sklearn.decomposition", "sklearn.manifold")
 
@@ -126,7 +126,7 @@ def _q1_judge(cases: list[Case], values: list) -> Result | None:
         if not isinstance(got, keras.Model):
             return Result(False, f"On {case.label}, layer_outputs returned {describe(got)} ({type(got).__name__}); expected a "
                           "keras.Model whose outputs are the named layers' outputs: keras.Model(model.inputs[0], [...]).")
-        expected = _as_list(layer_outputs(model, names)(images, training=False))
+        expected = once(case, "expected", lambda: _as_list(layer_outputs(model, names)(images, training=False)))
         try:
             with warnings.catch_warnings():  # a model built on model.inputs (a list) warns when given one array
                 warnings.simplefilter("ignore", UserWarning)
@@ -152,8 +152,8 @@ q1 = Exercise(
     "layer_outputs",
     layer_outputs,
     lambda: [
-        Case((case_cnn(1), ["conv_1"]), "a small CNN and layer_names=['conv_1']"),
-        Case((case_cnn(1), ["conv_2", "pool_1"]), "layer_names=['conv_2', 'pool_1'] (order matters)"),
+        Case((model := case_cnn(1), ["conv_1"]), "a small CNN and layer_names=['conv_1']"),
+        Case((model, ["conv_2", "pool_1"]), "layer_names=['conv_2', 'pool_1'] (order matters)"),
         Case((case_cnn(2), ["hidden", "conv_1", "probabilities"]), "another CNN and layer_names=['hidden', 'conv_1', 'probabilities']"),
     ],
     (
@@ -184,7 +184,7 @@ def saliency_map(model, image, label):
 def _q2_judge(cases: list[Case], values: list) -> Result | None:
     for case, got in zip(cases, values):
         model, image, label = case.args
-        expected = saliency_map(model, image, label).astype(np.float64)
+        expected = once(case, "expected", lambda: saliency_map(model, image, label).astype(np.float64))
         problem = _map_problem(expected, got, case, "saliency map", tolerance=0.02)
         if problem:
             if isinstance(got, np.ndarray) and got.shape == expected.shape and (got < 0).any():
@@ -246,10 +246,10 @@ COMPLETENESS = 0.1  # |sum of attributions − (f(image) − f(baseline))| ≤ 1
 def _q3_judge(cases: list[Case], values: list) -> Result | None:
     for case, got in zip(cases, values):
         model, image, label, baseline, steps = case.args
-        expected = integrated_gradients(model, image, label, baseline, steps).astype(np.float64)
+        expected = once(case, "expected", lambda: integrated_gradients(model, image, label, baseline, steps).astype(np.float64))
         problem = _map_problem(expected, got, case, "attribution map", tolerance=0.1)
         if isinstance(got, np.ndarray) and got.shape == expected.shape and np.isfinite(got).all():
-            gap = float(np.subtract(*_class_score(model, np.stack([image, baseline]), label)))
+            gap = once(case, "gap", lambda: float(np.subtract(*_class_score(model, np.stack([image, baseline]), label))))
             total = float(got.sum())
             if abs(total - gap) > COMPLETENESS * abs(gap) + 1e-4:
                 problem = (f"On {case.label}, your attributions add up to {total:.4g}, but f(image) − f(baseline) = "
@@ -309,7 +309,7 @@ def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):
 
 def _q4_judge(cases: list[Case], values: list) -> Result | None:
     for case, got in zip(cases, values):
-        expected = occlusion_map(*case.args).astype(np.float64)
+        expected = once(case, "expected", lambda: occlusion_map(*case.args).astype(np.float64))
         problem = _map_problem(expected, got, case, "occlusion map", tolerance=1e-3)
         if problem and isinstance(got, np.ndarray) and got.shape != expected.shape:
             _, _, _, patch, stride, _ = case.args

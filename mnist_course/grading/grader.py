@@ -23,7 +23,7 @@ from ..authoring import CHAPTER_GLOB
 from ..errors import MnistCourseError
 from ..exercises._core import Outcome
 from ..exercises._handmade import import_aliases, library_uses
-from .notebook import NotebookError, Program, exercise_program, explain_missing_name, read_notebook
+from .notebook import NotebookError, Program, exercise_program, explain_missing_name, without_unused_imports, read_notebook
 from .supervisor import Supervisor
 from .wire import Unreadable, decode, encode, load_model, model_payloads, vet_model
 from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE
@@ -183,16 +183,20 @@ class Grader:
                 return False, program.problem
             aliases = import_aliases(setup + "\n" + program.imports)
             refused = exercise.refuse_libraries(library_uses(program.function_source, aliases.get, program.helpers.get, exercise.forbidden))
-            modules = _imported_modules(setup + "\n" + program.imports)
+            statements = [("chapter set-up", without_unused_imports(setup, program.uses)), *program.statements]
+            statements = [(where, code) for where, code in statements if code]
+            modules = _imported_modules("\n".join(code for _, code in statements))
         if refused:
             return False, refused.message
         cases, calls = self._inputs(exercise)
         job = {
             "module": module.__name__,
             "function": exercise.function_name,
-            "statements": [("chapter set-up", setup), *program.statements],
+            "statements": statements,
             "calls": calls,
-            "preload": [m for m in modules if m.split(".")[0] in PRELOADABLE],
+            # The chapter's module, what the kept imports load, and Keras when an input is a model.
+            "preload": [module.__name__, *(m for m in modules if m.split(".")[0] in PRELOADABLE),
+                        *(["keras"] if model_payloads(calls) else [])],
             "timeout": self.timeout,
             "memory": self.memory,
         }
@@ -214,7 +218,8 @@ class Grader:
             if exercise.qid not in self._cached_inputs:
                 cases = exercise.cases()
                 with tempfile.TemporaryDirectory(prefix="mnist_course_grader_") as scratch:
-                    calls = [encode(case.args, Path(scratch)) for case in cases]
+                    saved: dict = {}
+                    calls = [encode(case.args, Path(scratch), saved=saved) for case in cases]
                 self._cached_inputs[exercise.qid] = (cases, calls)
             return self._cached_inputs[exercise.qid]
 

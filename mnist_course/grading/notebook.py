@@ -4,10 +4,14 @@ An exercise is graded without running the notebook top to bottom. From the code
 cells above the exercise's check cell (``q3.check(my_function)``) the grader keeps,
 in notebook order:
 
-- every import (``import math``, ``from collections import Counter``);
-- every function and class defined at the top level of a cell (helpers);
+- imports (``import math``, ``from collections import Counter``);
+- functions and classes defined at the top level of a cell (helpers);
 - simple constants: ``NAME = <literals, names, arithmetic, np.array(...)>``;
-- the exercise's function itself (its last definition above the check).
+- the exercise's function itself (its last definition above the check);
+
+and of those only what the function needs, directly or through the helpers and
+constants it uses (an unused ``from mnist_course import widgets`` would cost the
+grading worker seconds of importing; an unused helper could only fail).
 
 Everything else, such as training a model or a try-out line like
 ``print(softmax(logits))``, is left out. When the function needs a name the grader
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -101,7 +106,8 @@ class Program:
 
     statements: list[tuple[str, str]] = field(default_factory=list)  # (where, code), in run order
     problem: str | None = None  # why the exercise cannot be run at all
-    imports: str = ""  # every import kept, for the by-hand check
+    imports: str = ""  # every import above the check, used or not, for the by-hand check
+    uses: set[str] | None = field(default_factory=set)  # names the kept code reads (None: any, via eval & co)
     helpers: dict[str, str] = field(default_factory=dict)  # helper name → source
     function_source: str = ""
     later: dict[str, int] = field(default_factory=dict)  # names defined only below the check → cell number
@@ -154,6 +160,15 @@ def _defined_names(node: ast.AST) -> list[str]:
     return names
 
 
+@functools.lru_cache(maxsize=2048)
+def _parsed(source: str) -> tuple[ast.Module | None, SyntaxError | None]:
+    """A cell's syntax tree (read-only: shared by every exercise, and by notebooks with the same cell)."""
+    try:
+        return ast.parse(source), None
+    except SyntaxError as exc:
+        return None, exc
+
+
 def _check_cell(sources: list[str], function: str) -> int | None:
     pattern = re.compile(rf"\.check\(\s*{re.escape(function)}\s*\)")
     for index, source in enumerate(sources):
@@ -183,11 +198,11 @@ def exercise_program(notebook: dict, function: str) -> Program:
         last = check
     found = False
     imports: list[str] = []
+    facts: list[tuple[set[str], set[str], ast.AST]] = []  # per statement: names it binds, names it reads
     known = set(dir(builtins)) | {"np"}  # names a kept constant may use
     for index, (number, source) in enumerate(cells):
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
+        tree, exc = _parsed(source)
+        if exc is not None:
             if index <= last and def_pattern.search(source):
                 program.problem = (f"The cell defining `{function}` (cell {number}) has a syntax error on line "
                                    f"{exc.lineno}: {exc.msg}. Fix it and run the cell.")
@@ -206,9 +221,11 @@ def exercise_program(notebook: dict, function: str) -> Program:
             where = f"cell {number}, line {node.lineno}"
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 program.statements.append((where, code))
+                facts.append((set(names), set(), node))
                 imports.append(code)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 program.statements.append((where, code))
+                facts.append((set(names), _uses(node), node))
                 if node.name == function:
                     found = True
                     program.function_source = code
@@ -218,6 +235,7 @@ def exercise_program(notebook: dict, function: str) -> Program:
                     and all(isinstance(t, (ast.Name, ast.Tuple)) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])) \
                     and _uses(node.value) <= known:
                 program.statements.append((where, code))
+                facts.append((set(names), _uses(node), node))
                 for name in names:
                     program.skipped.pop(name, None)
             else:
@@ -227,10 +245,56 @@ def exercise_program(notebook: dict, function: str) -> Program:
                 continue
             known.update(names)
     program.imports = "".join(imports)
+    program.uses = _needed_names(facts, function)
+    program.statements = [statement for statement, (binds, _, node) in zip(program.statements, facts)
+                          if _keep(node, binds, program.uses)]
     if not found:
         program.problem = (f"No cell defines `{function}`. Was the exercise cell deleted, or the function renamed? "
                            f"Restore `def {function}(...)` above its check cell.")
     return program
+
+
+_DYNAMIC = {"eval", "exec", "globals", "vars", "locals", "__import__", "importlib"}
+
+
+def _needed_names(facts: list[tuple[set[str], set[str], ast.AST]], function: str) -> set[str] | None:
+    """The names ``function`` needs, directly or through the helpers and constants it uses;
+    None when some of that code may look names up by string (``eval``, ``globals()``...)."""
+    needed, done = {function}, set()
+    while True:
+        more = set()
+        for index, (binds, reads, _) in enumerate(facts):
+            if index not in done and binds & needed:
+                done.add(index)
+                more |= reads
+        if more & _DYNAMIC:
+            return None
+        if more <= needed:
+            return needed
+        needed |= more
+
+
+def _keep(node: ast.AST, binds: set[str], needed: set[str] | None) -> bool:
+    """Whether a statement kept by the rules above is needed by the exercise's function."""
+    if needed is None or binds & needed:
+        return True
+    return isinstance(node, ast.ImportFrom) and (node.module == "__future__" or any(a.name == "*" for a in node.names))
+
+
+def without_unused_imports(code: str, needed: set[str] | None) -> str:
+    """``code`` (the chapter's set-up) without the imports of names ``needed`` lacks.
+
+    >>> without_unused_imports("import math\\nfrom mnist_course import widgets\\n", {"math"})
+    'import math\\n'
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = code.splitlines(True)
+    kept = ["".join(lines[node.lineno - 1:node.end_lineno]).rstrip("\n") + "\n" for node in tree.body
+            if not isinstance(node, (ast.Import, ast.ImportFrom)) or _keep(node, set(_defined_names(node)), needed)]
+    return "".join(kept)
 
 
 _NAME_ERROR = re.compile(r"name '([A-Za-z_]\w*)' is not defined")

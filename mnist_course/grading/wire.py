@@ -46,11 +46,14 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def encode(value: Any, scratch: Path | None = None, depth: int = 0) -> Any:
+def encode(value: Any, scratch: Path | None = None, depth: int = 0, saved: dict | None = None) -> Any:
     """``value`` as JSON-ready data; a Keras model is saved in the folder ``scratch`` first.
 
     The worker encodes what the learner's function returned; the grader encodes the
-    inputs it sends (an exercise may take a model, which the worker loads safely)."""
+    inputs it sends (an exercise may take a model, which the worker loads safely).
+    ``saved`` (id → data) makes one model in several inputs one payload, so the worker
+    loads it once and its cases share it, as ``check()``'s do (each save differs: it
+    records the time)."""
     if depth > 20:
         return {"__unreadable__": "deeply nested value", "reason": "nested more than 20 levels"}
     if value is None or isinstance(value, (bool, str)):
@@ -70,17 +73,22 @@ def encode(value: Any, scratch: Path | None = None, depth: int = 0) -> Any:
             return {"__unreadable__": f"array of shape {value.shape}", "reason": f"more than {MAX_ITEMS:,} numbers"}
         return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "data": _b64(np.ascontiguousarray(value).tobytes())}
     if isinstance(value, (list, tuple)):
-        items = [encode(v, scratch, depth + 1) for v in value]
+        items = [encode(v, scratch, depth + 1, saved) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"__dict__": {k: encode(v, scratch, depth + 1) for k, v in value.items()}}
+        return {"__dict__": {k: encode(v, scratch, depth + 1, saved) for k, v in value.items()}}
+    if saved is not None and id(value) in saved:
+        return saved[id(value)]
     if is_keras_model(value) and scratch is not None:
         path = Path(scratch) / "model.keras"
         try:
             value.save(path)
         except Exception as exc:  # e.g. a Lambda layer or an unbuilt model
             return {"__unreadable__": "Keras model", "reason": f"it could not be saved: {type(exc).__name__}: {str(exc)[:300]}"}
-        return {"__keras__": _b64(path.read_bytes())}
+        data = {"__keras__": _b64(path.read_bytes())}
+        if saved is not None:
+            saved[id(value)] = data
+        return data
     if hasattr(value, "numpy") and callable(value.numpy) and type(value).__module__.startswith("tensorflow"):
         try:
             return encode(np.asarray(value.numpy()), scratch, depth + 1)

@@ -96,7 +96,15 @@ def _run(job: dict, out, workdir: str) -> None:
     import linecache
 
     from ..exercises._core import call_function
-    from .wire import decode, encode
+    from .wire import decode, encode, load_model
+
+    models: dict[str, object] = {}
+
+    def load_case_model(data: str) -> object:
+        """Cases that share a model share it here too, as they do in ``check()`` (and it loads once)."""
+        if data not in models:
+            models[data] = load_model(data)
+        return models[data]
 
     def emit(**event):
         out.write(json.dumps(event) + "\n")
@@ -121,7 +129,7 @@ def _run(job: dict, out, workdir: str) -> None:
         return
     for index, args in enumerate(job["calls"]):
         emit(event="start", index=index)
-        outcome = call_function(function, decode(args))
+        outcome = call_function(function, decode(args, load_case_model))
         record = outcome.as_data()
         record["value"] = encode(outcome.value, workdir)
         emit(event="outcome", index=index, **record)
