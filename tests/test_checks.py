@@ -6,6 +6,7 @@ library call for the same job is refused; the type the text asks for is enforced
 Each verdict is the same in the notebook (``check()``) and in the grader.
 """
 
+import json
 import linecache
 from pathlib import Path
 
@@ -240,6 +241,73 @@ def test_known_mistakes_get_their_nudge(qid, source, nudge):
     assert not passed and nudge in message, message
 
 
+_GRADIENT = ("def saliency_map(model, image, label):\n    x = tf.Variable(image[None, :, :, None].astype('float32'))\n"
+             "    with tf.GradientTape() as tape:\n        p = model(x)[0]\n        score = SCORE\n"
+             "    return RETURN\n")
+_OCCLUSION = ("def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    c = range(0, 28 - patch + END, stride)\n"
+              "    base = float(model(image[None, :, :, None])[0, label])\n    out = np.zeros((len(c), len(c)))\n"
+              "    for i, t in enumerate(c):\n        for j, l in enumerate(c):\n            x = image.copy()\n"
+              "            x[t:t + COVER, l:l + COVER] = FILL\n            out[I, J] = base - float(model(x[None, :, :, None])[0, label])\n"
+              "    return out\n")
+_IG = ("def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = ALPHAS\n"
+       "    x = tf.convert_to_tensor((baseline + alphas[:, None, None] * (image - baseline))[..., None].astype('float32'))\n"
+       "    with tf.GradientTape() as tape:\n        tape.watch(x)\n        s = model(x)[:, label]\n"
+       "    return SCALE * tape.gradient(s, x).numpy()[..., 0].mean(axis=0)\n")
+
+
+def _fill(template: str, **parts: str) -> str:
+    for key, value in parts.items():
+        template = template.replace(key, value)
+    return template
+
+
+@pytest.mark.parametrize("qid,source,nudge", [
+    ("ch06.q2", _fill(_GRADIENT, SCORE="p[label]", RETURN="tape.gradient(score, x).numpy()[0, :, :, 0]"), "take its absolute value"),
+    ("ch06.q2", _fill(_GRADIENT, SCORE="p[label]", RETURN="tape.gradient(score, x).numpy()[0, :, :, 0] ** 2"), "not its square"),
+    ("ch06.q2", _fill(_GRADIENT, SCORE="tf.reduce_max(p)", RETURN="np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])"), "predicted class"),
+    ("ch06.q2", _fill(_GRADIENT, SCORE="-tf.math.log(p[label])", RETURN="np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])"), "not the loss"),
+    ("ch06.q2", _fill(_GRADIENT, SCORE="p[label]", RETURN="(g := np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])) / g.max()"), "rescaling it to [0, 1]"),
+    ("ch06.q2", _fill(_GRADIENT, SCORE="p[label]", RETURN="np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])")
+     .replace("tf.Variable(", "tf.constant("), "Call tape.watch(x)"),
+    ("ch06.q3", _fill(_IG, ALPHAS="np.linspace(0, 1, steps)", SCALE="(image - baseline)"), "not np.linspace"),
+    ("ch06.q3", _fill(_IG, ALPHAS="np.arange(steps) / steps", SCALE="(image - baseline)"), "not k / steps"),
+    ("ch06.q3", _fill(_IG, ALPHAS="(np.arange(steps) + 0.5) / steps", SCALE="1"), "multiply the averaged gradients"),
+    ("ch06.q4", _fill(_OCCLUSION, END="0", COVER="patch", FILL="fill", I="i", J="j"), "the last position"),
+    ("ch06.q4", _fill(_OCCLUSION, END="1", COVER="patch", FILL="0.5", I="i", J="j"), "(you used 0.5)"),
+    ("ch06.q4", _fill(_OCCLUSION, END="1", COVER="(patch - 1)", FILL="fill", I="i", J="j"), "covers patch − 1 pixels"),
+    ("ch06.q4", _fill(_OCCLUSION, END="1", COVER="patch", FILL="fill", I="j", J="i"), "transposed"),
+])
+def test_chapter_6_mistakes_get_their_nudge(qid, source, nudge):
+    passed, message = both(qid, source)
+    assert not passed and nudge in message, message
+
+
+def test_finite_differences_and_other_integration_rules_fail_as_the_chapter_6_docstring_says():
+    central = ("def saliency_map(model, image, label, h=1e-3):\n    out = np.zeros((28, 28))\n"
+               "    for k in range(784):\n        up, down = image.copy(), image.copy()\n"
+               "        up.flat[k] += h\n        down.flat[k] -= h\n"
+               "        s = np.asarray(model(np.stack([up, down])[..., None].astype('float32')))[:, label]\n"
+               "        out.flat[k] = abs(s[0] - s[1]) / (2 * h)\n    return out\n")
+    trapezoid = _fill(_IG, ALPHAS="np.linspace(0, 1, steps + 1)", SCALE="(image - baseline)").replace(
+        "numpy()[..., 0].mean(axis=0)", "numpy()[..., 0]\n    return (image - baseline) * (g[:-1] + g[1:]).mean(axis=0) / 2")
+    trapezoid = trapezoid.replace("    return (image - baseline) * tape.gradient(s, x)", "    g = tape.gradient(s, x)")
+    for qid, source in (("ch06.q2", central), ("ch06.q3", trapezoid)):
+        result = _exercise(qid).grade(define(qid, source))
+        assert not result.passed and "are allowed" in result.message, result.message
+
+
+def test_a_scale_tolerance_is_relative_to_the_largest_value():
+    from mnist_course.exercises._core import Case, Exercise
+
+    def reference(scale):
+        return np.array([0.0, 0.5, 1.0]) * scale
+
+    exercise = Exercise("t.q1", "f", reference, lambda: [Case((1e-3,), "tiny"), Case((1e3,), "huge")], "", scale_tolerance=0.02)
+    assert exercise.grade(lambda scale: reference(scale) + 0.019 * scale).passed
+    result = exercise.grade(lambda scale: reference(scale) + 0.021 * scale)
+    assert not result.passed and "Differences up to 2 % of the largest value, 0.001, are allowed" in result.message
+
+
 def test_nan_and_inf_name_their_likely_cause():
     overflow = ch02.q1.grade(define("ch02.q1", "def softmax(z):\n    e = np.exp(z)\n    return e / e.sum(axis=1, keepdims=True)\n"))
     assert "nan" in overflow.message and "overflowed" in overflow.message
@@ -463,3 +531,20 @@ def test_an_int_is_accepted_where_the_text_asks_for_a_probability():
               "    return min(1, 2 * stats.binom.cdf(min(b, c), b + c, 0.5))\n")
     passed, message = both("ch05.q6", source)
     assert passed, message
+
+
+def test_check_reports_a_name_only_a_cell_below_defines_as_the_grader_does(tmp_path, monkeypatch, capsys):
+    source = "def normalize(images):\n    return images.astype(np.float32) / math.pow(255, 1)\n"
+    cells = ["import numpy as np\nfrom mnist_course.exercises import ch01\n", source, "ch01.q4.check(normalize)", "import math\n"]
+    path = tmp_path / "01_data.ipynb"
+    path.write_text(json.dumps(_notebook(*cells)), encoding="utf-8")
+    function = define("ch01.q4", "import math\n" + source)  # the cell below has run: math exists in the kernel
+    ch01.q4.check(function)
+    assert "✔" in capsys.readouterr().out  # no notebook file known: the pass stands
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    ch01.q4.check(function)
+    out = capsys.readouterr().out
+    assert "not yet" in out and "cell 4, below this check" in out and "`math`" in out, out
+    with Grader(workers=1) as grader:
+        grade = grader.grade_notebook(path)[3]
+    assert not grade.passed and "`math` is defined in cell 4, below the check cell" in grade.message, grade.message

@@ -37,7 +37,9 @@ enforces what it can):
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
+import os
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -253,9 +255,10 @@ def _finite_problem(got: Any) -> str:
         return (" Your result contains inf: a number overflowed (np.exp of a large value gives inf) "
                 "or you took the log of 0 (log(0) = -inf).")
     if np.isnan(array).any():
-        return (" Your result contains nan. It comes either from 0 / 0, a division by a count or a sum "
-                "that is 0 (an empty class or bin: guard that division), or from inf / inf or "
-                "inf - inf, after a number overflowed (np.exp of a large value: subtract the maximum first).")
+        return (" Your result contains nan. It comes from 0 / 0 (a division by a count or a sum that is 0: "
+                "an empty class or bin, guard that division), from the square root or log of a negative "
+                "number, or from inf / inf or inf - inf after a number overflowed (np.exp of a large value: "
+                "subtract the maximum first).")
     return ""
 
 
@@ -306,6 +309,9 @@ class Exercise:
     ``error_nudges`` pairs a fragment of an exception message (``""``: any) with
     advice shown when the learner's code raises it. ``returns`` names the values of a
     tuple result (``("weights", "velocity")``), so a message says which one is wrong.
+    ``scale_tolerance`` compares an array result up to that fraction of the expected
+    array's largest absolute value (``rtol``/``atol`` are then unused): for maps such as
+    gradients, whose scale depends on the model and whose small values are noise.
     """
 
     def __init__(
@@ -325,6 +331,7 @@ class Exercise:
         by_hand: bool = True,
         forbidden: tuple[str, ...] = (),
         returns: tuple[str, ...] = (),
+        scale_tolerance: float | None = None,
     ):
         self.qid, self.function_name, self.reference = qid, function_name, reference
         self._cases, self.nudges, self.error_nudges = cases, nudges, error_nudges
@@ -334,6 +341,7 @@ class Exercise:
         self._hints_shown = 0
         self.parameters = list(inspect.signature(reference).parameters)
         self.returns = returns
+        self.scale_tolerance = scale_tolerance
 
     # ------------------------------------------------------------------ grading
 
@@ -422,11 +430,16 @@ class Exercise:
                 return verdict
         else:
             for case, got in zip(cases, values):
-                expected = once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
-                problem = self._compare(expected, got, case)
+                problem = self.compare(case, got)
                 if problem:
                     return Result(False, problem)
         return Result(True, f"Correct! `{self.function_name}` passed every test.")
+
+    def compare(self, case: Case, got: Any) -> str | None:
+        """Why ``got`` is not the reference's answer on ``case`` (None if it is), with the nudges:
+        the standard comparison, for a ``judge`` that adds checks of its own."""
+        expected = once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
+        return self._compare(expected, got, case)
 
     def not_written(self) -> Result:
         """The verdict for a function that still raises ``NotImplementedError``."""
@@ -465,8 +478,9 @@ class Exercise:
             return problem + self._nudge(got, case)
         if isinstance(expected, np.ndarray):
             if not isinstance(got, np.ndarray):
+                tensor = " (call .numpy() on a tensor)" if type(got).__module__.startswith(("tensorflow", "keras")) else ""
                 return (f"On {case.label}, your function returned a {type(got).__name__}, expected a NumPy array "
-                        f"of shape {expected.shape}.") + self._nudge(got, case)
+                        f"of shape {expected.shape}{tensor}.") + self._nudge(got, case)
             if got.shape != expected.shape:
                 return (f"On {case.label}, your function returned shape {got.shape}, expected {expected.shape}."
                         + self._nudge(got, case))
@@ -475,10 +489,10 @@ class Exercise:
             if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
                 return (f"On {case.label}, your array holds {_family(got.dtype)}s (dtype {got.dtype}), expected "
                         f"{_family(expected.dtype)}s (dtype {expected.dtype}).") + self._nudge(got, case)
-        if _same(expected, got, self.rtol, self.atol):
+        if self._close(expected, got):
             return None
         if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
-            wrong = [k for k, (e, g) in enumerate(zip(expected, got)) if not _same(e, g, self.rtol, self.atol)]
+            wrong = [k for k, (e, g) in enumerate(zip(expected, got)) if not self._close(e, g)]
             first = wrong[0]
             name = (f"`{self.returns[first]}`" if len(self.returns) == len(expected)
                     else f"value {first + 1} of the {len(expected)} you returned")
@@ -501,9 +515,26 @@ class Exercise:
                     f" The largest difference is at index {tuple(int(i) for i in where)}: "
                     f"expected {_number(expected[where])}, got {_number(np.asarray(got)[where])}."
                 )
+                if self.scale_tolerance is not None:
+                    largest = float(np.abs(expected).max())
+                    message += (f" (Differences up to {self.scale_tolerance * 100:g} % of the largest value, "
+                                f"{_number(largest)}, are allowed.)")
             except (TypeError, ValueError):
                 pass
         return message + self._nudge(got, case)
+
+    def _close(self, expected: Any, got: Any) -> bool:
+        """Whether ``got`` is ``expected`` within this exercise's tolerance."""
+        if self.scale_tolerance is None or not isinstance(expected, np.ndarray) or expected.dtype.kind != "f":
+            return _same(expected, got, self.rtol, self.atol)
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        if got.shape != expected.shape or not np.isfinite(got).all():
+            return False
+        allowed = self.scale_tolerance * float(np.abs(expected).max()) + 1e-7
+        return float(np.abs(got - expected).max(initial=0.0)) <= allowed
 
     def _nudge(self, got: Any, case: Case) -> str:
         expected = None
@@ -516,7 +547,7 @@ class Exercise:
             except Exception:
                 continue
             # A mistake that gives the right answer on this case cannot explain what is wrong here.
-            if _same(wrong, got, self.rtol, self.atol) and not _same_kind_and_value(wrong, expected):
+            if self._close(wrong, got) and not _same_kind_and_value(wrong, expected):
                 return f" Hint: {nudge.message}"  # callers add it after a full sentence
         return ""
 
@@ -526,9 +557,46 @@ class Exercise:
         """Grade ``function`` and print the verdict (green for a pass)."""
         result = self.grade(function)
         if result.passed:
+            result = self._cell_order(result)
+        if result.passed:
             print(f"\033[32m✔ {self.qid}: {result.message}\033[0m")
         else:
             print(f"\033[31m✘ {self.qid}: not yet.\033[0m {result.message}")
+
+    def _cell_order(self, passed: Result) -> Result:
+        """A pass here that the grader would fail: the function needs a name that only a cell
+        below the check defines (it exists because that cell ran). Found by reading the
+        notebook file the kernel runs (Jupyter's ``JPY_SESSION_NAME``, VS Code's
+        ``__vsc_ipynb_file__``) as the grader would; without one, ``passed`` stands."""
+        path = os.environ.get("JPY_SESSION_NAME", "")
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            path = (shell.user_ns.get("__vsc_ipynb_file__") if shell is not None else None) or path
+        except ImportError:
+            pass
+        if not path or not str(path).endswith(".ipynb") or not os.path.isfile(path):
+            return passed
+        from ..grading.notebook import NotebookError, defined_only_below, exercise_program, read_notebook
+
+        try:
+            program = exercise_program(read_notebook(path), self.function_name)
+        except (NotebookError, OSError, RecursionError):
+            return passed
+        try:  # the chapter's set-up (its imports) runs before the exercise's cells
+            setup = importlib.import_module(f"{__package__}.{self.qid.split('.')[0]}").chapter.setup
+        except (ImportError, AttributeError):
+            setup = ""
+        below = defined_only_below(program, setup)
+        if not below:
+            return passed
+        name, cell = next(iter(below.items()))
+        return Result(False, (
+            f"`{self.function_name}` works here only because cell {cell}, below this check, has run: it defines "
+            f"`{name}`. The grader (like a fresh run from the top) uses only the cells above the check: move that "
+            "cell up and run the check again (save the notebook first)."
+        ))
 
     def hint(self, level: int | None = None) -> None:
         """Print a hint: the first call gives a gentle one, the next a stronger one."""

@@ -110,7 +110,8 @@ class Program:
     uses: set[str] | None = field(default_factory=set)  # names the kept code reads (None: any, via eval & co)
     helpers: dict[str, str] = field(default_factory=dict)  # helper name → source
     function_source: str = ""
-    later: dict[str, int] = field(default_factory=dict)  # names defined only below the check → cell number
+    later: dict[str, int] = field(default_factory=dict)  # names defined below the check → cell number
+    above: set[str] = field(default_factory=set)  # names bound by any statement above the check
     skipped: dict[str, int] = field(default_factory=dict)  # names set by statements not run → cell number
     check_cell: int | None = None
 
@@ -215,6 +216,7 @@ def exercise_program(notebook: dict, function: str) -> Program:
                 for name in names:
                     program.later.setdefault(name, number)
                 continue
+            program.above.update(names)
             decorators = getattr(node, "decorator_list", None)
             first = decorators[0].lineno if decorators else node.lineno
             code = "".join(lines[first - 1:node.end_lineno]).rstrip("\n") + "\n"
@@ -295,6 +297,18 @@ def without_unused_imports(code: str, needed: set[str] | None) -> str:
     kept = ["".join(lines[node.lineno - 1:node.end_lineno]).rstrip("\n") + "\n" for node in tree.body
             if not isinstance(node, (ast.Import, ast.ImportFrom)) or _keep(node, set(_defined_names(node)), needed)]
     return "".join(kept)
+
+
+def defined_only_below(program: Program, setup: str = "") -> dict[str, int]:
+    """The names the function needs that only cells below its check define → the first such cell.
+
+    ``check()`` in a notebook finds them (the cell below has run, so the name exists); the
+    grader, which runs only the cells above, would fail with a ``NameError``."""
+    if program.uses is None or program.problem:
+        return {}
+    tree, _ = _parsed(setup)
+    bound = program.above | set(dir(builtins)) | {n for node in (tree.body if tree else []) for n in _defined_names(node)}
+    return {name: cell for name, cell in program.later.items() if name in program.uses and name not in bound}
 
 
 _NAME_ERROR = re.compile(r"name '([A-Za-z_]\w*)' is not defined")
