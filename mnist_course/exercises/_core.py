@@ -505,7 +505,8 @@ class Exercise:
             message = f"On {case.label}, the values differ from the expected ones (both are {shown_got})."
         else:
             message = f"On {case.label}: expected {shown_expected}, got {shown_got}."
-        if not _finite_problem(expected):
+        nudge = self._nudge(got, case)
+        if not nudge and not _finite_problem(expected):  # a known mistake explains its nan better
             message += _finite_problem(got)
         if isinstance(expected, np.ndarray) and np.asarray(got).shape == expected.shape and expected.size > 1:
             try:
@@ -521,7 +522,7 @@ class Exercise:
                                 f"{_number(largest)}, are allowed.)")
             except (TypeError, ValueError):
                 pass
-        return message + self._nudge(got, case)
+        return message + nudge
 
     def _close(self, expected: Any, got: Any) -> bool:
         """Whether ``got`` is ``expected`` within this exercise's tolerance."""

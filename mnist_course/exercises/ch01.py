@@ -41,6 +41,9 @@ def _q1_header_too_short(raw: bytes) -> np.ndarray:
 _HEADER = ("the header is 4 magic bytes (the 4th, raw[3], is the number of dimensions ndim), then one "
            "4-byte size per dimension: the pixels start at byte 4 + 4 * ndim, not at a fixed offset.")
 
+_MAGIC = ("your first size is the magic number itself (2049 for labels, 2051 for images): the sizes come AFTER "
+          "the 4 magic bytes, size i is raw[4 + 4 * i : 8 + 4 * i].")
+
 q1 = Exercise(
     "ch01.q1",
     "read_idx_bytes",
@@ -55,7 +58,8 @@ q1 = Exercise(
     nudges=(
         Nudge(_q1_header_too_short, "the data start after the magic number AND the sizes: offset 4 + 4 * ndim."),
     ),
-    error_nudges=(("offset", _HEADER), ("reshape", _HEADER), ("buffer size", _HEADER), ("", _HEADER)),
+    error_nudges=(("into shape (2049", _MAGIC), ("into shape (2051", _MAGIC),
+                  ("offset", _HEADER), ("reshape", _HEADER), ("buffer size", _HEADER), ("", _HEADER)),
     dtype="exact",
 )
 
@@ -88,6 +92,9 @@ q2 = Exercise(
         "np.bincount(labels, minlength=10) counts how often each integer occurs; minlength makes sure all 10 digits get a count.",
     ),
     nudges=(
+        Nudge(lambda labels: np.unique(labels, return_counts=True)[1],
+              "you count only the digits that occur: return 10 counts, with 0 for a digit that never appears "
+              "(np.bincount(labels, minlength=10))."),
         Nudge(lambda y: np.bincount(y), "a digit that never appears must still get a count of 0: np.bincount(labels, minlength=10)."),
         Nudge(lambda y: np.bincount(y, minlength=10) % 256,
               "your counts wrapped around at 256: count in a wide integer dtype (np.zeros(10, dtype=int)), "
@@ -126,6 +133,9 @@ q3 = Exercise(
         "images[labels == digit] selects them (a boolean mask); .mean(axis=0) averages across images.",
     ),
     nudges=(
+        Nudge(lambda images, labels, digit: (images[labels == digit].astype(np.int64).sum(axis=0) % 256) / np.sum(labels == digit),
+              "your running total wrapped around at 256: np.zeros_like(images[0]) is uint8 like the images. Add up in "
+              "floats (np.zeros(images.shape[1:]) or images.astype(np.float64)), or use .mean(axis=0)."),
         Nudge(lambda x, y, d: x[y == d].mean(axis=(1, 2)), "average over axis=0 (across images), not over the pixels of each image."),
         Nudge(lambda x, y, d: x.mean(axis=0), "average only the images whose label is `digit`: images[labels == digit]."),
     ),
@@ -163,6 +173,9 @@ q4 = Exercise(
         Nudge(lambda x: x.astype(np.float32) / 256, "the brightest pixel is 255, so divide by 255 (not 256): white must become exactly 1.0."),
         Nudge(lambda x: x // 255, "integer division (//) keeps whole numbers; convert to float32 and use /."),
         Nudge(lambda x: x / 255.0, "the result should be float32 (half the memory of float64, and what Keras uses)."),
+        Nudge(lambda images: (images.astype(np.float64) - images.min()) / (images.max() - images.min()),
+              "divide by 255, the largest POSSIBLE pixel value, not by this batch's own range (max − min): every image "
+              "must be scaled the same way, and a uniform image would give 0 / 0."),
     ),
     dtype="exact",
 )
@@ -196,6 +209,12 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
         (train, val), (again_train, again_val), (_, other_val) = parts
         if train.dtype.kind not in "iu" or val.dtype.kind not in "iu":
             return Result(False, f"{label}: indices must be integers, got dtypes {train.dtype} and {val.dtype}.")
+        if len(np.unique(val)) < len(val):
+            return Result(False, f"{label}: your validation indices repeat an index: rng.choice draws WITH replacement "
+                          "by default. Shuffle instead: order = rng.permutation(n), or rng.choice(n, val_size, replace=False).")
+        if len(val) == n - val_size != val_size and len(train) == val_size:
+            return Result(False, f"{label}: your two parts are swapped: return (train_indices, val_indices), the "
+                          f"training indices first ({n - val_size} of them), then the {val_size} validation ones.")
         if len(val) != val_size or len(train) != n - val_size:
             return Result(False, f"{label}: expected {n - val_size} training and {val_size} validation indices, got {len(train)} and {len(val)}.")
         if sorted(np.concatenate([train, val]).tolist()) != list(range(n)):

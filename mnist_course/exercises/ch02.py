@@ -84,6 +84,9 @@ q2 = Exercise(
         "take -np.log (the natural log), and average over the batch.",
     ),
     nudges=(
+        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p[:, y], 1e-12, 1.0)))),
+              "probabilities[:, labels] is an N×N block (every row with every label); pair row i with labels[i]: "
+              "probabilities[np.arange(len(labels)), labels]."),
         Nudge(lambda p, y: float(-np.mean(np.log2(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
               "use the natural logarithm np.log (base e), as Keras does, not np.log2."),
         Nudge(lambda p, y: float(-np.mean(np.log10(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
@@ -133,6 +136,8 @@ q3 = Exercise(
         Nudge(lambda x, w, b: np.maximum(0.0, x @ w), "add the bias after the matrix product."),
         Nudge(lambda x, w, b: np.maximum(0.0, x @ w) + b, "add the bias BEFORE the ReLU: relu(x @ w + b)."),
     ),
+    error_nudges=(("only integer scalar arrays", "np.max(0, z) reads z as an AXIS (np.max takes the largest value along "
+                   "an axis); the element-wise maximum of 0 and z is np.maximum(0, z)."),),
 )
 
 # ------------------------------------------------------ q4: counting parameters
@@ -208,6 +213,8 @@ q5 = Exercise(
         Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),
         Nudge(lambda x, dx, dy: shift_images(x, -dx, -dy), "positive dx moves the digit to the RIGHT, positive dy moves it DOWN."),
     ),
+    error_nudges=(("could not broadcast", "the slice you copy from and the one you copy to differ in size. Careful "
+                   "with negative ends: x[:-d] is EMPTY when d is 0 (-0 is 0); write x[:h - d] instead."),),
     dtype="exact",
     forbidden=("scipy.ndimage",),
 )

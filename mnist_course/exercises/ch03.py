@@ -108,6 +108,10 @@ q2 = Exercise(
     error_nudges=(("reshape", "crop the image to a multiple of `size` before reshaping: "
                    "image[: H // size * size, : W // size * size] (leftover rows and columns are dropped)."),),
     nudges=(
+        Nudge(lambda x, size=2: x[: x.shape[0] // size * size, : x.shape[1] // size * size]
+              .reshape(x.shape[0] // size, x.shape[1] // size, size, size).max(axis=(2, 3)),
+              "reshape(h, w, size, size) does not cut size × size squares out of the image: reshape to "
+              "(h, size, w, size) and take the max over axes 1 and 3."),
         Nudge(_avg_pool, "that is average pooling; max-pooling keeps the LARGEST value of each window."),
         Nudge(_ceil_pool, "a window that would stick out of the image is dropped: the output is (H // size) × (W // size)."),
         Nudge(lambda x, size=2: np.maximum(0, max_pool2d(x, size)), "don't start the maximum at 0: windows of negative values have a negative maximum."),
@@ -198,6 +202,9 @@ q4 = Exercise(
         "multiplies jump by its stride.",
     ),
     nudges=(
+        Nudge(lambda ls: 1 + sum((k - 1) * s for k, s in ls),
+              "strides multiply: a layer's kernel is spread by the PRODUCT of the strides of the layers before it "
+              "(the jump), not by its own stride."),
         Nudge(lambda ls: 1 + sum(k - 1 for k, _ in ls), "a stride spreads the next layer's kernel: each layer adds (kernel - 1) * jump, and jump grows by the stride."),
         Nudge(lambda ls: sum(k for k, _ in ls) or 1, "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1) * jump."),
         Nudge(_jump_first, "update the field BEFORE the jump: a layer's own stride only spreads the layers after it."),
@@ -276,6 +283,8 @@ q5 = Exercise(
         "layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation='softmax')]) is a good start.",
     ),
     judge=_q5_judge,
+    error_nudges=(("min_ndim=4, found ndim=3", "Conv2D works on images with a channel axis: the input is "
+                   "keras.Input(shape=(28, 28, 1)), not (28, 28)."),),
     by_hand=False,
 )
 

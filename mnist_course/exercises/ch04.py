@@ -45,6 +45,9 @@ q1 = Exercise(
         "velocity = momentum * velocity - lr * grad; weights = weights + velocity (Keras' convention).",
     ),
     nudges=(
+        Nudge(lambda w, g, v, lr, m: (w + m * v + lr * g, m * v + lr * g),
+              "your step goes uphill: the velocity moves AGAINST the gradient, velocity = momentum * velocity - lr * grad, "
+              "then weights + velocity."),
         Nudge(lambda w, g, v, lr, m: (w - lr * g, -lr * g), "the velocity keeps `momentum` times its old value: velocity = momentum * velocity - lr * grad."),
         Nudge(lambda w, g, v, lr, m: (w + m * v - lr * g, v), "return the NEW velocity too: the next step needs it."),
         Nudge(lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g), "in Keras' convention the velocity points downhill: velocity = momentum * velocity - lr * grad, then weights + velocity."),
@@ -96,6 +99,10 @@ q2 = Exercise(
     ),
     nudges=(
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
+            adam_step(w, g, m, v, t, lr, b1, b2, e)[0], (b1 * m + (1 - b1) * g) / (1 - b1**t), (b2 * v + (1 - b2) * g**2) / (1 - b2**t)),
+            "return the raw running averages m and v (the next step builds on them); the bias-corrected ones, "
+            "m / (1 - beta1**t) and v / (1 - beta2**t), are only for this step's update."),
+        Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
             w - lr * (b1 * m + (1 - b1) * g) / (np.sqrt(b2 * v + (1 - b2) * g**2) + e), b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2),
             "correct the bias of m and v: divide them by (1 - beta1**t) and (1 - beta2**t). Without it the first steps are far too small."),
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_paper(w, g, m, v, t + 1, lr, b1, b2, e),
@@ -135,6 +142,14 @@ def _q3_cases() -> list[Case]:
     ]
 
 
+def _cosine_scaled_by_peak(step, total_steps, peak, warmup=0.25, final_div=100.0) -> float:
+    """The mistake low + peak * 0.5 * (1 + cos(...)) after the warm-up."""
+    rate, low = one_cycle_lr(step, total_steps, peak, warmup, final_div), peak / final_div
+    if step < max(1.0, warmup * total_steps):
+        return rate
+    return low + peak * (rate - low) / (peak - low)
+
+
 q3 = Exercise(
     "ch04.q3",
     "one_cycle_lr",
@@ -147,6 +162,9 @@ q3 = Exercise(
         "low = peak / final_div, rate = low + (peak - low) * 0.5 * (1 + cos(pi * progress)).",
     ),
     nudges=(
+        Nudge(_cosine_scaled_by_peak,
+              "after the warm-up the rate goes from peak DOWN TO low = peak / final_div: low + (peak - low) * 0.5 * "
+              "(1 + cos(pi * progress)). Scaling the cosine by peak starts it at peak + low."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * (0.1 + 0.9 * s / (w * n)) if s < w * n else p / f + (p - p / f) * (1 - (s - w * n) / (n - w * n)),
               "after the warm-up the rate follows half a cosine, 0.5 * (1 + cos(pi * progress)), not a straight line."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * s / max(1.0, w * n) if s < max(1.0, w * n) else one_cycle_lr(s, n, p, w, f),
@@ -228,6 +246,9 @@ def _q4_judge(cases: list[Case], values: list) -> Result | None:
         if rate > 0 and len(x) > 1 and (dropped == dropped[0]).all():
             return Result(False, f"On {label}, every example dropped the same positions: draw a random number for "
                           "every value, rng.random(x.shape), not one row of them shared by the whole batch.")
+        if rate > 0 and x.shape[-1] > 1 and (dropped.all(axis=-1) | kept.all(axis=-1)).all():
+            return Result(False, f"On {label}, you dropped whole examples (all of a row's values, or none): draw one "
+                          "random number per VALUE, rng.random(x.shape), not one per example.")
         fraction = dropped.mean()
         if rate == 0 and fraction > 0:
             return Result(False, f"On {label}, rate 0 must drop nothing, but you set {dropped.sum()} values to 0.")
@@ -287,6 +308,9 @@ q5 = Exercise(
         "return gamma * (x - mean) / np.sqrt(var + epsilon) + beta.",
     ),
     nudges=(
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean()) / np.sqrt(x.var() + e) + b,
+              "normalize each feature with its OWN mean and variance: average over every axis but the last "
+              "(x.mean(axis=0) for a batch of vectors), not over the whole array."),
         Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + e) + b,
               "normalize each feature across the batch (every axis but the last), not each example across its features."),
         Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.var(axis=tuple(range(x.ndim - 1)), ddof=1) + e) + b,

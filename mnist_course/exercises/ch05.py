@@ -93,6 +93,25 @@ def _q2_cases() -> list[Case]:
     ]
 
 
+def _q2_judge(cases: list[Case], values: list) -> Result | None:
+    """The core's comparison, and a word on np.divide(..., where=...) without out=."""
+    for case, got in zip(cases, values):
+        problem = q2.compare(case, got)
+        if problem and isinstance(got, (tuple, list)) and len(got) == 3:
+            confusion = case.args[0]
+            empty = [confusion.sum(axis=0) == 0, confusion.sum(axis=1) == 0]
+            try:
+                garbage = any(np.any(np.asarray(got[i], dtype=float)[empty[i]] != 0) for i in range(2))
+            except (TypeError, ValueError, IndexError):
+                garbage = False
+            if garbage:
+                problem += (" Hint: where a denominator is 0 your value is not 0: np.divide(a, b, where=b > 0) leaves the "
+                            "entries it skips as whatever memory held. Pass out=np.zeros(len(a)) too.")
+        if problem:
+            return Result(False, problem)
+    return None
+
+
 q2 = Exercise(
     "ch05.q2",
     "precision_recall_f1",
@@ -114,6 +133,8 @@ q2 = Exercise(
     ),
     error_nudges=(("", "precision_recall_f1 receives a confusion matrix (rows: true classes, columns: predictions) and "
                    "returns three arrays, one value per class."),),
+    judge=_q2_judge,
+    returns=("precision", "recall", "f1"),
     forbidden=_NOT_BY_HAND,
 )
 
@@ -143,6 +164,8 @@ q3 = Exercise(
         "columns, then check whether labels[:, None] is among them (== ... .any(axis=1)); take the mean.",
     ),
     nudges=(
+        Nudge(lambda p, y, k: float(np.mean((np.argsort(p, axis=0)[:, -k:] == np.asarray(y)[:, None]).any(axis=1))),
+              "sort each ROW (axis=1): np.argsort(probabilities, axis=1). axis=0 sorts down the columns, across images."),
         Nudge(lambda p, y, k: float(np.mean((np.argsort(p, axis=1)[:, :k] == y[:, None]).any(axis=1))),
               "np.argsort sorts from the SMALLEST probability up: the k most likely classes are the LAST k columns."),
         Nudge(lambda p, y, k: top_k_accuracy(p, y, max(1, k - 1)), "keep exactly k classes: [:, -k:]."),
@@ -207,6 +230,8 @@ q4 = Exercise(
         "confidence[inside].mean()).",
     ),
     nudges=(
+        Nudge(lambda p, y, n_bins=10: expected_calibration_error(p, y, n_bins - 1),
+              "n_bins bins need n_bins + 1 edges: np.linspace(0, 1, n_bins + 1)."),
         Nudge(lambda p, y, n=10: _ece_left_closed(p, y, n),
               "a confidence exactly on a bin edge belongs to the bin BELOW it: bin b holds (b/n, (b+1)/n], "
               "so use ceil(confidence · n) − 1, not floor(confidence · n)."),
@@ -240,6 +265,13 @@ def _wald(k, n, z=1.96):
     return p - half, p + half
 
 
+def _wilson_brackets(successes, n, z=1.96):
+    """The mistake (p + z**2 / 2 * n) for the centre."""
+    p, d = successes / n, 1 + z**2 / n
+    centre, half = (p + z**2 / 2 * n) / d, z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d
+    return centre - half, centre + half
+
+
 q5 = Exercise(
     "ch05.q5",
     "wilson_interval",
@@ -258,6 +290,9 @@ q5 = Exercise(
         "half = z * sqrt(p(1-p)/n + z**2 / (4 n**2)) / d; return (centre - half, centre + half).",
     ),
     nudges=(
+        Nudge(_wilson_brackets,
+              "mind the brackets: z**2 / (2 * n), not z**2 / 2 * n (which multiplies by n). An interval for a "
+              "proportion stays inside [0, 1]."),
         Nudge(_wald, "that is the normal (Wald) interval p ± z·sqrt(p(1-p)/n): it collapses to a point at 0 or n successes. "
               "Use Wilson's formula."),
         Nudge(lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))((k / n + z**2 / (2 * n)) / (1 + z**2 / n),
@@ -265,6 +300,7 @@ q5 = Exercise(
               "the last term under the square root is z**2 / (4 n**2), with n squared."),
     ),
     forbidden=_NOT_BY_HAND + ("scipy.stats.binomtest",),  # its proportion_ci(method="wilson") is this exercise
+    returns=("low", "high"),
 )
 
 # ----------------------------------------------------------------- q6: McNemar
@@ -290,6 +326,14 @@ def _pair(n: int, only_a: int, only_b: int, seed: int) -> tuple[np.ndarray, np.n
     return a, b
 
 
+def _mcnemar_one_short(correct_a, correct_b):
+    """The mistake of a tail that stops one term before min(b, c)."""
+    b, c = int(np.sum(correct_a & ~correct_b)), int(np.sum(~correct_a & correct_b))
+    if b + c == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(b + c, i) for i in range(min(b, c))) / 2 ** (b + c))
+
+
 q6 = Exercise(
     "ch05.q6",
     "mcnemar_p_value",
@@ -310,6 +354,8 @@ q6 = Exercise(
         "range(min(b, c) + 1)) / 2**n, capped at 1; p = 1 when n = 0.",
     ),
     nudges=(
+        Nudge(_mcnemar_one_short,
+              "include min(b, c) itself in the tail: sum the binomial terms for i in range(min(b, c) + 1)."),
         Nudge(lambda a, b: min(1.0, mcnemar_p_value(a, b) / 2), "the test is two-sided: double the tail probability (and cap it at 1)."),
         Nudge(lambda a, b: (lambda n, k: 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n if n else 1.0)(
             int(np.sum(a & ~b) + np.sum(~a & b)), int(min(np.sum(a & ~b), np.sum(~a & b)))),

@@ -326,8 +326,9 @@ def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):
     return (scores[0] - scores[1:]).reshape(len(corners), len(corners))
 
 
-def _occlusion(model, image, label, patch, stride, fill, *, cover=None, last=1) -> np.ndarray:
-    """The occlusion map covering ``cover`` pixels and stopping ``1 - last`` corners early (for the nudges)."""
+def _occlusion(model, image, label, patch, stride, fill, *, cover=None, last=1, confidence=False) -> np.ndarray:
+    """The occlusion map covering ``cover`` pixels, stopping ``1 - last`` corners early, or scoring
+    the top probability instead of ``label``'s (``confidence``): known mistakes, for the nudges."""
     image = np.asarray(image, dtype="float32")
     corners = range(0, 28 - patch + last, stride)
     occluded = []
@@ -336,7 +337,8 @@ def _occlusion(model, image, label, patch, stride, fill, *, cover=None, last=1) 
             copy = image.copy()
             copy[top : top + (cover or patch), left : left + (cover or patch)] = fill
             occluded.append(copy)
-    scores = np.asarray(model(np.stack([image, *occluded])[..., None], training=False))[:, label]
+    probabilities = np.asarray(model(np.stack([image, *occluded])[..., None], training=False))
+    scores = probabilities.max(axis=1) if confidence else probabilities[:, label]
     return (scores[0] - scores[1:]).reshape(len(corners), len(corners))
 
 
@@ -363,6 +365,10 @@ q4 = Exercise(
         "call the model once, and return (score of the original − scores).reshape(len(corners), len(corners)).",
     ),
     nudges=(
+        Nudge(lambda m, i, label, patch, stride, fill: _occlusion(m, i, label, patch, stride, fill, confidence=True),
+              "use the probability of the class `label` ([:, label]), not the model's top probability (its confidence)."),
+        Nudge(lambda m, i, label, patch, stride, fill: occlusion_map(m, i, _predicted(m, i), patch, stride, fill),
+              "use the probability of the class `label` ([:, label]), not of the class the model predicts."),
         Nudge(lambda *args: -occlusion_map(*args),
               "each value is the DROP, score(original) − score(occluded): positive where hiding hurts."),
         Nudge(lambda *args: occlusion_map(*args).T,
@@ -431,15 +437,30 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             else:
                 hint = " Subtract the mean of each feature (column) before anything else."
             return Result(False, f"On {case.label}: expected explained_variance_ratio {describe(ratio)}, got {describe(got_ratio)}.{hint}")
+        rows = _eigenvector_rows(x, k)
+        if rows is not None and np.allclose(np.abs(got_components), np.abs(rows), atol=1e-6):
+            return Result(False, f"On {case.label}, your components are ROWS of the eigenvector matrix: np.linalg.eigh "
+                          "returns the eigenvectors as its COLUMNS, vectors[:, i]. Take vectors[:, order].T.")
         signs = np.sign(np.sum(got_components * components, axis=1))
         signs[signs == 0] = 1
         if not np.allclose(got_components * signs[:, None], components, atol=1e-6):
             return Result(False, f"On {case.label}, the components are not the covariance's eigenvectors (unit length, largest "
-                          "variance first). Center the data, then use the eigenvectors of the covariance matrix.")
+                          "variance first): components[i] is the eigenvector of the i-th largest eigenvalue of the "
+                          "covariance of the centred data.")
         if not np.allclose(got_projected * signs, projected, rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(projected).max()))):
             return Result(False, f"On {case.label}, the components are right but `projected` is not (x − mean) @ components.T: "
                           "project the CENTERED data.")
     return None
+
+
+def _eigenvector_rows(x, k) -> np.ndarray | None:
+    """The mistake of taking rows of eigh's matrix (they are not eigenvectors)."""
+    try:
+        centered = np.asarray(x, dtype=np.float64) - np.mean(x, axis=0)
+        values, vectors = np.linalg.eigh(centered.T @ centered / (len(centered) - 1))
+        return vectors[np.argsort(values)[::-1][:k]]
+    except (ValueError, np.linalg.LinAlgError):
+        return None
 
 
 def _q5_cases() -> list[Case]:
