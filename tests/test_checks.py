@@ -552,3 +552,30 @@ def test_check_reports_a_name_only_a_cell_below_defines_as_the_grader_does(tmp_p
     with Grader(workers=1) as grader:
         grade = grader.grade_notebook(path)[3]
     assert not grade.passed and "`math` is defined in cell 4, below the check cell" in grade.message, grade.message
+
+
+def test_check_returns_a_verdict_that_shows_itself_without_terminal_codes(capsys):
+    function = define("ch01.q4", "def normalize(images):\n    return images.astype(np.float32) / 255\n")
+    verdict = ch01.q4.check(function)
+    printed = capsys.readouterr().out
+    assert printed == f"{verdict}\n" and printed.startswith("✔ ch01.q4: Correct!") and "\x1b" not in printed
+    assert verdict and verdict.passed and "<code>normalize</code>" in verdict._repr_html_()
+    wrong = ch01.q4.check(define("ch01.q4", "def normalize(images):\n    return images / 256\n"))
+    assert not wrong and "not yet" in str(wrong) and "not yet.**" in wrong._repr_markdown_()
+    assert "\\x1b" not in (ROOT / "mnist_course" / "exercises" / "_core.py").read_text(encoding="utf-8")
+
+
+def test_in_a_jupyter_kernel_a_check_shows_its_verdict_once_as_html():
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["import numpy as np\nfrom mnist_course.exercises import ch01\n"
+             "def normalize(images):\n    return images.astype(np.float32) / 255\n",
+             "ch01.q4.check(normalize)",  # the last line: shown once, not twice
+             "verdict = ch01.q4.check(normalize)\nprint('after')"]  # not the last line: shown all the same
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    for cell in notebook.cells[1:]:
+        shown = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")]
+        assert len(shown) == 1 and "✔ ch01.q4" in shown[0].data["text/html"], cell.outputs
+        assert "\x1b" not in shown[0].data["text/plain"]

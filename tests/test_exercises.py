@@ -303,5 +303,6 @@ def test_unmodified_chapter_stops_at_its_first_exercise(module, tmp_path, monkey
     executed = [c for c in notebook.cells if c.cell_type == "code" and c.get("execution_count")]
     first = module.chapter.exercises[0]
     assert f"{first.function_name}(" in executed[-1].source and f"def {first.function_name}" not in executed[-1].source
-    check_output = "".join(o.get("text", "") for c in executed if f"{first.qid.split('.')[1]}.check(" in c.source for o in c.outputs)
+    check_output = "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")  # printed, or shown (a Verdict)
+                           for c in executed if f"{first.qid.split('.')[1]}.check(" in c.source for o in c.outputs)
     assert "not written yet" in check_output, "the check cell explains, it does not crash"

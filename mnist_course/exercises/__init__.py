@@ -5,6 +5,6 @@
 <Exercise ch01.q4: normalize() — check(), hint(), solution()>
 """
 
-from ._core import Case, Chapter, Exercise, Nudge, Result
+from ._core import Case, Chapter, Exercise, Nudge, Result, Verdict
 
-__all__ = ["Case", "Chapter", "Exercise", "Nudge", "Result"]
+__all__ = ["Case", "Chapter", "Exercise", "Nudge", "Result", "Verdict"]

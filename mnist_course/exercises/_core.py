@@ -37,7 +37,6 @@ enforces what it can):
 from __future__ import annotations
 
 import copy
-import importlib
 import inspect
 import os
 import re
@@ -342,6 +341,7 @@ class Exercise:
         self.parameters = list(inspect.signature(reference).parameters)
         self.returns = returns
         self.scale_tolerance = scale_tolerance
+        self.setup = ""  # the chapter's set-up code (its imports), set by its Chapter
 
     # ------------------------------------------------------------------ grading
 
@@ -554,15 +554,17 @@ class Exercise:
 
     # --------------------------------------------------------------- notebook
 
-    def check(self, function: Any) -> None:
-        """Grade ``function`` and print the verdict (green for a pass)."""
+    def check(self, function: Any) -> "Verdict":
+        """Grade ``function``, show the verdict and return it (a :class:`Verdict`).
+
+        In Jupyter the verdict shows itself as HTML (Markdown and plain text for other
+        front ends); elsewhere (a script, pytest) it is printed as plain text."""
         result = self.grade(function)
         if result.passed:
             result = self._cell_order(result)
-        if result.passed:
-            print(f"\033[32m✔ {self.qid}: {result.message}\033[0m")
-        else:
-            print(f"\033[31m✘ {self.qid}: not yet.\033[0m {result.message}")
+        verdict = Verdict(self.qid, result.passed, result.message)
+        verdict.show()
+        return verdict
 
     def _cell_order(self, passed: Result) -> Result:
         """A pass here that the grader would fail: the function needs a name that only a cell
@@ -579,17 +581,13 @@ class Exercise:
             pass
         if not path or not str(path).endswith(".ipynb") or not os.path.isfile(path):
             return passed
-        from ..grading.notebook import NotebookError, defined_only_below, exercise_program, read_notebook
+        from ..notebook import NotebookError, defined_only_below, exercise_program, read_notebook
 
         try:
             program = exercise_program(read_notebook(path), self.function_name)
         except (NotebookError, OSError, RecursionError):
             return passed
-        try:  # the chapter's set-up (its imports) runs before the exercise's cells
-            setup = importlib.import_module(f"{__package__}.{self.qid.split('.')[0]}").chapter.setup
-        except (ImportError, AttributeError):
-            setup = ""
-        below = defined_only_below(program, setup)
+        below = defined_only_below(program, self.setup)
         if not below:
             return passed
         name, cell = next(iter(below.items()))
@@ -621,6 +619,64 @@ class Exercise:
         return f"<Exercise {self.qid}: {self.function_name}() — check(), hint(), solution()>"
 
 
+_CODE_SPAN = re.compile(r"`([^`]*)`")
+
+
+class Verdict:
+    """What ``check()`` found, able to show itself: ``_repr_html_`` and ``_repr_markdown_``
+    for Jupyter, ``str()`` for plain text. Deciding (:meth:`Exercise.grade`) and showing
+    (here) are separate; no terminal colour codes."""
+
+    def __init__(self, qid: str, passed: bool, message: str):
+        self.qid, self.passed, self.message = qid, passed, message
+        self._shown = False
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"✔ {self.qid}: {self.message}" if self.passed else f"✘ {self.qid}: not yet. {self.message}"
+
+    def __repr__(self) -> str:
+        return f"<Verdict {self.qid}: {'passed' if self.passed else 'not yet'}>"
+
+    def _repr_markdown_(self) -> str:
+        parts = re.split(r"(`[^`]*`)", self.message)  # code spans stay as they are
+        text = "".join(part if part.startswith("`") else re.sub(r"([\\*_\[\]<>#|])", r"\\\1", part) for part in parts)
+        return f"**✔ {self.qid}:** {text}" if self.passed else f"**✘ {self.qid}: not yet.** {text}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        colour, mark, head = (("#1a7f37", "✔", f"{self.qid}:") if self.passed else ("#b42318", "✘", f"{self.qid}: not yet."))
+        body = _CODE_SPAN.sub(r"<code>\1</code>", html.escape(self.message))
+        return (f'<div class="mnist-course-verdict" role="status" style="border-left: 4px solid {colour}; '
+                f'padding: 0.3em 0.8em"><strong style="color: {colour}">{mark} {html.escape(head)}</strong> {body}</div>')
+
+    def _ipython_display_(self) -> None:
+        """Shown once: by :meth:`show` when ``check()`` runs, not again when it is a cell's last line."""
+        if self._shown:
+            return
+        self._shown = True
+        from IPython.display import publish_display_data
+
+        publish_display_data({"text/plain": str(self), "text/html": self._repr_html_(),
+                              "text/markdown": self._repr_markdown_()})
+
+    def show(self) -> None:
+        """Display in a Jupyter kernel, print elsewhere."""
+        try:
+            from IPython import get_ipython
+
+            kernel = getattr(get_ipython(), "kernel", None) is not None  # a Jupyter kernel, not a terminal IPython
+        except ImportError:
+            kernel = False
+        if kernel:
+            self._ipython_display_()
+        else:
+            print(self)
+
+
 @dataclass
 class Chapter:
     """The exercises of one chapter, in order.
@@ -632,6 +688,10 @@ class Chapter:
     name: str
     exercises: list[Exercise] = field(default_factory=list)
     setup: str = "import numpy as np"
+
+    def __post_init__(self):
+        for exercise in self.exercises:  # check() runs the set-up before the cells, as the grader does
+            exercise.setup = self.setup
 
     def __iter__(self):
         return iter(self.exercises)

@@ -12,7 +12,6 @@ import numpy as np
 
 from ._core import Case, Chapter, Exercise, Nudge, Result, describe
 
-_rng = np.random.default_rng(5)
 _NOT_BY_HAND = ("sklearn.metrics", "mnist_course.evaluation", "statsmodels")
 
 
@@ -47,7 +46,7 @@ q1 = Exercise(
     lambda: [
         Case((np.array([0, 1, 2, 2, 1]), np.array([0, 2, 2, 2, 1]), 3), "y_true=[0, 1, 2, 2, 1], y_pred=[0, 2, 2, 2, 1], 3 classes"),
         Case((np.array([1, 1, 0]), np.array([0, 0, 0]), 3), "a class (2) that never appears, and one (1) never predicted"),
-        Case((_rng.integers(0, 10, 500).astype(np.uint8), _rng.integers(0, 10, 500).astype(np.uint8)), "500 random uint8 labels, 10 classes"),
+        Case((np.random.default_rng(554).integers(0, 10, 500).astype(np.uint8), np.random.default_rng(555).integers(0, 10, 500).astype(np.uint8)), "500 random uint8 labels, 10 classes"),
         Case(_test_set_labels(), "10,000 uint8 labels and predictions, 90 % right (counts above 255)"),
         Case((np.array([3]), np.array([7])), "a single mistake: 3 predicted as 7"),
     ],
@@ -84,7 +83,8 @@ def precision_recall_f1(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _q2_cases() -> list[Case]:
-    random = confusion_matrix(_rng.integers(0, 10, 2000), np.where(_rng.random(2000) < 0.8, _rng.integers(0, 10, 2000), 3), 10)
+    rng = np.random.default_rng(502)  # this exercise's own inputs, the same on every call
+    random = confusion_matrix(rng.integers(0, 10, 2000), np.where(rng.random(2000) < 0.8, rng.integers(0, 10, 2000), 3), 10)
     return [
         Case((np.array([[5, 1, 0], [2, 3, 1], [0, 0, 8]]),), "the 3×3 matrix [[5, 1, 0], [2, 3, 1], [0, 0, 8]]"),
         Case((random,), "a 10×10 matrix of 2,000 predictions"),
@@ -152,9 +152,9 @@ q3 = Exercise(
     top_k_accuracy,
     lambda: [
         Case((np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.35, 0.45]]), np.array([2, 2, 0]), 2), "3 rows of 3 classes, k=2"),
-        Case((_probabilities(200, seed=1), _rng.integers(0, 10, 200), 1), "200 rows, k=1 (the plain accuracy)"),
-        Case((_probabilities(200, seed=2), _rng.integers(0, 10, 200), 3), "200 rows, k=3"),
-        Case((_probabilities(50, seed=3), _rng.integers(0, 10, 50), 10), "k=10, every class (always right)"),
+        Case((_probabilities(200, seed=1), np.random.default_rng(551).integers(0, 10, 200), 1), "200 rows, k=1 (the plain accuracy)"),
+        Case((_probabilities(200, seed=2), np.random.default_rng(552).integers(0, 10, 200), 3), "200 rows, k=3"),
+        Case((_probabilities(50, seed=3), np.random.default_rng(553).integers(0, 10, 50), 10), "k=10, every class (always right)"),
         Case((np.array([[0.05, 0.9, 0.05 - 1e-3, 1e-3]]), np.array([0]), 2), "a batch of one, k=2"),
     ],
     (
@@ -200,12 +200,13 @@ def _ece_left_closed(probabilities: np.ndarray, labels: np.ndarray, n_bins: int 
 
 
 def _q4_cases() -> list[Case]:
+    rng = np.random.default_rng(504)  # this exercise's own inputs, the same on every call
     sharp = _probabilities(300, scale=4.0, seed=4)
-    labels = np.where(_rng.random(300) < 0.7, sharp.argmax(axis=1), _rng.integers(0, 10, 300))
+    labels = np.where(rng.random(300) < 0.7, sharp.argmax(axis=1), rng.integers(0, 10, 300))
     sure = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.6, 0.3, 0.1]])
     return [
         Case((sharp, labels), "300 confident predictions, 70 % of them right, 10 bins"),
-        Case((_probabilities(100, scale=1.0, seed=5), _rng.integers(0, 10, 100), 5), "100 unsure predictions, 5 bins"),
+        Case((_probabilities(100, scale=1.0, seed=5), rng.integers(0, 10, 100), 5), "100 unsure predictions, 5 bins"),
         Case((_probabilities(400, scale=2.5, seed=7), np.random.default_rng(8).integers(0, 10, 400).astype(np.uint8), 4),
              "400 predictions of every confidence, uint8 labels, n_bins=4"),
         Case((sure, np.array([0, 2, 2, 1])), "confidences of exactly 1.0 (they belong to the last bin)"),

@@ -74,11 +74,12 @@ from .grader import (
     expand_paths,
     grade_notebook,
     grade_source,
+    graded_chapters,
 )
 from .notebook import NotebookError, read_notebook
 from .reports import ReportWriter, report, scoreboard
 
 __all__ = [
     "DEFAULT_TIMEOUT", "Grade", "Grader", "NotebookError", "ReportWriter", "chapter_of", "grade_notebook",
-    "expand_paths", "grade_source", "read_notebook", "report", "scoreboard",
+    "expand_paths", "grade_source", "graded_chapters", "read_notebook", "report", "scoreboard",
 ]

@@ -46,6 +46,15 @@ class Grade:
     message: str
 
 
+def graded_chapters() -> list[str]:
+    """The two-digit numbers of the chapters that have graded exercises ("01", "02", ...)."""
+    import pkgutil
+
+    from .. import exercises
+
+    return sorted(m.name[2:] for m in pkgutil.iter_modules(exercises.__path__) if m.name.startswith("ch"))
+
+
 def chapter_of(notebook: str | Path):
     """The exercises module for ``NN_name.ipynb`` (``mnist_course.exercises.chNN``)."""
     match = re.match(r"(\d\d)_", Path(notebook).name)
