@@ -170,6 +170,26 @@ def _parsed(source: str) -> tuple[ast.Module | None, SyntaxError | None]:
         return None, exc
 
 
+@functools.lru_cache(maxsize=4096)
+def _statements(source: str) -> tuple:
+    """Per top-level statement of a cell that parses: (node, names it binds, its code, names
+    it reads, whether it is a simple constant, names its value reads). Worked out once per
+    cell text (every exercise of a notebook, and every copy of a notebook, shares it)."""
+    tree, _ = _parsed(source)
+    lines = source.splitlines(True)
+    found = []
+    for node in tree.body if tree is not None else []:
+        decorators = getattr(node, "decorator_list", None)
+        first = decorators[0].lineno if decorators else node.lineno
+        code = "".join(lines[first - 1:node.end_lineno]).rstrip("\n") + "\n"
+        constant = (isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and _is_constant(node.value)
+                    and all(isinstance(t, (ast.Name, ast.Tuple))
+                            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])))
+        value_reads = frozenset(_uses(node.value)) if constant else frozenset()
+        found.append((node, tuple(_defined_names(node)), code, frozenset(_uses(node)), constant, value_reads))
+    return tuple(found)
+
+
 def _check_cell(sources: list[str], function: str) -> int | None:
     pattern = re.compile(rf"\.check\(\s*{re.escape(function)}\s*\)")
     for index, source in enumerate(sources):
@@ -209,17 +229,12 @@ def exercise_program(notebook: dict, function: str) -> Program:
                                    f"{exc.lineno}: {exc.msg}. Fix it and run the cell.")
                 return program
             continue
-        lines = source.splitlines(True)
-        for node in tree.body:
-            names = _defined_names(node)
+        for node, names, code, reads, constant, value_reads in _statements(source):
             if index > last:
                 for name in names:
                     program.later.setdefault(name, number)
                 continue
             program.above.update(names)
-            decorators = getattr(node, "decorator_list", None)
-            first = decorators[0].lineno if decorators else node.lineno
-            code = "".join(lines[first - 1:node.end_lineno]).rstrip("\n") + "\n"
             where = f"cell {number}, line {node.lineno}"
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 program.statements.append((where, code))
@@ -227,17 +242,15 @@ def exercise_program(notebook: dict, function: str) -> Program:
                 imports.append(code)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 program.statements.append((where, code))
-                facts.append((set(names), _uses(node), node))
+                facts.append((set(names), set(reads), node))
                 if node.name == function:
                     found = True
                     program.function_source = code
                 else:
                     program.helpers[node.name] = code
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and _is_constant(node.value) \
-                    and all(isinstance(t, (ast.Name, ast.Tuple)) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])) \
-                    and _uses(node.value) <= known:
+            elif constant and value_reads <= known:
                 program.statements.append((where, code))
-                facts.append((set(names), _uses(node), node))
+                facts.append((set(names), set(reads), node))
                 for name in names:
                     program.skipped.pop(name, None)
             else:

@@ -648,10 +648,11 @@ class Verdict:
     def _repr_html_(self) -> str:
         import html
 
+        # Only the bar is coloured: the text keeps the page's colour, readable in light and dark themes.
         colour, mark, head = (("#1a7f37", "✔", f"{self.qid}:") if self.passed else ("#b42318", "✘", f"{self.qid}: not yet."))
         body = _CODE_SPAN.sub(r"<code>\1</code>", html.escape(self.message))
         return (f'<div class="mnist-course-verdict" role="status" style="border-left: 4px solid {colour}; '
-                f'padding: 0.3em 0.8em"><strong style="color: {colour}">{mark} {html.escape(head)}</strong> {body}</div>')
+                f'padding: 0.3em 0.8em"><strong>{mark} {html.escape(head)}</strong> {body}</div>')
 
     def _ipython_display_(self) -> None:
         """Shown once: by :meth:`show` when ``check()`` runs, not again when it is a cell's last line."""
