@@ -559,7 +559,7 @@ def test_check_returns_a_verdict_that_shows_itself_without_terminal_codes(capsys
     verdict = ch01.q4.check(function)
     printed = capsys.readouterr().out
     assert printed == f"{verdict}\n" and printed.startswith("✔ ch01.q4: Correct!") and "\x1b" not in printed
-    assert verdict and verdict.passed and "<code>normalize</code>" in verdict._repr_html_()
+    assert verdict and verdict.passed and ">normalize</code>" in verdict._repr_html_()
     wrong = ch01.q4.check(define("ch01.q4", "def normalize(images):\n    return images / 256\n"))
     assert not wrong and "not yet" in str(wrong) and "not yet.**" in wrong._repr_markdown_()
     assert "\\x1b" not in (ROOT / "mnist_course" / "exercises" / "_core.py").read_text(encoding="utf-8")

@@ -650,7 +650,7 @@ class Verdict:
 
         # Only the bar is coloured: the text keeps the page's colour, readable in light and dark themes.
         colour, mark, head = (("#1a7f37", "✔", f"{self.qid}:") if self.passed else ("#b42318", "✘", f"{self.qid}: not yet."))
-        body = _CODE_SPAN.sub(r"<code>\1</code>", html.escape(self.message))
+        body = _CODE_SPAN.sub(r'<code style="color: inherit">\1</code>', html.escape(self.message))
         return (f'<div class="mnist-course-verdict" role="status" style="border-left: 4px solid {colour}; '
                 f'padding: 0.3em 0.8em"><strong>{mark} {html.escape(head)}</strong> {body}</div>')
 
