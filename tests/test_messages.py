@@ -1,11 +1,13 @@
 """Fresh wrong answers name their cause (issue 20): one or more per exercise of chapters 1-6.
 
-An audit wrote these 32 plausible mistakes, none of them in the other tests, and rated
-the messages: 9 named the cause before this file's nudges were added. Each case pins
+Two audits each wrote 32 plausible mistakes, none of them in the other tests, and rated
+the messages: 9 (first set) and 11 (second set, ``AUDIT3``) named the cause before this
+file's nudges were added. Each case pins
 a phrase of the message that says what is wrong, given by ``check()`` and by the grader
 alike (:func:`tests.test_checks.both`).
 """
 
+import numpy as np
 import pytest
 
 from tests.test_checks import both
@@ -107,7 +109,123 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES])
+# A third set (audit 3), written after the nudges above: 11 of these 32 messages were good
+# before this set's nudges and checks (commit 6b5d5f1), the rest were weak or misleading.
+AUDIT3 = [
+    ('ch01.q1', 'ndim read from raw[2] (the data-type byte, 0x08) instead of raw[3]',
+     "def read_idx_bytes(raw):\n    ndim = raw[2]\n    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], 'big') for i in range(ndim)]\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n    return data.reshape(dims)\n",
+     'raw[3], is the number of dimensions'),
+    ('ch01.q2', "np.histogram(labels, bins=10) without range=(0, 10): the bins span the data's min..max",
+     'def class_counts(labels):\n    counts, edges = np.histogram(labels, bins=10)\n    return counts\n',
+     'pass range=(0, 10)'),
+    ('ch01.q3', "sum of the digit's images divided by len(labels) (all images) instead of their own count",
+     'def mean_digit(images, labels, digit):\n    chosen = images[labels == digit].astype(np.float64)\n    return chosen.sum(axis=0) / len(labels)\n',
+     'divide by the number of images OF THIS DIGIT'),
+    ('ch01.q4', 'scales to [-1, 1] (x / 127.5 - 1, a GAN-tutorial habit) instead of [0, 1]',
+     'def normalize(images):\n    return images.astype(np.float32) / 127.5 - 1.0\n',
+     'expected 0.0, got -1.0'),
+    ('ch01.q5', 'order = rng.shuffle(np.arange(n)): shuffle works in place and returns None',
+     'def split_indices(n, val_size, seed):\n    rng = np.random.default_rng(seed)\n    order = rng.shuffle(np.arange(n))\n    return order[val_size:], order[:val_size]\n',
+     'rng.shuffle(a) shuffles `a` in place and returns None'),
+    ('ch02.q1', "subtracts each row's MEAN before np.exp (not its max): exp(1000 - 0) still overflows",
+     'def softmax(logits):\n    e = np.exp(logits - logits.mean(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n',
+     'subtract the maximum first'),
+    ('ch02.q2', "clips to 1e-15 (scikit-learn's old log_loss default) instead of the 1e-7 the text fixes",
+     'def cross_entropy(probabilities, labels):\n    p_true = probabilities[np.arange(len(labels)), labels]\n    return float(-np.mean(np.log(np.clip(p_true, 1e-15, 1.0))))\n',
+     'clip the probabilities to at least 1e-7'),
+    ('ch02.q3', 'x * weights (element-wise) instead of the matrix product x @ weights',
+     'def dense_relu(x, weights, bias):\n    z = x * weights + bias\n    return np.maximum(0, z)\n',
+     'could not be broadcast together'),
+    ('ch02.q4', 'np.sum over a list comprehension: for [5] the empty list sums to the float 0.0',
+     'def count_parameters(layer_sizes):\n    return np.sum([n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])])\n',
+     'np.sum of an empty list'),
+    ('ch02.q5', 'np.pad then crop: handles positive shifts only (a negative pad width raises)',
+     'def shift_images(images, dx, dy):\n    h, w = images.shape[1:]\n    padded = np.pad(images, ((0, 0), (dy, 0), (dx, 0)))\n    return padded[:, :h, :w]\n',
+     "index can't contain negative values"),
+    ('ch03.q1', 'np.sum(patch @ kernel): a matrix product instead of the element-wise product',
+     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.sum(image[i : i + kh, j : j + kw] @ kernel)\n    return out\n',
+     'mismatch in its core dimension'),
+    ('ch03.q2', 'right reshape (h, size, w, size) but max over axes (1, 2) instead of (1, 3)',
+     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    windows = image[: h * size, : w * size].reshape(h, size, w, size)\n    return windows.max(axis=(1, 2))\n',
+     'take the max over axes (1, 3)'),
+    ('ch03.q3', "forgot `return` in the 'same' branch: it falls through to the 'valid' formula",
+     "import math\ndef conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        math.ceil(n / stride)\n    return (n - kernel) // stride + 1\n",
+     "your function returned the 'valid' size"),
+    ('ch03.q4', 'jump multiplied by the KERNEL instead of the stride (two similar numbers mixed up)',
+     'def receptive_field(layers):\n    field, jump = 1, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= kernel\n    return field\n',
+     "the jump grows by each layer's STRIDE"),
+    ('ch03.q5', 'channels-first input keras.Input(shape=(1, 28, 28)) (a PyTorch habit)',
+     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(1, 28, 28)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(10, activation='softmax'),\n    ])\n",
+     'Keras puts the channels LAST'),
+    ('ch04.q1', "PyTorch's momentum convention: velocity = momentum*velocity + grad; weights - lr*velocity",
+     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity + grad\n    return weights - lr * velocity, velocity\n',
+     "that is PyTorch's convention"),
+    ('ch04.q2', 'epsilon inside the square root: sqrt(v_hat + epsilon) instead of sqrt(v_hat) + epsilon',
+     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    return weights - lr * m_hat / np.sqrt(v_hat + epsilon), m, v\n',
+     '`weights` is wrong'),
+    ('ch04.q3', 'cosine progress measured over all steps, step / total_steps, not over the steps after the warm-up',
+     'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress = step / total_steps\n    low = peak / final_div\n    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))\n',
+     'progress counts from the END of the warm-up'),
+    ('ch04.q4', 'returns x[keep] / (1 - rate): boolean indexing flattens to the kept values only',
+     'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return x[keep] / (1 - rate)\n',
+     'x[keep] keeps only the selected values'),
+    ('ch04.q5', 'standard deviation where the variance belongs: sqrt(std + epsilon)',
+     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    mean, std = x.mean(axis=axes), x.std(axis=axes)\n    return gamma * (x - mean) / np.sqrt(std + epsilon) + beta\n',
+     'not the standard deviation x.std(...)'),
+    ('ch05.q1', 'np.bincount(t * n + p) without minlength=n*n: reshape fails when the last classes are absent',
+     'def confusion_matrix(y_true, y_pred, num_classes=10):\n    codes = y_true.astype(int) * num_classes + y_pred.astype(int)\n    return np.bincount(codes).reshape(num_classes, num_classes)\n',
+     'cannot reshape array'),
+    ('ch05.q2', 'returns the macro averages (three floats) instead of one value per class',
+     'def precision_recall_f1(confusion):\n    correct = np.diag(confusion).astype(float)\n    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)\n    precision = np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted > 0)\n    recall = np.divide(correct, actual, out=np.zeros(len(correct)), where=actual > 0)\n    both = precision + recall\n    f1 = np.divide(2 * precision * recall, both, out=np.zeros(len(correct)), where=both > 0)\n    return precision.mean(), recall.mean(), f1.mean()\n',
+     'expected a NumPy array of shape (3,)'),
+    ('ch05.q3', 'np.isin(labels, top): asks whether each label is ANYWHERE in the top-k array, not in its own row',
+     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[:, -k:]\n    return float(np.mean(np.isin(labels, top)))\n',
+     'np.isin(labels, top) asks whether'),
+    ('ch05.q4', 'confidence = max(axis=1, keepdims=True) (a softmax habit): an (N, 1) mask indexes a 1-D array',
+     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1, keepdims=True)\n    correct = probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
+     'without keepdims=True'),
+    ('ch05.q5', 'p = successes // n (integer division): p is 0 (or 1)',
+     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes // n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / (2 * n)) / d\n    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d\n    return centre - half, centre + half\n',
+     'successes // n is integer division'),
+    ('ch05.q6', "McNemar's chi-squared approximation (b - c)^2 / (b + c) instead of the exact binomial test",
+     'from scipy import stats\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    if b + c == 0:\n        return 1.0\n    return float(stats.chi2.sf((b - c) ** 2 / (b + c), df=1))\n',
+     "McNemar's chi-squared approximation"),
+    ('ch06.q1', "a fresh keras.Input as the new model's input: the layers' outputs are not connected to it",
+     'def layer_outputs(model, layer_names):\n    inputs = keras.Input(shape=(28, 28, 1))\n    return keras.Model(inputs, [model.get_layer(name).output for name in layer_names])\n',
+     'is not connected to `inputs`'),
+    ('ch06.q2', 'score = model(x) without [0, label]: the gradient of the sum of all probabilities (always 1) is ~0',
+     "def saliency_map(model, image, label):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = model(x, training=False)\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n",
+     'you differentiated model(x) as a whole'),
+    ('ch06.q3', 'multiplies the averaged gradients by the image instead of (image - baseline)',
+     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        scores = model(x, training=False)[:, label]\n    gradients = tape.gradient(scores, x).numpy()[..., 0]\n    return image * gradients.mean(axis=0)\n",
+     'not by the image'),
+    ('ch06.q3', 'argument ignored: 32 midpoints hard-coded, whatever `steps` says',
+     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(32) + 0.5) / 32\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        scores = model(x, training=False)[:, label]\n    gradients = tape.gradient(scores, x).numpy()[..., 0]\n    return (image - baseline) * gradients.mean(axis=0)\n",
+     'your function seems to ignore `steps`'),
+    ('ch06.q4', "c = image (no .copy()): every 'copy' is the input itself, patched over and over",
+     'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    corners = range(0, 28 - patch + 1, stride)\n    copies = []\n    for top in corners:\n        for left in corners:\n            c = image\n            c[top:top + patch, left:left + patch] = fill\n            copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n    scores = np.asarray(model(batch, training=False))[:, label]\n    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n',
+     'changed its input `image`'),
+    ('ch06.q5', 'SVD route with ratios from the singular values s, not their squares s**2 (the variances)',
+     'def pca(x, k):\n    centered = x - x.mean(axis=0)\n    u, s, vt = np.linalg.svd(centered, full_matrices=False)\n    return centered @ vt[:k].T, vt[:k], s[:k] / s.sum()\n',
+     'Those are ratios of SINGULAR values'),
+]
+
+
+@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3])
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, source, phrase):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message
+
+
+def test_a_hint_that_fits_one_case_by_coincidence_is_not_shown():
+    # np.isin gives 1.0 on the 3-row case, as the "first k columns" mistake does; on the
+    # 200-row cases the two differ, so that mistake's hint would mislead.
+    source = dict((m[1], m[2]) for m in AUDIT3)["np.isin(labels, top): asks whether each label is ANYWHERE in the top-k array, not in its own row"]
+    passed, message = both("ch05.q3", source)
+    assert not passed and "LAST k columns" not in message, message
+
+
+def test_a_float_that_is_a_whole_number_reads_as_a_float():
+    from mnist_course.exercises._core import describe
+
+    assert (describe(0.0), describe(58.0), describe(np.float64(2.5)), describe(3)) == ("0.0", "58.0", "2.5", "3")

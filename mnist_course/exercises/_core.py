@@ -36,6 +36,7 @@ enforces what it can):
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import inspect
 import os
@@ -51,6 +52,10 @@ from ._handmade import DEEP_LEARNING, library_uses
 
 
 NOT_WRITTEN = "is not written yet"  # the verdict of an untouched stub (reports look for it)
+# What the learner's function returned on every case of the verdict being judged: a
+# nudge is shown only when the mistake it names explains all of them (a mistake that
+# happens to give the same number on one small case explains nothing).
+_JUDGED: contextvars.ContextVar[tuple] = contextvars.ContextVar("judged", default=())
 
 
 def _sentence(text: str) -> str:
@@ -223,7 +228,10 @@ def _number(value: Any) -> str:
     if isinstance(value, bool):
         return repr(value)
     if isinstance(value, float):
-        return format(value, ".6g") if np.isfinite(value) else repr(value)
+        if not np.isfinite(value):
+            return repr(value)
+        text = format(value, ".6g")
+        return text if any(c in text for c in ".e") else text + ".0"  # 0.0 reads as a float, 0 as an int
     return repr(value)
 
 
@@ -421,6 +429,13 @@ class Exercise:
                     f"arguments as they were: work on a copy ({name}.copy()) or build a new array."
                 ))
         values = [outcome.value for outcome in outcomes]
+        token = _JUDGED.set(tuple(zip(cases, values)))
+        try:
+            return self._judge_values(cases, values)
+        finally:
+            _JUDGED.reset(token)
+
+    def _judge_values(self, cases: list[Case], values: list) -> Result:
         unreadable = next((v for v in values if type(v).__name__ == "Unreadable"), None)
         if unreadable is not None and self._judge is None:
             return Result(False, f"your function returned {unreadable!r}, which the grader cannot read {unreadable.reason}".rstrip() + ".")
@@ -538,17 +553,56 @@ class Exercise:
         return float(np.abs(got - expected).max(initial=0.0)) <= allowed
 
     def _nudge(self, got: Any, case: Case) -> str:
+        """The hint of the first known mistake that explains ``got`` on ``case`` and what the
+        function returned on every other case judged with it; else, if the answer is what the
+        reference gives with one argument replaced by its default, that the argument is ignored."""
+        judged = [(c, g) for c, g in _JUDGED.get() if c is not case] or []
+        expected = once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
         for nudge in self.nudges:
+            if self._explains(nudge.wrong, got, case, expected, judged):
+                return f" Hint: {nudge.message}"  # callers add it after a full sentence
+        for name, index, default in self._defaults(case):
+            def ignored(*args, index=index, default=default):
+                return self.reference(*args[:index], default, *args[index + 1:])
+
+            if self._explains(ignored, got, case, expected, judged):
+                return (f" Hint: your function seems to ignore `{name}`: here `{name}` is "
+                        f"{describe(case.args[index])}, and your answer is what `{name}={default!r}` (its default) "
+                        f"gives. Use the `{name}` your function is called with.")
+        return ""
+
+    def _explains(self, wrong: Callable, got: Any, case: Case, expected: Any, judged: list) -> bool:
+        """Whether the mistake ``wrong`` gives ``got`` on ``case`` (where it differs from the right
+        answer) and, on every other judged case where it runs, what the learner's function gave."""
+        def run(c: Case) -> Any:
+            with np.errstate(all="ignore"):
+                return wrong(*copy_arguments(c.args))
+
+        try:
+            value = run(case)
+        except Exception:
+            return False
+        # A mistake that gives the right answer on this case cannot explain what is wrong here.
+        if not self._close(value, got) or _same_kind_and_value(value, expected):
+            return False
+        for other, other_got in judged:
             try:
-                with np.errstate(all="ignore"):
-                    wrong = nudge.wrong(*copy_arguments(case.args))
-                    expected = once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
+                value = run(other)
             except Exception:
                 continue
-            # A mistake that gives the right answer on this case cannot explain what is wrong here.
-            if self._close(wrong, got) and not _same_kind_and_value(wrong, expected):
-                return f" Hint: {nudge.message}"  # callers add it after a full sentence
-        return ""
+            if not self._close(value, other_got):
+                return False
+        return True
+
+    def _defaults(self, case: Case) -> list[tuple[str, int, Any]]:
+        """The arguments of ``case`` given a value other than the reference's default for them."""
+        found = []
+        for index, parameter in enumerate(inspect.signature(self.reference).parameters.values()):
+            if parameter.default is inspect.Parameter.empty or index >= len(case.args):
+                continue
+            if not _equal(case.args[index], parameter.default):
+                found.append((parameter.name, index, parameter.default))
+        return found
 
     # --------------------------------------------------------------- notebook
 

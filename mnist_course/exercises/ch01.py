@@ -101,6 +101,9 @@ q2 = Exercise(
               "not the labels' uint8."),
         Nudge(lambda y: np.bincount(y, minlength=11)[1:], "count digit 0 too: position d of the result is the count of digit d."),
         Nudge(lambda y: np.bincount(y, minlength=10).astype(float), "counts are whole numbers: keep an integer dtype (np.zeros(10, dtype=int))."),
+        Nudge(lambda y: np.histogram(y, bins=10)[0],
+              "np.histogram(labels, bins=10) spreads its 10 bins over the labels' own smallest..largest value, "
+              "not over the digits 0 to 9: pass range=(0, 10), or use np.bincount(labels, minlength=10)."),
     ),
 )
 
@@ -139,6 +142,9 @@ q3 = Exercise(
               "floats (np.zeros(images.shape[1:]) or images.astype(np.float64)), or use .mean(axis=0)."),
         Nudge(lambda x, y, d: x[y == d].mean(axis=(1, 2)), "average over axis=0 (across images), not over the pixels of each image."),
         Nudge(lambda x, y, d: x.mean(axis=0), "average only the images whose label is `digit`: images[labels == digit]."),
+        Nudge(lambda x, y, d: x[y == d].astype(np.float64).sum(axis=0) / len(y),
+              "divide by the number of images OF THIS DIGIT, not by all the images: "
+              "images[labels == digit].mean(axis=0) does both steps."),
     ),
     rtol=1e-4,
 )
@@ -241,6 +247,9 @@ q5 = Exercise(
         "rng = np.random.default_rng(seed); order = rng.permutation(n); the first val_size indices are the validation set.",
     ),
     judge=_q5_judge,
+    error_nudges=(("'NoneType' object is not subscriptable",
+                   "a variable you index is None. rng.shuffle(a) shuffles `a` in place and returns None: "
+                   "use order = rng.permutation(n), which returns the shuffled indices."),),
 )
 
 chapter = Chapter("01_data", [q1, q2, q3, q4, q5])

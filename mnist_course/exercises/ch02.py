@@ -85,7 +85,7 @@ q2 = Exercise(
         "take -np.log (the natural log), and average over the batch.",
     ),
     nudges=(
-        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p[:, y], 1e-12, 1.0)))),
+        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p[:, y], EPSILON, 1.0)))),
               "probabilities[:, labels] is an N×N block (every row with every label); pair row i with labels[i]: "
               "probabilities[np.arange(len(labels)), labels]."),
         Nudge(lambda p, y: float(-np.mean(np.log2(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
@@ -100,6 +100,10 @@ q2 = Exercise(
               "a probability of 0 gives log(0) = -inf. Clip the probabilities to at least 1e-7 first, as Keras does."),
         Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p, EPSILON, 1)))),
               "only the probability of the TRUE class counts: probabilities[np.arange(len(labels)), labels]."),
+        *(Nudge(lambda p, y, low=low: float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], low, 1)))),
+                f"clip the probabilities to at least 1e-7, the value the text (and Keras) uses, not {low:g}: "
+                f"a true class given probability 0 then costs -log(1e-7) ≈ 16.1, not -log({low:g}) ≈ {-np.log(low):.1f}.")
+          for low in (1e-15, 1e-12, 1e-10, 1e-8, 1e-6)),
     ),
     forbidden=("scipy.special", "sklearn.metrics"),
 )
@@ -168,6 +172,8 @@ q4 = Exercise(
     nudges=(
         Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
         Nudge(lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "there is one bias per OUTPUT unit: n_in * n_out + n_out."),
+        Nudge(lambda s: np.sum([a * b + b for a, b in zip(s[:-1], s[1:])]),
+              "np.sum of an empty list (no layer at all) is the float 0.0: use Python's sum(...), or int(np.sum(...))."),
     ),
 )
 

@@ -116,6 +116,10 @@ q2 = Exercise(
         Nudge(_avg_pool, "that is average pooling; max-pooling keeps the LARGEST value of each window."),
         Nudge(_ceil_pool, "a window that would stick out of the image is dropped: the output is (H // size) × (W // size)."),
         Nudge(lambda x, size=2: np.maximum(0, max_pool2d(x, size)), "don't start the maximum at 0: windows of negative values have a negative maximum."),
+        Nudge(lambda x, size=2: x[: x.shape[0] // size * size, : x.shape[1] // size * size]
+              .reshape(x.shape[0] // size, size, x.shape[1] // size, size).max(axis=(1, 2)),
+              "after reshape(h, size, w, size), axes 1 and 3 are the rows and columns INSIDE a window, while axis 2 "
+              "runs across windows: take the max over axes (1, 3)."),
     ),
     forbidden=("scipy.ndimage", "skimage"),
 )
@@ -156,7 +160,11 @@ q3 = Exercise(
         Nudge(lambda n, k, s=1, p="valid": n - k + 1 if p == "valid" else n,
               "the stride matters: with stride 2 the kernel jumps 2 pixels at a time, so the output is about half as big."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1,
-              "with padding='same', Keras pads so that the output is ceil(n / stride), whatever the kernel size."),
+              "for padding='same' your function returned the 'valid' size. With 'same', Keras pads so that the output "
+              "is ceil(n / stride), whatever the kernel size (if a 'same' branch computes that, check that it returns it)."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else n // s,
+              "with padding='same', Keras pads so that the output is ceil(n / stride): round UP, "
+              "(n + stride - 1) // stride or math.ceil(n / stride); n // stride rounds down."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) / s + 1 if p == "valid" else n / s,
               "sizes are whole numbers: use integer division //."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else (n - k + 2) // s + 1,
@@ -209,6 +217,9 @@ q4 = Exercise(
         Nudge(lambda ls: 1 + sum(k - 1 for k, _ in ls), "a stride spreads the next layer's kernel: each layer adds (kernel - 1) * jump, and jump grows by the stride."),
         Nudge(lambda ls: sum(k for k, _ in ls) or 1, "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1) * jump."),
         Nudge(_jump_first, "update the field BEFORE the jump: a layer's own stride only spreads the layers after it."),
+        Nudge(lambda ls: receptive_field([(k, k) for k, _ in ls]),  # jump *= kernel
+              "the jump grows by each layer's STRIDE (jump *= stride), not by its kernel size: "
+              "it is how far apart, in input pixels, two neighbouring positions of the next layer are."),
     ),
 )
 
@@ -285,7 +296,12 @@ q5 = Exercise(
     ),
     judge=_q5_judge,
     error_nudges=(("min_ndim=4, found ndim=3", "Conv2D works on images with a channel axis: the input is "
-                   "keras.Input(shape=(28, 28, 1)), not (28, 28)."),),
+                   "keras.Input(shape=(28, 28, 1)), not (28, 28)."),
+                  ("(None, 1, 28, 28)", "Keras puts the channels LAST: the input is keras.Input(shape=(28, 28, 1)), "
+                   "not (1, 28, 28) as in PyTorch."),
+                  ("Computed output size would be zero or negative", "a convolution or pooling layer got an image "
+                   "smaller than its window: the input should be keras.Input(shape=(28, 28, 1)), and each "
+                   "MaxPooling2D(2) halves the size, so two or three (conv → pool) pairs are enough.")),
     by_hand=False,
 )
 

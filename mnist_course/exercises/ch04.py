@@ -51,6 +51,10 @@ q1 = Exercise(
         Nudge(lambda w, g, v, lr, m: (w - lr * g, -lr * g), "the velocity keeps `momentum` times its old value: velocity = momentum * velocity - lr * grad."),
         Nudge(lambda w, g, v, lr, m: (w + m * v - lr * g, v), "return the NEW velocity too: the next step needs it."),
         Nudge(lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g), "in Keras' convention the velocity points downhill: velocity = momentum * velocity - lr * grad, then weights + velocity."),
+        Nudge(lambda w, g, v, lr, m: (w - lr * (m * v + g), m * v + g),
+              "that is PyTorch's convention (velocity = momentum * velocity + grad; weights - lr * velocity). The text "
+              "uses Keras': the velocity already includes the learning rate, velocity = momentum * velocity - lr * grad, "
+              "then weights + velocity."),
     ),
     returns=("weights", "velocity"),
 )
@@ -151,6 +155,14 @@ def _cosine_scaled_by_peak(step, total_steps, peak, warmup=0.25, final_div=100.0
     return low + peak * (rate - low) / (peak - low)
 
 
+def _progress_from_zero(step, total_steps, peak, warmup=0.25, final_div=100.0):
+    warm = max(1.0, warmup * total_steps)
+    if step < warm:
+        return peak * (0.1 + 0.9 * step / warm)
+    low = peak / final_div
+    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total_steps)))
+
+
 q3 = Exercise(
     "ch04.q3",
     "one_cycle_lr",
@@ -173,6 +185,9 @@ q3 = Exercise(
         Nudge(lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(s, n, p, int(max(1, w * n)) / n, f),
               "the warm-up lasts max(1, warmup * total_steps) steps exactly, even when that is not a whole "
               "number (2.5 steps for 10 steps and warmup 0.25): don't round it."),
+        Nudge(_progress_from_zero,
+              "after the warm-up, progress counts from the END of the warm-up: progress = (step - warm) / "
+              "(total_steps - warm), so that the rate is exactly peak when the warm-up ends."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * 0.5 * (1 + math.cos(math.pi * s / n)),
               "start with a warm-up: the rate first rises from peak / 10 to peak during warm = max(1, warmup * total_steps) steps."),
     ),
@@ -232,7 +247,10 @@ def _q4_judge(cases: list[Case], values: list) -> Result | None:
         outs = []
         for value in three:
             if not isinstance(value, np.ndarray) or value.shape != x.shape:
-                return Result(False, f"On {label}, return an array of the input's shape {x.shape}; got {describe(value)}.")
+                flattened = isinstance(value, np.ndarray) and value.ndim == 1 and 0 < value.size < x.size
+                return Result(False, f"On {label}, return an array of the input's shape {x.shape}; got {describe(value)}." + (
+                    " Hint: x[keep] keeps only the selected values, flattened into one row; keep the shape and put "
+                    "0 where a value is dropped: np.where(keep, x / (1 - rate), 0.0)." if flattened else ""))
             if value.dtype.kind != "f":
                 return Result(False, f"On {label}, return floats; got dtype {value.dtype}.")
             outs.append(value)
@@ -319,6 +337,11 @@ q5 = Exercise(
               "use the batch's own variance, dividing by N (np.var's default), as Keras does, not N - 1."),
         Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / (np.sqrt(x.var(axis=tuple(range(x.ndim - 1)))) + e) + b,
               "epsilon goes inside the square root: np.sqrt(variance + epsilon)."),
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.std(axis=tuple(range(x.ndim - 1))) + e) + b,
+              "divide by np.sqrt(VARIANCE + epsilon): x.var(...), not the standard deviation x.std(...) "
+              "(which is already a square root)."),
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / (x.std(axis=tuple(range(x.ndim - 1))) + e) + b,
+              "epsilon goes inside the square root: np.sqrt(x.var(...) + epsilon), not x.std(...) + epsilon."),
         Nudge(lambda x, g, b, e=1e-3: b * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.var(axis=tuple(range(x.ndim - 1))) + e) + g,
               "gamma scales and beta shifts: gamma * normalized + beta."),
     ),

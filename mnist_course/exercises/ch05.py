@@ -171,6 +171,9 @@ q3 = Exercise(
         Nudge(lambda p, y, k: top_k_accuracy(p, y, max(1, k - 1)), "keep exactly k classes: [:, -k:]."),
         Nudge(lambda p, y, k: float(np.sum((np.argsort(p, axis=1)[:, -k:] == y[:, None]).any(axis=1))),
               "return the share of rows (a mean), not their number."),
+        Nudge(lambda p, y, k: float(np.mean(np.isin(y, np.argsort(p, axis=1)[:, -k:]))),
+              "np.isin(labels, top) asks whether each label appears ANYWHERE in the whole top-k array, in any row: "
+              "compare each row with its own label, (top == labels[:, None]).any(axis=1)."),
     ),
     forbidden=_NOT_BY_HAND,
 )
@@ -246,6 +249,8 @@ q4 = Exercise(
         Nudge(lambda p, y, n=10: float(abs((p.argmax(1) == y).mean() - p.max(1).mean())),
               "compare accuracy and confidence inside each bin: one overall gap hides over- and under-confidence that cancel."),
     ),
+    error_nudges=(("too many indices for array", "one of your masks or arrays is 2-D, shape (N, 1), where the others "
+                   "are 1-D: probabilities.max(axis=1) without keepdims=True gives the (N,) confidences."),),
     forbidden=_NOT_BY_HAND,
 )
 
@@ -264,6 +269,13 @@ def _wald(k, n, z=1.96):
     p = k / n
     half = z * math.sqrt(p * (1 - p) / n)
     return p - half, p + half
+
+
+def _wilson_from(p: float, n: int, z: float) -> tuple[float, float]:
+    """Wilson's interval around an observed proportion ``p`` (a mistake may have computed it wrongly)."""
+    d = 1 + z**2 / n
+    centre, half = (p + z**2 / (2 * n)) / d, z * math.sqrt(max(p * (1 - p) / n + z**2 / (4 * n**2), 0.0)) / d
+    return centre - half, centre + half
 
 
 def _wilson_brackets(successes, n, z=1.96):
@@ -294,6 +306,8 @@ q5 = Exercise(
         Nudge(_wilson_brackets,
               "mind the brackets: z**2 / (2 * n), not z**2 / 2 * n (which multiplies by n). An interval for a "
               "proportion stays inside [0, 1]."),
+        Nudge(lambda k, n, z=1.96: _wilson_from(k // n, n, z),
+              "successes // n is integer division (it gives 0 unless every prediction is right): p = successes / n."),
         Nudge(_wald, "that is the normal (Wald) interval p ± z·sqrt(p(1-p)/n): it collapses to a point at 0 or n successes. "
               "Use Wilson's formula."),
         Nudge(lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))((k / n + z**2 / (2 * n)) / (1 + z**2 / n),
@@ -335,6 +349,14 @@ def _mcnemar_one_short(correct_a, correct_b):
     return min(1.0, 2 * sum(math.comb(b + c, i) for i in range(min(b, c))) / 2 ** (b + c))
 
 
+def _mcnemar_chi2(a: np.ndarray, b: np.ndarray, corrected: bool) -> float:
+    only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    if only_a + only_b == 0:
+        return 1.0
+    statistic = (max(abs(only_a - only_b) - corrected, 0)) ** 2 / (only_a + only_b)
+    return math.erfc(math.sqrt(statistic / 2))  # the chi-squared (1 degree of freedom) upper tail
+
+
 q6 = Exercise(
     "ch05.q6",
     "mcnemar_p_value",
@@ -358,6 +380,11 @@ q6 = Exercise(
         Nudge(_mcnemar_one_short,
               "include min(b, c) itself in the tail: sum the binomial terms for i in range(min(b, c) + 1)."),
         Nudge(lambda a, b: min(1.0, mcnemar_p_value(a, b) / 2), "the test is two-sided: double the tail probability (and cap it at 1)."),
+        *(Nudge(lambda a, b, corrected=corrected: _mcnemar_chi2(a, b, corrected),
+                "that is McNemar's chi-squared approximation" + (" with the continuity correction" if corrected else "")
+                + ", which is poor when few images are in disagreement. The exercise asks for the EXACT binomial test: "
+                "2 * sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2**(b + c), capped at 1.")
+          for corrected in (False, True)),
         Nudge(lambda a, b: (lambda n, k: 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n if n else 1.0)(
             int(np.sum(a & ~b) + np.sum(~a & b)), int(min(np.sum(a & ~b), np.sum(~a & b)))),
               "a p-value is a probability: cap it at 1 (when b == c the doubled tail is above 1)."),

@@ -171,6 +171,17 @@ def _gradient(model, image, label, of=lambda p: p) -> np.ndarray:
     return tape.gradient(score, x).numpy()[0, :, :, 0]
 
 
+def _gradient_of_all(model, image, label) -> np.ndarray:
+    """|gradient| of every output at once (tape.gradient sums them: the probabilities add up to 1)."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(np.asarray(image, dtype="float32")[None, :, :, None])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        score = model(x, training=False)
+    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])
+
+
 def _cross_entropy(probability):
     import tensorflow as tf
 
@@ -216,6 +227,9 @@ q2 = Exercise(
         Nudge(lambda m, i, label: (g := np.abs(_gradient(m, i, label))) / g.max(),
               "return the gradient's absolute value as it is: rescaling it to [0, 1] is for the picture, "
               "not for the map."),
+        Nudge(_gradient_of_all,
+              "your map is about 0 everywhere: you differentiated model(x) as a whole, and its 10 probabilities always "
+              "add up to 1, so that gradient is 0. Differentiate one class's score: model(x)[0, label]."),
         Nudge(lambda m, i, label: np.abs(_gradient(m, i, label, _cross_entropy)),
               "differentiate the class's score model(x)[0, label] itself, not the loss (−log of it)."),
     ),
@@ -277,7 +291,7 @@ def _q3_cases() -> list[Case]:
         Case((model, stroke_image(5), 5, grey, 32), "label=5 and a grey baseline (all pixels 0.5)"),
         Case((case_cnn(6), stroke_image(6), 8, black, 64), "another CNN, label=8, steps=64"),
         Case((case_cnn(6), stroke_image(6), 8, grey, 6),
-             "the same CNN, a grey baseline and only steps=6 (where the midpoints matter)"),
+             "the same CNN, a grey baseline and only steps=6 (so few that `steps` and where the points sit matter)"),
     ]
 
 
@@ -302,6 +316,9 @@ q3 = Exercise(
               "take α at the midpoints (k + 0.5) / steps, not k / steps (that never reaches the image)."),
         Nudge(lambda m, i, label, b, steps: _path_gradients(m, i, label, b, (np.arange(steps) + 0.5) / steps),
               "multiply the averaged gradients by (image − baseline), pixel by pixel."),
+        Nudge(lambda m, i, label, b, steps: i * _path_gradients(m, i, label, b, (np.arange(steps) + 0.5) / steps),
+              "multiply the averaged gradients by (image − baseline), not by the image: the two differ as soon as "
+              "the baseline is not black."),
     ),
     error_nudges=(("NoneType", _TAPE),),
     judge=_q3_judge,
@@ -434,8 +451,14 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             elif _standardised_ratio(x, k) is not None and np.allclose(got_ratio, _standardised_ratio(x, k), rtol=1e-4):
                 hint = (" You divided each feature by its standard deviation too: this PCA only CENTERS the data "
                         "(subtract each column's mean), so features with more variance weigh more.")
-            else:
+            elif _ratio_mistake(x, k, "singular") is not None and np.allclose(got_ratio, _ratio_mistake(x, k, "singular"), rtol=1e-4):
+                hint = (" Those are ratios of SINGULAR values s; the variance along component i is s[i]**2 / (n - 1), "
+                        "so the ratio is s[:k]**2 / np.sum(s**2).")
+            elif _ratio_mistake(x, k, "uncentred") is not None and np.allclose(got_ratio, _ratio_mistake(x, k, "uncentred"), rtol=1e-4):
                 hint = " Subtract the mean of each feature (column) before anything else."
+            else:
+                hint = (" The ratio of component i is its eigenvalue (the variance along it) divided by the sum of ALL "
+                        "the covariance's eigenvalues: values[order[:k]] / values.sum().")
             return Result(False, f"On {case.label}: expected explained_variance_ratio {describe(ratio)}, got {describe(got_ratio)}.{hint}")
         rows = _eigenvector_rows(x, k)
         if rows is not None and np.allclose(np.abs(got_components), np.abs(rows), atol=1e-6):
@@ -451,6 +474,20 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             return Result(False, f"On {case.label}, the components are right but `projected` is not (x − mean) @ components.T: "
                           "project the CENTERED data.")
     return None
+
+
+def _ratio_mistake(x, k, kind: str) -> np.ndarray | None:
+    """Explained-variance ratios computed a known wrong way: from the singular values themselves
+    (not their squares), or from the data without centring it."""
+    try:
+        x = np.asarray(x, dtype=np.float64)
+        if kind == "singular":
+            s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+            return s[:k] / s.sum()
+        values = np.sort(np.linalg.eigvalsh(x.T @ x / (len(x) - 1)))[::-1]
+        return values[:k] / values.sum()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
 
 
 def _eigenvector_rows(x, k) -> np.ndarray | None:
