@@ -19,6 +19,7 @@ help:
 	@echo "make lab        copy the exercise notebooks you lack into $(WORKSPACE)/ (never overwriting) and open JupyterLab there"
 	@echo "make workspace  only the copy step of make lab (for VS Code or another editor)"
 	@echo "make exercises  regenerate chapters/ from solutions/ (FORCE=1 replaces changed notebooks, keeping a backup)"
+	@echo "make solutions  write the full solution notebooks into build/solutions/ (from the text sources solutions/*.md)"
 	@echo "make grade      grade your notebooks in $(WORKSPACE)/ (CHAPTER=04 for one chapter, NOTEBOOKS=path for others)"
 	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency, grading throughput"
 	@echo "make book       build the Jupyter Book (every notebook executed; MNIST_COURSE_FAST=1 for a quick build)"
@@ -39,10 +40,15 @@ data: setup
 train: data
 	$(PY) -m mnist_course train
 
-# First every solution notebook, top to bottom in fast mode (nbmake), then the tests.
-test: data
-	MNIST_COURSE_FAST=1 $(PY) -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider solutions
+# First every chapter's solution notebook, top to bottom in fast mode (nbmake), then the tests.
+test: data solutions
+	MNIST_COURSE_FAST=1 $(PY) -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider build/solutions
 	$(PY) -m pytest
+
+# The chapters' sources (solutions/NN_topic.md, text) as notebooks, to run or open.
+solutions: setup
+	$(PY) -c 'from pathlib import Path; from mnist_course.authoring import write_solution_notebooks as w; w(Path("solutions"), Path("build/solutions"))'
+	@echo "wrote build/solutions/NN_topic.ipynb: the full solution notebooks (open them in JupyterLab)"
 
 # Your workspace: the exercise notebooks you do not have yet are copied in; nothing
 # already there is ever replaced.
@@ -61,7 +67,7 @@ benchmark: data
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-.PHONY: exercises grade workspace
+.PHONY: exercises grade workspace solutions
 exercises: setup
 	$(PY) -m mnist_course exercises $(if $(FORCE),--force,)
 

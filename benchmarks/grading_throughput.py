@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from mnist_course.authoring import write_solution_notebooks  # noqa: E402
 
 
 def main() -> None:
@@ -28,7 +30,7 @@ def main() -> None:
     parser.add_argument("--notebooks", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    solutions = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    solutions = write_solution_notebooks(ROOT / "solutions", ROOT / "build" / "solutions")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "class"
         for i in range(args.notebooks):

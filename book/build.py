@@ -1,6 +1,6 @@
 """Build the course's book: ``.venv/bin/python book/build.py`` (what ``make book`` runs).
 
-1. Writes each chapter page ``book/NN_name.ipynb`` from ``solutions/NN_name.ipynb``:
+1. Writes each chapter page ``book/NN_name.ipynb`` from ``solutions/NN_name.md``:
    the solution code is folded behind a "Show solution" button, and a box at the top
    links the exercise notebook ``chapters/NN_name.ipynb`` (copied into the HTML, so
    the link works offline). A page is rewritten only when its content changes, so the
@@ -49,7 +49,7 @@ from pathlib import Path
 import yaml
 
 from mnist_course import config
-from mnist_course.authoring import BEGIN, CHAPTER_GLOB, END, SOLUTION_ONLY, cell_source, dumps, write_if_changed
+from mnist_course.authoring import BEGIN, CHAPTER_GLOB, END, SOLUTION_ONLY, SOURCE_GLOB, cell_source, dumps, read_source, write_if_changed
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -358,21 +358,22 @@ def chapter_page(solution: dict, name: str, fingerprint: str = "") -> dict:
 def prepare_chapters() -> list[str]:
     """Write book/NN_*.ipynb from solutions/; remove pages whose source is gone."""
     names, package_size = [], len(package_files(PACKAGE))
-    for source in sorted(SOLUTIONS.glob(CHAPTER_GLOB)):
-        exercise = CHAPTERS / source.name
+    for source in sorted(SOLUTIONS.glob(SOURCE_GLOB)):
+        name = f"{source.stem}.ipynb"
+        exercise = CHAPTERS / name
         if not exercise.exists():
             sys.exit(f"[book] {exercise.relative_to(ROOT)} is missing: run `make exercises` first.")
-        solution = json.loads(source.read_text(encoding="utf-8"))
+        solution = read_source(source)
         dependencies = chapter_dependencies(solution, PACKAGE)
-        page = chapter_page(solution, source.name, chapter_fingerprint(dependencies, PACKAGE, REQUIREMENTS))
-        changed = write_if_changed(BOOK / source.name, dumps(page))
+        page = chapter_page(solution, name, chapter_fingerprint(dependencies, PACKAGE, REQUIREMENTS))
+        changed = write_if_changed(BOOK / name, dumps(page))
         log(f"chapter {source.stem}: {'updated' if changed else 'unchanged'} "
             f"(depends on {len(dependencies)} of {package_size} package files)")
         names.append(source.stem)
     for stale in BOOK.glob(CHAPTER_GLOB):
         if stale.stem not in names:
             stale.unlink()
-            log(f"removed {stale.relative_to(ROOT)} (no solutions/{stale.name} any more)")
+            log(f"removed {stale.relative_to(ROOT)} (no solutions/{stale.stem}.md any more)")
     return names
 
 
@@ -425,7 +426,7 @@ def effective_toc(chapters: list[str]) -> tuple[dict, list[str]]:
 
 def pages(chapters: list[str] | None = None) -> list[str]:
     """Every page of the book, in toc order (docnames: 'intro', '01_data', ...)."""
-    chapters = [p.stem for p in sorted(SOLUTIONS.glob(CHAPTER_GLOB))] if chapters is None else chapters
+    chapters = [p.stem for p in sorted(SOLUTIONS.glob(SOURCE_GLOB))] if chapters is None else chapters
     toc, _ = effective_toc(chapters)
     return [toc["root"], *_toc_files(toc.get("parts")), *_toc_files(toc.get("chapters"))]
 
@@ -674,7 +675,7 @@ def build(fast: bool, use_cdn: bool) -> int:
     chapters = prepare_chapters()
     toc, missing = effective_toc(chapters)
     for name in missing:
-        log(f"note: _toc.yml lists {name}, but solutions/{name}.ipynb does not exist yet: left out")
+        log(f"note: _toc.yml lists {name}, but solutions/{name}.md does not exist yet: left out")
     toc_path = BUILD / "_toc.yml"
     write_if_changed(toc_path, yaml.safe_dump(toc, sort_keys=False))
     assets = asset_config(use_cdn)

@@ -1,6 +1,8 @@
-"""Single source for the chapters: ``solutions/NN_*.ipynb`` → ``chapters/NN_*.ipynb``.
+"""Single source for the chapters: ``solutions/NN_*.md`` → ``chapters/NN_*.ipynb``.
 
-In a solution notebook, the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
+Each chapter's source is a MyST Markdown notebook (text: prose as Markdown, code in
+``{code-cell}`` blocks, read with jupytext by :func:`read_source`, the one reader
+every tool uses). In a solution notebook, the code between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
 becomes a stub (``# YOUR CODE HERE`` / ``raise NotImplementedError``, at the marker's
 indentation), and cells tagged ``solution-only`` are dropped. Outputs are stripped. Nothing here replaces
 a notebook that differs from what it would write unless forced, and then it keeps a
@@ -30,6 +32,7 @@ BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 SOLUTION_ONLY = "solution-only"
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"  # chapter notebooks: NN_topic.ipynb
+SOURCE_GLOB = "[0-9][0-9]_*.md"  # their sources in solutions/: NN_topic.md
 _REGION = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*(\n|$)", re.S | re.M)
 
 
@@ -65,12 +68,43 @@ def dumps(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def read_source(path: str | Path) -> dict:
+    """A chapter's source ``solutions/NN_topic.md`` as a notebook (a JSON-ready dict).
+
+    Cell ids are derived from each cell's content (the same text gives the same id),
+    so the notebooks written from it change only where the source changed.
+    """
+    import jupytext
+
+    notebook = json.loads(jupytext.writes(jupytext.read(Path(path), fmt="md:myst"), fmt="ipynb"))
+    notebook["metadata"] = {"kernelspec": notebook["metadata"].get("kernelspec", {}), "language_info": {"name": "python"}}
+    seen: dict[str, int] = {}
+    for cell in notebook["cells"]:
+        digest = hashlib.sha1((cell["cell_type"] + "\0" + cell_source(cell)).encode("utf-8")).hexdigest()[:8]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell["id"] = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+    return notebook
+
+
+def solution_notebooks(solutions: Path) -> dict[str, dict]:
+    """Chapter notebook name (``NN_topic.ipynb``) → its full solution notebook, in order."""
+    return {f"{path.stem}.ipynb": read_source(path) for path in sorted(Path(solutions).glob(SOURCE_GLOB))}
+
+
+def write_solution_notebooks(solutions: Path, folder: Path) -> list[Path]:
+    """Write every chapter's solution notebook as ``folder/NN_topic.ipynb`` (to run or open
+    in JupyterLab like any notebook); returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, notebook in solution_notebooks(solutions).items():
+        write_if_changed(folder / name, dumps(notebook))
+        written.append(folder / name)
+    return written
+
+
 def expected_chapters(solutions: Path) -> dict[str, str]:
     """File name → the exact text ``chapters/`` should hold."""
-    return {
-        path.name: dumps(exercise_notebook(json.loads(path.read_text(encoding="utf-8"))))
-        for path in sorted(Path(solutions).glob(CHAPTER_GLOB))
-    }
+    return {name: dumps(exercise_notebook(notebook)) for name, notebook in solution_notebooks(solutions).items()}
 
 
 def write_if_changed(path: Path, text: str) -> bool:

@@ -118,3 +118,14 @@ def pytest_ignore_collect(collection_path, config):
         asked = any(Path(str(arg).split("::")[0]).resolve().is_relative_to(grading) for arg in config.args)
         return None if asked else True
     return None
+
+
+# The chapters' full solution notebooks, written from their text sources (solutions/*.md)
+# as `make solutions` does: what tests grade, copy or run as a learner's notebook.
+SOLVED = ROOT / "build" / "solutions"
+
+
+def pytest_sessionstart(session):
+    from mnist_course.authoring import write_solution_notebooks
+
+    write_solution_notebooks(ROOT / "solutions", SOLVED)

@@ -49,7 +49,7 @@ def _sources() -> list[Path]:
     """Files whose change makes the built book out of date."""
     files = [p for p in BOOK.iterdir() if p.is_file() and p.suffix in {".md", ".yml", ".py"}]
     files += [p for p in (BOOK / "_assets").rglob("*") if p.is_file()]
-    files += list((ROOT / "solutions").glob(build.CHAPTER_GLOB))
+    files += list((ROOT / "solutions").glob(build.SOURCE_GLOB))
     files += list((ROOT / "chapters").glob(build.CHAPTER_GLOB))
     files += list((ROOT / "mnist_course").rglob("*.py"))
     return files
@@ -207,7 +207,7 @@ def test_chapter_shows_a_rendered_widget(visit, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_folds_its_solutions(visit, chapter):
-    source = (ROOT / "solutions" / f"{chapter}.ipynb").read_text(encoding="utf-8")
+    source = (ROOT / "solutions" / f"{chapter}.md").read_text(encoding="utf-8")
     v = visit(f"{chapter}.html")
     folded = v.page.locator("details.hide:not([open]) summary", has_text="Show solution")
     solutions = source.count(build.BEGIN)
@@ -313,7 +313,7 @@ def test_chapter_page_shows_a_solution_without_its_markers():
     assert build.BEGIN in solution["cells"][0]["source"], "the solution itself is unchanged"
 
 
-@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if "DrawDigit(" in (ROOT / "solutions" / f"{c}.ipynb").read_text()])
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if "DrawDigit(" in (ROOT / "solutions" / f"{c}.md").read_text()])
 def test_the_drawing_pad_shows_its_drawing_without_a_kernel(visit, chapter):
     """DrawDigit's canvas is empty on a static page; the saved image under it shows the drawing."""
     v = visit(f"{chapter}.html")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import load_build_script
 
-from mnist_course.authoring import cell_source
+from mnist_course.authoring import cell_source, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -142,13 +142,12 @@ def test_star_import_of_a_package_may_load_any_of_its_modules(package):
 
 
 def _solutions() -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(SOLUTIONS.glob(build.CHAPTER_GLOB))}
+    return {path.stem: read_source(path) for path in sorted(SOLUTIONS.glob(build.SOURCE_GLOB))}
 
 
 def test_real_chapters_depend_on_what_they_import_and_not_on_the_command_line_or_the_grader():
     chapters = _solutions()
-    assert chapters, "no solutions/NN_*.ipynb"
+    assert chapters, "no solutions/NN_*.md"
     for name, chapter in chapters.items():
         dependencies = build.chapter_dependencies(chapter, PACKAGE)
         assert PACKAGE / "__init__.py" in dependencies, name

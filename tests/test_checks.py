@@ -345,7 +345,7 @@ def test_hints_start_gentle_and_get_stronger(capsys):
 def test_the_build_cnn_hint_uses_names_the_notebook_has():
     strong = ch03.q5.hints[-1]
     assert "layers.Conv2D" in strong and "keras.Sequential" in strong
-    notebook = (ROOT / "solutions" / "03_cnn_layers.ipynb").read_text()
+    notebook = (ROOT / "solutions" / "03_cnn_layers.md").read_text()
     assert "from keras import layers" in notebook
 
 

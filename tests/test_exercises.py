@@ -11,6 +11,8 @@ from mnist_course import authoring
 from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05, ch06
 from mnist_course.grading import grade_notebook, grade_source
 
+from tests.conftest import SOLVED
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [ch01, ch02, ch03, ch04, ch05, ch06]
 
@@ -220,7 +222,7 @@ def test_plausible_wrong_answers_fail(qid, source):
 
 
 def test_solutions_pass_every_exercise():
-    for notebook in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
+    for notebook in sorted(SOLVED.glob("[0-9][0-9]_*.ipynb")):
         failures = [g for g in grade_notebook(notebook) if not g.passed]
         assert failures == [], failures
 
@@ -234,6 +236,20 @@ def test_unmodified_chapters_fail_every_exercise_with_a_clear_message():
 
 def test_chapters_are_exactly_what_the_generator_writes():
     assert authoring.stale_chapters(ROOT / "solutions", ROOT / "chapters") == [], "run `make exercises`"
+
+
+def test_chapter_sources_are_text_in_the_form_jupytext_saves():
+    """Opening a source as a notebook in JupyterLab and saving it rewrites nothing, and a
+    one-line edit of the prose is a one-line change of the source."""
+    import jupytext
+
+    for path in sorted((ROOT / "solutions").glob(authoring.SOURCE_GLOB)):
+        text = path.read_text(encoding="utf-8")
+        assert jupytext.writes(jupytext.reads(text, fmt="md:myst"), fmt="md:myst") == text, path.name
+        notebook = authoring.read_source(path)
+        assert notebook == authoring.read_source(path), "cell ids must not change between two reads"
+        assert len({c["id"] for c in notebook["cells"]}) == len(notebook["cells"])
+    assert not list((ROOT / "solutions").glob("*.ipynb")), "the sources are solutions/NN_topic.md"
 
 
 def test_generator_stubs_solutions_and_drops_solution_only_cells():
@@ -251,7 +267,7 @@ def test_generator_stubs_solutions_and_drops_solution_only_cells():
 
 
 def test_broken_notebook_fails_only_the_broken_exercises_and_is_not_modified(tmp_path):
-    notebook = json.loads((ROOT / "solutions" / "01_data.ipynb").read_text())
+    notebook = json.loads((SOLVED / "01_data.ipynb").read_text())
     for cell in notebook["cells"]:
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         if source.startswith("def read_idx_bytes"):
@@ -273,20 +289,20 @@ def test_broken_notebook_fails_only_the_broken_exercises_and_is_not_modified(tmp
 def test_grade_cli_writes_a_report_and_exits_nonzero_on_failures(tmp_path):
     report = tmp_path / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "mnist_course", "grade", "solutions", "chapters", "--json", str(report)],
+        [sys.executable, "-m", "mnist_course", "grade", "build/solutions", "chapters", "--json", str(report)],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 1
-    names = [p.name for p in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))]
+    names = [p.name for p in sorted(SOLVED.glob("[0-9][0-9]_*.ipynb"))]
     assert names[:3] == ["01_data.ipynb", "02_dense_baseline.ipynb", "03_cnn_layers.ipynb"]
     counts = {name: len(next(c for c in CHAPTERS if c.chapter.name == name[:-6]).chapter.exercises) for name in names}
     for name, count in counts.items():
-        assert f"solutions/{name}: {count}/{count} exercises passed" in proc.stdout
+        assert f"build/solutions/{name}: {count}/{count} exercises passed" in proc.stdout
         assert f"chapters/{name}: not started" in proc.stdout  # every exercise a stub
     rows = json.loads(report.read_text())
     assert len(rows) == 2 * sum(counts.values())
     assert not any(r["passed"] for r in rows if r["notebook"].startswith("chapters/"))
-    assert {r["notebook"] for r in rows} == {f"{folder}/{name}" for folder in ("solutions", "chapters") for name in names}
+    assert {r["notebook"] for r in rows} == {f"{folder}/{name}" for folder in ("build/solutions", "chapters") for name in names}
 
 
 @pytest.mark.parametrize("module", CHAPTERS, ids=[m.chapter.name for m in CHAPTERS])

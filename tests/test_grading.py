@@ -18,6 +18,8 @@ from mnist_course.exercises import ch01
 from mnist_course.grading import Grader, grade_source
 from mnist_course.grading.sandbox import landlock_abi
 
+from tests.conftest import SOLVED
+
 ROOT = Path(__file__).resolve().parents[1]
 SETUP = "import numpy as np\nfrom mnist_course.exercises import ch01\n"
 STUB = "def normalize(images):\n    # YOUR CODE HERE\n    raise NotImplementedError\n"
@@ -168,7 +170,7 @@ def test_killing_the_parent_or_the_grader_does_not_end_the_run(tmp_path):
     (folder / "alice").mkdir(parents=True)
     (folder / "bob").mkdir()
     write_notebook(folder / "alice" / "01_data.ipynb", SETUP, killer, CHECK)
-    (folder / "bob" / "01_data.ipynb").write_bytes((ROOT / "solutions" / "01_data.ipynb").read_bytes())
+    (folder / "bob" / "01_data.ipynb").write_bytes((SOLVED / "01_data.ipynb").read_bytes())
     result = grade_cli(str(folder / "alice"), str(folder / "bob"), "--json", "r.json", cwd=tmp_path)
     rows = json.loads((tmp_path / "r.json").read_text())
     assert len(rows) == 10, result.stderr
@@ -242,7 +244,7 @@ def test_a_malformed_notebook_gets_one_line_and_the_correct_ones_are_still_grade
     bad = tmp_path / "bad" / name
     bad.write_text(text, encoding="utf-8")
     good = tmp_path / "02_dense_baseline.ipynb"
-    good.write_bytes((ROOT / "solutions" / "02_dense_baseline.ipynb").read_bytes())
+    good.write_bytes((SOLVED / "02_dense_baseline.ipynb").read_bytes())
     result = grade_cli(str(bad), str(good), "--json", "r.json", "--csv", "r.csv", cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -272,7 +274,7 @@ def test_a_folder_named_like_a_notebook_and_an_empty_folder_are_reported_not_pas
 ])
 def test_bad_options_are_refused_before_grading(tmp_path, option, message):
     started = time.monotonic()
-    result = grade_cli(str(ROOT / "solutions"), *option, cwd=tmp_path)
+    result = grade_cli(str(SOLVED), *option, cwd=tmp_path)
     assert result.returncode in (1, 2)
     assert message in result.stderr and "Traceback" not in result.stderr
     assert "exercises passed" not in result.stdout
@@ -282,7 +284,7 @@ def test_bad_options_are_refused_before_grading(tmp_path, option, message):
 def test_rows_are_written_as_they_are_produced_so_an_interrupted_run_keeps_them(tmp_path):
     first = tmp_path / "a" / "01_data.ipynb"
     first.parent.mkdir()
-    first.write_bytes((ROOT / "solutions" / "01_data.ipynb").read_bytes())
+    first.write_bytes((SOLVED / "01_data.ipynb").read_bytes())
     slow = tmp_path / "b" / "01_data.ipynb"
     slow.parent.mkdir()
     write_notebook(slow, SETUP, "def normalize(images):\n    while True:\n        pass\n", CHECK)

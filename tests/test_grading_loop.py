@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mnist_course.grading import Grade, scoreboard
 from mnist_course.grading.reports import not_started, total
+from tests.conftest import SOLVED
 from tests.test_grading import grade_cli, write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,7 @@ def _learner(tmp_path: Path) -> Path:
     """A workspace: chapter 1 solved, chapter 2 started with one wrong answer, 3 untouched."""
     work = tmp_path / "my_work"
     work.mkdir()
-    shutil.copy(ROOT / "solutions" / "01_data.ipynb", work)
+    shutil.copy(SOLVED / "01_data.ipynb", work)
     shutil.copy(ROOT / "chapters" / "03_cnn_layers.ipynb", work)
     write_notebook(work / "02_dense_baseline.ipynb",
                    "import numpy as np\nfrom mnist_course.exercises import ch02\n",

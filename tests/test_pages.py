@@ -12,16 +12,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from mnist_course.authoring import CHAPTER_GLOB, cell_source
+from mnist_course.authoring import SOURCE_GLOB, cell_source, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = sorted((ROOT / "solutions").glob(CHAPTER_GLOB))
+SOLUTIONS = sorted((ROOT / "solutions").glob(SOURCE_GLOB))
 MAX_CODE_LINE = 88
 
 # What a measured number looks like in prose: a percentage, a duration, a rate, a ratio
@@ -46,7 +45,7 @@ NOT_PROSE = re.compile(r"`[^`]*`|\$\$[\s\S]*?\$\$|\$[^$\n]*\$|<[^>]+>|^\*\*\d+\.
 
 
 def _cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return read_source(path)["cells"]
 
 
 def typed_numbers(markdown: str) -> list[str]:

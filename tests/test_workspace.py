@@ -35,8 +35,8 @@ def course(tmp_path) -> Path:
     (Whether the repository's own chapters/ is up to date is tests/test_exercises.py's job.)
     """
     (tmp_path / "solutions").mkdir()
-    for notebook in (ROOT / "solutions").glob(authoring.CHAPTER_GLOB):
-        shutil.copyfile(notebook, tmp_path / "solutions" / notebook.name)
+    for source in (ROOT / "solutions").glob(authoring.SOURCE_GLOB):
+        shutil.copyfile(source, tmp_path / "solutions" / source.name)
     assert authoring.write_chapters(tmp_path / "solutions", tmp_path / "chapters")
     return tmp_path
 
@@ -144,10 +144,10 @@ def test_write_chapters_forced_replaces_it_and_keeps_a_backup(course):
 
 
 def test_an_edit_to_solutions_regenerates_untouched_chapters_without_force(course):
-    solution = course / "solutions" / "02_dense_baseline.ipynb"
-    notebook = json.loads(solution.read_text(encoding="utf-8"))
-    notebook["cells"][0]["source"] = authoring.cell_source(notebook["cells"][0]) + "\n\nOne more sentence."
-    solution.write_text(authoring.dumps(notebook), encoding="utf-8")
+    solution = course / "solutions" / "02_dense_baseline.md"
+    text = solution.read_text(encoding="utf-8")
+    first = text.index("\n+++")  # the end of the first Markdown cell
+    solution.write_text(text[:first] + "\n\nOne more sentence." + text[first:], encoding="utf-8")
     chapter = course / "chapters" / "02_dense_baseline.ipynb"
     assert authoring.write_chapters(course / "solutions", course / "chapters") == [chapter]
     assert "One more sentence." in chapter.read_text(encoding="utf-8")
