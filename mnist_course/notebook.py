@@ -32,6 +32,7 @@ import builtins
 import functools
 import json
 import re
+import symtable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,26 @@ def _uses(node: ast.AST) -> set[str]:
     return {child.id for child in ast.walk(node) if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load)}
 
 
+def _reads(code: str, node: ast.AST) -> set[str]:
+    """The names a top-level statement reads from the notebook's namespace: not a function's
+    parameters and locals (a parameter named ``layers`` does not read ``keras.layers``).
+
+    >>> sorted(_reads("def f(layers, k=K): return [np.sum(x) for x in layers] + [len(layers)]", None))
+    ['K', 'len', 'np']
+    """
+    try:
+        table = symtable.symtable(code, "<cell>", "exec")
+    except (SyntaxError, ValueError):
+        return _uses(node)
+    names = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    scopes = list(table.get_children())
+    while scopes:
+        scope = scopes.pop()
+        names |= {s.get_name() for s in scope.get_symbols() if s.is_referenced() and s.is_global()}
+        scopes += scope.get_children()
+    return names
+
+
 def _assigned_names(node: ast.AST) -> list[str]:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
     names = []
@@ -186,7 +207,7 @@ def _statements(source: str) -> tuple:
                     and all(isinstance(t, (ast.Name, ast.Tuple))
                             for t in (node.targets if isinstance(node, ast.Assign) else [node.target])))
         value_reads = frozenset(_uses(node.value)) if constant else frozenset()
-        found.append((node, tuple(_defined_names(node)), code, frozenset(_uses(node)), constant, value_reads))
+        found.append((node, tuple(_defined_names(node)), code, frozenset(_reads(code, node)), constant, value_reads))
     return tuple(found)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mnist_course.exercises import ch06
 from mnist_course.grading import Grader
-from mnist_course.grading.supervisor import Supervisor
+from mnist_course.grading.supervisor import WorkerProcess
 from mnist_course.grading.worker import MAX_MESSAGE
 from tests.test_grading import write_notebook
 
@@ -132,7 +132,7 @@ FAKE_WORKER = (
 
 def test_a_reply_announcing_4_gb_is_refused_unread_and_grading_goes_on():
     with Grader(workers=1) as grader:
-        supervisor: Supervisor = grader._all[0]
+        supervisor: WorkerProcess = grader._all[0].heavy  # chapter 6's jobs need Keras
         supervisor.process = subprocess.Popen(
             [sys.executable, "-c", FAKE_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             start_new_session=True)
@@ -145,3 +145,28 @@ def test_a_reply_announcing_4_gb_is_refused_unread_and_grading_goes_on():
         assert supervisor.process is None or supervisor.process.poll() is not None
         again = grader.grade_exercise(notebook, ch06, ch06.q1)  # a new worker takes over
         assert again.passed, again.message
+
+
+def test_a_parameter_named_like_an_import_does_not_pull_the_import_in():
+    from mnist_course.notebook import exercise_program
+
+    notebook = {"cells": [
+        {"cell_type": "code", "source": "import keras\nfrom keras import layers"},
+        {"cell_type": "code", "source": "def receptive_field(layers):\n    return 1 + sum(k - 1 for k, _ in layers)"},
+        {"cell_type": "code", "source": "q4.check(receptive_field)"},
+    ]}
+    program = exercise_program(notebook, "receptive_field")
+    assert [code for _, code in program.statements] == [notebook["cells"][1]["source"] + "\n"]
+
+
+def test_a_numpy_exercise_runs_in_a_worker_that_never_imported_tensorflow():
+    from mnist_course.exercises import ch01
+
+    source = ("import sys\n\ndef class_counts(labels):\n"
+              "    assert 'tensorflow' not in sys.modules, 'TensorFlow is loaded'\n"
+              "    return np.bincount(labels, minlength=10)\n")
+    with Grader(workers=1) as grader:
+        grader.grade_exercise(NOTEBOOK, ch06, ch06.q1)  # the heavy worker has Keras now
+        cells = [{"cell_type": "code", "source": source}, {"cell_type": "code", "source": "q2.check(class_counts)"}]
+        grade = grader.grade_exercise({"cells": cells}, ch01, ch01.q2)
+    assert grade.passed, grade.message

@@ -284,13 +284,13 @@ def _q3_judge(cases: list[Case], values: list) -> Result | None:
 
 
 def _q3_cases() -> list[Case]:
-    model = case_cnn(5)
+    model, other = case_cnn(5), case_cnn(6)
     black, grey = np.zeros((28, 28), np.float32), np.full((28, 28), 0.5, np.float32)
     return [
         Case((model, stroke_image(4), 2, black, 32), "a small CNN, a stroke image, label=2, a black baseline, steps=32"),
         Case((model, stroke_image(5), 5, grey, 32), "label=5 and a grey baseline (all pixels 0.5)"),
-        Case((case_cnn(6), stroke_image(6), 8, black, 64), "another CNN, label=8, steps=64"),
-        Case((case_cnn(6), stroke_image(6), 8, grey, 6),
+        Case((other, stroke_image(6), 8, black, 64), "another CNN, label=8, steps=64"),
+        Case((other, stroke_image(6), 8, grey, 6),
              "the same CNN, a grey baseline and only steps=6 (so few that `steps` and where the points sit matter)"),
     ]
 

@@ -152,7 +152,8 @@ class Grader:
         for supervisor in self._all:
             self._idle.put(supervisor)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
-        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}  # one per exercise: building one's inputs never holds up another's
+        self._locks_guard = threading.Lock()
         self._cached_inputs: dict[str, tuple[list, list]] = {}
 
     def __enter__(self) -> "Grader":
@@ -223,7 +224,9 @@ class Grader:
     def _inputs(self, exercise) -> tuple[list, list]:
         """An exercise's cases and their wire form, made once per grader (building and
         saving chapter 6's case models is most of the work of grading those exercises)."""
-        with self._lock:
+        with self._locks_guard:
+            lock = self._locks.setdefault(exercise.qid, threading.Lock())
+        with lock:
             if exercise.qid not in self._cached_inputs:
                 cases = exercise.cases()
                 with tempfile.TemporaryDirectory(prefix="mnist_course_grader_") as scratch:
@@ -310,6 +313,18 @@ class Grader:
 
         return load
 
+    def _prepare(self, modules: list) -> None:
+        """Build the chapters' inputs ahead of their turn, the last chapters (Keras models) first,
+        while the workers run the first exercises: no worker then waits for the grader."""
+        for module in reversed(modules):
+            try:
+                if "keras" in module.chapter.setup:
+                    import keras  # noqa: F401  (to load the models exercises return)
+                for exercise in module.chapter:
+                    self._inputs(exercise)
+            except Exception:  # the exercise's own grading reports it
+                continue
+
     # -- notebooks
 
     def grade_notebook(self, path: str | Path) -> list[Grade]:
@@ -318,7 +333,7 @@ class Grader:
 
     def grade_paths(self, paths: Iterable[str | Path | Grade], on_notebook: Callable[[list[Grade]], None] | None = None) -> list[Grade]:
         """Grade notebooks (exercises in parallel); ``on_notebook`` gets each notebook's rows, in order."""
-        pending = []
+        pending, modules = [], {}
         for path in expand_paths(paths):
             name = str(path)
             if isinstance(path, Grade):
@@ -334,6 +349,9 @@ class Grader:
                 pending.append([_done(Grade(name, "", "", False, f"{name}: this chapter has no graded exercises."))])
                 continue
             pending.append([self._pool.submit(self.grade_exercise, notebook, module, e, name) for e in module.chapter])
+            modules.setdefault(module.__name__, module)
+        if modules:
+            threading.Thread(target=self._prepare, args=(list(modules.values()),), daemon=True, name="grader-prepare").start()
         rows: list[Grade] = []
         for futures in pending:
             notebook_rows = [future.result() for future in futures]

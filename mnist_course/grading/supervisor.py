@@ -1,8 +1,13 @@
-"""The grader's side of a grading worker: one supervisor process, restarted when it dies.
+"""The grader's side of a grading worker: supervisor processes, restarted when they die.
 
-:class:`Supervisor` starts ``python -I`` running :func:`.worker.serve` in a temporary
+:class:`WorkerProcess` starts ``python -I`` running :func:`.worker.serve` in a temporary
 folder, sends it jobs and reads its replies: length-prefixed JSON of at most
 :data:`.worker.MAX_MESSAGE` bytes, each header checked before its body is read.
+
+A :class:`Supervisor` (one per job the grader runs at a time) keeps two of them: one
+for jobs that need Keras (it imports TensorFlow once) and one for the others, which
+never imports it, so that forking a child for a NumPy exercise stays cheap (a process
+that has TensorFlow loaded maps about 1 GB, which every fork copies the page tables of).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     return bytes(data)
 
 
-class Supervisor:
+class WorkerProcess:
     """One worker process (see :mod:`.worker`), restarted whenever it dies."""
 
     def __init__(self):
@@ -117,3 +122,21 @@ class Supervisor:
             self.directory = None
 
 
+
+
+HEAVY = ("keras", "tensorflow")  # what a job's preload names when it needs the heavy worker
+
+
+class Supervisor:
+    """Runs each job in one of two worker processes: ``heavy`` (Keras) or ``light``."""
+
+    def __init__(self):
+        self.light, self.heavy = WorkerProcess(), WorkerProcess()
+
+    def run(self, job: dict) -> dict:
+        heavy = any(str(name).split(".")[0] in HEAVY for name in job.get("preload", []))
+        return (self.heavy if heavy else self.light).run(job)
+
+    def stop(self) -> None:
+        self.light.stop()
+        self.heavy.stop()
