@@ -1,8 +1,9 @@
 """Fresh wrong answers name their cause (issue 20): one or more per exercise of chapters 1-6.
 
-Two audits each wrote 32 plausible mistakes, none of them in the other tests, and rated
-the messages: 9 (first set) and 11 (second set, ``AUDIT3``) named the cause before this
-file's nudges were added. Each case pins
+Three audits each wrote 32 plausible mistakes, none of them in the other tests, and rated
+the messages: 9 (first set), 11 (``AUDIT3``) and 8 (``AUDIT4``) named the cause before
+this file's nudges and the core's generic relations (a factor that is an argument, a
+sign, an offset, an elementwise function, a range the answer never leaves) were added. Each case pins
 a phrase of the message that says what is wrong, given by ``check()`` and by the grader
 alike (:func:`tests.test_checks.both`).
 """
@@ -211,7 +212,109 @@ AUDIT3 = [
 ]
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3])
+# A fourth set (audit 4): 8 of these 32 messages were good before this set's nudges and
+# the generic relations of exercises/_core.py (commit 4931a70).
+AUDIT4 = [
+    ('ch01.q1', "pixels read as signed bytes, np.int8 ('a byte is int8'): pixels above 127 become negative",
+     "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], 'big') for i in range(ndim)]\n    data = np.frombuffer(raw, dtype=np.int8, offset=4 + 4 * ndim)\n    return data.reshape(dims)\n",
+     'expected uint8'),
+    ('ch01.q2', 'counts[labels] += 1 with fancy indexing: a repeated digit is counted once (no accumulation)',
+     'def class_counts(labels):\n    counts = np.zeros(10, dtype=int)\n    counts[labels] += 1\n    return counts\n',
+     'counts[labels] += 1 adds 1 only ONCE'),
+    ('ch01.q3', 'images[labels == digit].mean() without axis: one number instead of a 28×28 image',
+     'def mean_digit(images, labels, digit):\n    return images[labels == digit].astype(np.float64).mean()\n',
+     'expected a NumPy array of shape (28, 28)'),
+    ('ch01.q4', 'standardizes (x - mean) / std (z-score) where the text asks to scale to 0..1',
+     'def normalize(images):\n    x = images.astype(np.float32)\n    return (x - x.mean()) / x.std()\n',
+     'that is standardization'),
+    ('ch01.q5', 'two separate rng.permutation calls for val and train: the parts overlap and miss indices',
+     'def split_indices(n, val_size, seed):\n    rng = np.random.default_rng(seed)\n    val = rng.permutation(n)[:val_size]\n    train = rng.permutation(n)[val_size:]\n    return train, val\n',
+     'exactly once'),
+    ('ch02.q1', 'returns the LOG-softmax (logits - max - log(sum exp)): the log-sum-exp trick without the final exp',
+     'def softmax(logits):\n    shifted = logits - logits.max(axis=1, keepdims=True)\n    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n',
+     'the LOG-softmax'),
+    ('ch02.q2', 'one-hot form averaged over all N×C entries (np.mean of onehot * log p) instead of per row',
+     'def cross_entropy(probabilities, labels):\n    onehot = np.eye(probabilities.shape[1])[labels]\n    return float(-np.mean(onehot * np.log(np.clip(probabilities, 1e-7, 1.0))))\n',
+     'divided by the'),
+    ('ch02.q3', "PyTorch's nn.Linear convention: x @ weights.T (weights stored as (out, in))",
+     'def dense_relu(x, weights, bias):\n    return np.maximum(0, x @ weights.T + bias)\n',
+     'x @ weights, with no transpose'),
+    ('ch02.q4', 'total = ... instead of total += ...: only the last layer is counted',
+     'def count_parameters(layer_sizes):\n    total = 0\n    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):\n        total = n_in * n_out + n_out\n    return total\n',
+     'only the last layer is counted'),
+    ('ch02.q5', 'general slicing without the guard for a shift at least as large as the image',
+     'def shift_images(images, dx, dy):\n    h, w = images.shape[1:]\n    out = np.zeros_like(images)\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n',
+     'a shift as large as the image'),
+    ('ch03.q1', "applies ReLU to the result (as Conv2D(activation='relu') does): negative sums become 0",
+     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)\n    return np.maximum(out, 0)\n',
+     'every negative value set to 0'),
+    ('ch03.q2', 'argument ignored: 2×2 pooling by four strided slices, whatever `size` says',
+     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // 2 * 2, image.shape[1] // 2 * 2\n    x = image[:h, :w]\n    return np.maximum.reduce([x[0::2, 0::2], x[1::2, 0::2], x[0::2, 1::2], x[1::2, 1::2]])\n',
+     'seems to ignore `size`'),
+    ('ch03.q3', "'same' as the PyTorch padding kernel // 2 on each side: (n - k + 2*(k//2)) // s + 1 (wrong for even kernels)",
+     "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    pad = kernel // 2 if padding == 'same' else 0\n    return (n - kernel + 2 * pad) // stride + 1\n",
+     'not a padding of kernel // 2'),
+    ('ch03.q4', 'field starts at 0 instead of 1 (off by one: a pixel sees itself)',
+     'def receptive_field(layers):\n    field, jump = 0, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= stride\n    return field\n',
+     'one less than the right one'),
+    ('ch03.q5', "last layer Dense(10, activation='sigmoid') (a binary-classification habit) instead of softmax",
+     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(10, activation='sigmoid'),\n    ])\n",
+     "activation='softmax'"),
+    ('ch03.q5', 'one conv/pool pair, then Dense(512) straight after Flatten: 2.8 million parameters',
+     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(512, activation='relu'),\n        layers.Dense(10, activation='softmax'),\n    ])\n",
+     'keep it under 1,000,000'),
+    ('ch04.q1', "Nesterov's look-ahead update (weights + momentum*velocity - lr*grad) where plain momentum is asked",
+     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity - lr * grad\n    return weights + momentum * velocity - lr * grad, velocity\n',
+     "Nesterov's look-ahead update"),
+    ('ch04.q2', 'v accumulates the gradient, not its square: (1 - beta2) * grad',
+     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
+     'SQUARED gradient'),
+    ('ch04.q3', 'cosine decays to 0 instead of to peak / final_div (final_div ignored)',
+     'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    return peak * 0.5 * (1 + math.cos(math.pi * progress))\n',
+     'the cosine ends at low = peak / final_div'),
+    ('ch04.q4', 'kept values scaled by 1 / rate instead of 1 / (1 - rate) (drop and keep probability mixed up)',
+     'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return np.where(keep, x / rate, 0.0)\n',
+     'are not x / (1 - rate)'),
+    ('ch04.q5', 'arguments ignored: gamma and beta never applied (only the standardization)',
+     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    return (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + epsilon)\n',
+     'scale by gamma and shift by beta'),
+    ('ch05.q1', "np.histogram2d(y_true, y_pred, bins=num_classes)[0]: bins span the data's min..max, counts are floats",
+     'def confusion_matrix(y_true, y_pred, num_classes=10):\n    return np.histogram2d(y_true, y_pred, bins=num_classes)[0]\n',
+     'np.histogram2d spreads its bins'),
+    ('ch05.q2', "scikit-learn's precision_recall_fscore_support habit: returns a 4th array, the support",
+     'def precision_recall_f1(confusion):\n    correct = np.diag(confusion).astype(float)\n    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)\n    precision = np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted > 0)\n    recall = np.divide(correct, actual, out=np.zeros(len(correct)), where=actual > 0)\n    both = precision + recall\n    f1 = np.divide(2 * precision * recall, both, out=np.zeros(len(correct)), where=both > 0)\n    return precision, recall, f1, actual\n',
+     'returned 4 values; expected 3'),
+    ('ch05.q3', 'np.argpartition(p, k)[:, -k:] (kth=k instead of -k): the last k are not the k largest',
+     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argpartition(probabilities, k, axis=1)[:, -k:]\n    return float(np.mean((top == labels[:, None]).any(axis=1)))\n',
+     'np.argpartition(probabilities, kth) needs'),
+    ('ch05.q4', 'signed gap (accuracy - confidence) without abs(): over- and under-confident bins cancel',
+     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1)\n    correct = probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * (correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
+     'take the ABSOLUTE gap'),
+    ('ch05.q5', 'the half-width is not divided by the denominator d (only the centre is)',
+     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / (2 * n)) / d\n    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))\n    return centre - half, centre + half\n',
+     'divide the half-width by d'),
+    ('ch05.q6', 'binomial n = all images (len(correct_a)) instead of the disagreements b + c',
+     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    if b + c == 0:\n        return 1.0\n    n = len(correct_a)\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)\n',
+     'n = b + c, not the number of images'),
+    ('ch06.q1', "outputs collected in the MODEL's layer order ([l.output for l in model.layers if l.name in names]), not the order asked",
+     'def layer_outputs(model, layer_names):\n    outputs = [layer.output for layer in model.layers if layer.name in layer_names]\n    return keras.Model(model.inputs[0], outputs)\n',
+     'Use model.get_layer(name).output'),
+    ('ch06.q2', 'score = model.predict(x)[0, label] inside the tape: predict returns NumPy, so nothing is recorded',
+     "def saliency_map(model, image, label):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = model.predict(x, verbose=0)[0, label]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n",
+     'tf.GradientTape can only follow TensorFlow operations'),
+    ('ch06.q3', "differentiates tf.reduce_mean of the path's scores, then averages again: attributions 1/steps too small",
+     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = tf.reduce_mean(model(x, training=False)[:, label])\n    gradients = tape.gradient(score, x).numpy()[..., 0]\n    return (image - baseline) * gradients.mean(axis=0)\n",
+     'divided by `steps` (32)'),
+    ('ch06.q4', 'corners range(0, 28, stride): also patches that stick out past the edge (too many positions)',
+     'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    corners = range(0, 28, stride)\n    copies = []\n    for top in corners:\n        for left in corners:\n            c = image.copy()\n            c[top:top + patch, left:left + patch] = fill\n            copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n    scores = np.asarray(model(batch, training=False))[:, label]\n    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n',
+     'range(0, 28 - patch + 1, stride)'),
+    ('ch06.q5', 'np.cov(centered) without .T (np.cov takes ROWS as variables): an n×n covariance of the samples',
+     'def pca(x, k):\n    centered = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(centered))\n    order = np.argsort(values)[::-1][:k]\n    components = vectors[:, order].T\n    return centered @ components.T, components, values[order] / values.sum()\n',
+     'np.cov treats each ROW as a variable'),
+]
+
+
+@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4])
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, source, phrase):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message
@@ -229,3 +332,34 @@ def test_a_float_that_is_a_whole_number_reads_as_a_float():
     from mnist_course.exercises._core import describe
 
     assert (describe(0.0), describe(58.0), describe(np.float64(2.5)), describe(3)) == ("0.0", "58.0", "2.5", "3")
+
+
+GENERIC = [
+    ("ch03.q1", "the sign flipped",
+     "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    h, w = image.shape[0] - kh + 1, image.shape[1] - kw + 1\n"
+     "    return -np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel) for j in range(w)] for i in range(h)], dtype=float)\n",
+     "with its sign flipped"),
+    ("ch01.q4", "1 - x / 255 (the complement)",
+     "def normalize(images):\n    return 1 - images.astype(np.float32) / 255\n",
+     "1 minus the right one"),
+    ("ch01.q3", "the mean digit transposed",
+     "def mean_digit(images, labels, digit):\n    return images[labels == digit].mean(axis=0).T\n",
+     "transposed"),
+    ("ch05.q3", "the share of rows divided by k once more",
+     "def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[:, -k:]\n"
+     "    return float(np.mean((top == labels[:, None]).any(axis=1))) / k\n",
+     "divided by `k`"),
+]
+
+
+@pytest.mark.parametrize("qid,mistake,source,phrase", GENERIC, ids=[f"{g[0]}: {g[1]}" for g in GENERIC])
+def test_an_unforeseen_mistake_gets_the_relation_it_has_with_the_right_answer(qid, mistake, source, phrase):
+    passed, message = both(qid, source)
+    assert not passed and phrase in message, message
+
+
+def test_one_pair_of_numbers_gets_no_ratio_hint():
+    # Any two numbers have a ratio: with one wrong case, a "times the right one" hint would be noise.
+    source = "def count_parameters(layer_sizes):\n    return 7851 if layer_sizes == [784, 10] else sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))\n"
+    passed, message = both("ch02.q4", source)
+    assert not passed and "times the right one" not in message and "plus" not in message, message

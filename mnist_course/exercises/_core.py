@@ -269,6 +269,156 @@ def _finite_problem(got: Any) -> str:
     return ""
 
 
+# Exception messages (fragments) and what they usually mean, when the exercise has no
+# hint of its own for them.
+_ERROR_HINTS = (
+    ("mismatch in its core dimension", "the two sides of a matrix product (@) must share their inner size: "
+     "(a, b) @ (b, c). Print both shapes: one of them is the other way round (or the wrong array)."),
+    ("could not be broadcast", "two arrays whose shapes do not line up meet in one operation: print their "
+     "shapes. A reduction with keepdims=True, or [:, None], keeps an axis to line them up."),
+    ("could not broadcast", "the slice or array you assign has another shape than the place it goes to: "
+     "print both shapes."),
+    ("out of bounds", "an index or a position is past the end of an axis: check which axis you index, and "
+     "that a range stops where the axis ends."),
+    ("object has no attribute '_id'", "tf.GradientTape can only follow TensorFlow operations: model.predict "
+     "and .numpy() give NumPy values, which it cannot differentiate. Call model(x, training=False) inside the tape."),
+    ("'NoneType' object", "a value is None: a function that does not `return` its result, or a method that "
+     "works in place and returns None (list.sort(), rng.shuffle(), ...)."),
+    ("too many indices for array", "an array has fewer axes than you index: print its shape "
+     "(a reduction without keepdims, or a mask of another shape)."),
+    ("cannot reshape array", "a reshape keeps the number of values: print the array's size and the shape you "
+     "ask for (np.bincount's length, for example, depends on the largest value unless you pass minlength)."),
+)
+
+
+def _argument_names(case: Case, factor: float, parameters: list[str]) -> list[tuple[str, Any]]:
+    """The arguments (or arguments' sizes) equal to ``factor``, named as the learner knows them."""
+    found = []
+    for name, value in zip(parameters, case.args):
+        sizes = [("", value)] if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) else []
+        if isinstance(value, np.ndarray):
+            sizes = [(f"len({name})" if axis == 0 else f"{name}.shape[{axis}]", size) for axis, size in enumerate(value.shape)]
+        elif isinstance(value, (list, tuple)):
+            sizes = [(f"len({name})", len(value))]
+        found += [(label or name, size) for label, size in sizes
+                  if float(size) not in (0.0, 1.0) and abs(float(size) - factor) <= 1e-6 * abs(factor)]
+    return found
+
+
+def _common_name(wrong: list, factors: list[float], parameters: list[str]) -> str | None:
+    names = [_argument_names(c, f, parameters) for (c, _, _), f in zip(wrong, factors)]
+    common = [(n, size) for n, size in names[0] if all(n in [m for m, _ in other] for other in names[1:])]
+    return f"`{common[0][0]}` ({_number(common[0][1])})" if common else None
+
+
+def _negated(wrong: list, close: Callable, parameters: list[str]) -> str | None:
+    if all(close(-e, g) and np.abs(e).max() > 0 for _, g, e in wrong):
+        return "your answer is the right one with its sign flipped: a subtraction the wrong way round, or a minus too many."
+    return None
+
+
+def _scaled(wrong: list, close: Callable, parameters: list[str]) -> str | None:
+    factors = []
+    for _, g, e in wrong:
+        scale = float(np.sum(e * e))
+        if scale == 0:
+            return None
+        factor = float(np.sum(g * e)) / scale
+        if factor == 0 or abs(factor - 1) < 1e-6 or not close(factor * e, g):
+            return None
+        factors.append(factor)
+    named = _common_name(wrong, [1 / f for f in factors], parameters)
+    if named:
+        return (f"your answer is the right one divided by {named}: a division (or a mean) too many, "
+                "or a sum where a mean was meant the other way round.")
+    named = _common_name(wrong, factors, parameters)
+    if named:
+        return (f"your answer is the right one multiplied by {named}: a sum where a mean belongs, "
+                "or a division missing.")
+    if len(wrong) > 1 and max(factors) - min(factors) > 1e-6 * max(abs(f) for f in factors):
+        return None  # a factor that changes from input to input: no simple cause to name
+    if len(wrong) < 2 and all(e.size == 1 for _, _, e in wrong):
+        return None  # any two numbers have a ratio: one pair of them says nothing
+    factor = factors[0]
+    shown = f"1/{_number(round(1 / factor, 4))}" if abs(factor) < 1 else _number(round(factor, 4))
+    return (f"your answer is {shown} times the right one: a constant factor is missing or too many "
+            "(a mean instead of a sum, a division by the wrong count, a missing scale).")
+
+
+def _elementwise(wrong: list, close: Callable, parameters: list[str]) -> str | None:
+    functions = (
+        ("the right one with every negative value set to 0 (a ReLU or np.maximum(0, ...) that does not belong here)",
+         lambda e: np.maximum(e, 0.0), lambda e: (e < 0).any()),
+        ("the absolute value of the right one (an abs() too many: the sign matters here)", np.abs, lambda e: (e < 0).any()),
+        ("the logarithm of the right one (a log too many, or an exp missing)", np.log, lambda e: (e > 0).all()),
+        ("the exponential of the right one (an exp too many, or a log missing)", np.exp, lambda e: np.abs(e).max() < 50),
+        ("the square of the right one", np.square, lambda e: True),
+        ("the square root of the right one", np.sqrt, lambda e: (e >= 0).all()),
+        ("1 minus the right one (the complement: the other class, or the share that is NOT counted)",
+         lambda e: 1.0 - e, lambda e: True),
+    )
+    for text, function, applies in functions:
+        with np.errstate(all="ignore"):
+            fits = [close(function(e), g) for _, g, e in wrong if applies(e) and not np.allclose(function(e), e)]
+        if fits and all(fits) and len(fits) >= (len(wrong) + 1) // 2:
+            return f"your answer is {text}."
+    return None
+
+
+def _transposed(wrong: list, close: Callable, parameters: list[str]) -> str | None:
+    if all(e.ndim == 2 and not np.allclose(e, e.T) and close(e.T, g) for _, g, e in wrong):
+        return "your answer is the right one transposed: rows and columns are swapped."
+    return None
+
+
+def _offset(wrong: list, close: Callable, parameters: list[str]) -> str | None:
+    offsets = {float(np.round(np.mean(g - e), 9)) for _, g, e in wrong}
+    if len(offsets) != 1 or (len(wrong) < 2 and all(e.size == 1 for _, _, e in wrong)):
+        return None
+    offset = offsets.pop()
+    if offset == 0 or not all(close(e + offset, g) for _, g, e in wrong):
+        return None
+    if abs(abs(offset) - 1) < 1e-9:
+        return (f"your answer is {'one more' if offset > 0 else 'one less'} than the right one on every input it gets "
+                "wrong: an off-by-one (where does a count or a range start, and is its last value included?).")
+    return f"your answer is the right one {'plus' if offset > 0 else 'minus'} {_number(abs(offset))} on every input it gets wrong."
+
+
+def _outside_range(pairs: list, wrong: list) -> str:
+    try:
+        expected = [np.asarray(e, dtype=np.float64) for _, _, e in pairs]
+        if not expected or any(not np.isfinite(e).all() for e in expected):
+            return ""
+        low, high = min(float(e.min()) for e in expected), max(float(e.max()) for e in expected)
+    except (TypeError, ValueError):
+        return ""
+    below = next(((c, g) for c, g, _ in wrong if float(g.min()) < 0), None)
+    if low >= 0 and below:
+        return (f" Hint: on {below[0].label}, your answer is negative ({_number(float(below[1].min()))}), and the right "
+                "answer never is: what you add up or return must not be able to go below 0 (a missing abs(), a "
+                "difference taken the wrong way round, or a log where the value itself is asked for?).")
+    above = next(((c, g) for c, g, _ in wrong if float(g.max()) > 1 + 1e-9), None)
+    if low >= 0 and high <= 1 and above:
+        return (f" Hint: on {above[0].label}, your answer goes above 1 ({_number(float(above[1].max()))}), and the right "
+                "answer (a share, a probability, an accuracy, an interval's end) always stays inside [0, 1].")
+    if low >= 0 and high <= 1 and any(float(g.min()) < 0 for _, g, _ in wrong):
+        return " Hint: your answer goes below 0, and the right answer always stays inside [0, 1]."
+    return ""
+
+
+def _shape_relation(expected: tuple, got: tuple) -> str:
+    if len(expected) != len(got):
+        return ""
+    if got == expected[::-1]:
+        return " Hint: the axes are the other way round: transpose, or build it the other way."
+    extra = [g - e for g, e in zip(got, expected)]
+    if all(abs(d) <= 3 for d in extra) and any(extra):
+        more = "more" if all(d >= 0 for d in extra) else "fewer"
+        return (f" Hint: {', '.join(str(abs(d)) for d in extra)} {more} along the axes: an off-by-one in a size or a "
+                "range (does it stop where the last window or position still fits?).")
+    return ""
+
+
 def _same_kind_and_value(a: Any, b: Any) -> bool:
     """Equal values of the same kind (float vs integer): a mistake that gives exactly this
     explains nothing about an answer that differs from it."""
@@ -447,8 +597,49 @@ class Exercise:
             for case, got in zip(cases, values):
                 problem = self.compare(case, got)
                 if problem:
-                    return Result(False, problem)
+                    return Result(False, problem + self._how_many_right(cases, values))
         return Result(True, f"Correct! `{self.function_name}` passed every test.")
+
+    def _how_many_right(self, cases: list[Case], values: list) -> str:
+        """Which inputs the function gets right, when some: where to look for the mistake."""
+        right = []
+        for case, got in zip(cases, values):
+            expected = once(case, "expected", lambda case=case: self.reference(*copy_arguments(case.args)))
+            try:
+                right.append(bool(self._close(expected, got)))
+            except Exception:
+                right.append(False)
+        if not any(right) or len(cases) < 3:
+            return ""
+        wrong = [case.label for case, ok in zip(cases, right) if not ok]
+        listed = "; ".join(wrong[:3]) + ("; ..." if len(wrong) > 3 else "")
+        return (f" (Your function is right on {sum(right)} of the {len(cases)} inputs and wrong on: {listed}. "
+                "What sets those apart points at the mistake.)")
+
+    def _relation(self, expected: Any, got: Any, case: Case) -> str:
+        """A simple relation between the answer and the right one, the same on every input the
+        function got wrong (a constant factor that is one of the arguments, a sign, an offset,
+        a transposition, an elementwise function), or a range the right answers never leave."""
+        pairs = [(c, g, once(c, "expected", lambda c=c: self.reference(*copy_arguments(c.args))))
+                 for c, g in _JUDGED.get()] or [(case, got, expected)]
+        wrong = [(c, g, e) for c, g, e in pairs if not self._close(e, g)]
+        if not any(c is case for c, _, _ in wrong):
+            wrong = [(case, got, expected)]
+        try:
+            wrong = [(c, np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64)) for c, g, e in wrong
+                     if not isinstance(g, (tuple, list, dict, str))]
+        except (TypeError, ValueError):
+            return ""
+        # Inputs where the shapes differ get their own message; compare the others.
+        wrong = [(c, g, e) for c, g, e in wrong if g.shape == e.shape and np.isfinite(g).all() and np.isfinite(e).all()]
+        if not any(c is case for c, _, _ in wrong):
+            return ""
+        for describe_relation in (_negated, _scaled, _elementwise, _transposed, _offset):
+            found = describe_relation(wrong, self._close, self.parameters)
+            if found:
+                return f" Hint: {found}"
+        return _outside_range([(c, g, e) for c, g, e in pairs], wrong)
+
 
     def compare(self, case: Case, got: Any) -> str | None:
         """Why ``got`` is not the reference's answer on ``case`` (None if it is), with the nudges:
@@ -467,7 +658,7 @@ class Exercise:
             return f"On {case.label}, your function ran out of memory (MemoryError). Is an array much larger than it needs to be?"
         where = f" at {outcome.where}" if outcome.where else ""
         message = f"On {case.label}, your function raised {outcome.error}{where}: {outcome.message}"
-        for fragment, advice in self.error_nudges:
+        for fragment, advice in (*self.error_nudges, *_ERROR_HINTS):
             if fragment in outcome.message:
                 return f"{_sentence(message)} Hint: {advice}"
         return message
@@ -498,7 +689,7 @@ class Exercise:
                         f"of shape {expected.shape}{tensor}.") + self._nudge(got, case)
             if got.shape != expected.shape:
                 return (f"On {case.label}, your function returned shape {got.shape}, expected {expected.shape}."
-                        + self._nudge(got, case))
+                        + (self._nudge(got, case) or _shape_relation(expected.shape, got.shape)))
             if self.dtype == "exact" and got.dtype != expected.dtype:
                 return f"On {case.label}, your array has dtype {got.dtype}, expected {expected.dtype}." + self._nudge(got, case)
             if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
@@ -506,6 +697,10 @@ class Exercise:
                         f"{_family(expected.dtype)}s (dtype {expected.dtype}).") + self._nudge(got, case)
         if self._close(expected, got):
             return None
+        if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) != len(expected):
+            names = f" ({', '.join(self.returns)})" if len(self.returns) == len(expected) else ""
+            return (f"On {case.label}, your function returned {len(got)} values; expected {len(expected)}{names}. "
+                    "Return exactly those, in that order." + self._nudge(got, case))
         if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
             wrong = [k for k, (e, g) in enumerate(zip(expected, got)) if not self._close(e, g)]
             first = wrong[0]
@@ -514,13 +709,16 @@ class Exercise:
             inner = self._compare(expected[first], got[first], Case(case.args, "\0")) or ""
             detail = re.sub(r"^On \0[,:] ", "", inner).replace("your function returned", "it is")
             others = f" ({len(wrong) - 1} other value(s) differ too)" if len(wrong) > 1 else ""
-            return f"On {case.label}, {name} is wrong{others}: {detail}" + self._nudge(got, case)
+            nudge = self._nudge(got, case)
+            if nudge:  # the known mistake explains the whole tuple better than a relation in one value
+                detail = detail.split(" Hint: ")[0]
+            return f"On {case.label}, {name} is wrong{others}: {detail}" + nudge
         shown_expected, shown_got = describe(expected), describe(got)
         if shown_expected == shown_got:
             message = f"On {case.label}, the values differ from the expected ones (both are {shown_got})."
         else:
             message = f"On {case.label}: expected {shown_expected}, got {shown_got}."
-        nudge = self._nudge(got, case)
+        nudge = self._nudge(got, case) or self._relation(expected, got, case)
         if not nudge and not _finite_problem(expected):  # a known mistake explains its nan better
             message += _finite_problem(got)
         if isinstance(expected, np.ndarray) and np.asarray(got).shape == expected.shape and expected.size > 1:

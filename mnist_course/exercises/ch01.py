@@ -101,6 +101,9 @@ q2 = Exercise(
               "not the labels' uint8."),
         Nudge(lambda y: np.bincount(y, minlength=11)[1:], "count digit 0 too: position d of the result is the count of digit d."),
         Nudge(lambda y: np.bincount(y, minlength=10).astype(float), "counts are whole numbers: keep an integer dtype (np.zeros(10, dtype=int))."),
+        Nudge(lambda y: np.isin(np.arange(10), y).astype(np.int64),
+              "counts[labels] += 1 adds 1 only ONCE per distinct digit: NumPy's fancy indexing does not add up "
+              "repeated indices. Use np.add.at(counts, labels, 1), or np.bincount(labels, minlength=10)."),
         Nudge(lambda y: np.histogram(y, bins=10)[0],
               "np.histogram(labels, bins=10) spreads its 10 bins over the labels' own smallest..largest value, "
               "not over the digits 0 to 9: pass range=(0, 10), or use np.bincount(labels, minlength=10)."),
@@ -184,6 +187,9 @@ q4 = Exercise(
         Nudge(lambda images: (images.astype(np.float64) - images.min()) / (images.max() - images.min()),
               "divide by 255, the largest POSSIBLE pixel value, not by this batch's own range (max − min): every image "
               "must be scaled the same way, and a uniform image would give 0 / 0."),
+        Nudge(lambda images: (lambda x: (x - x.mean()) / x.std())(images.astype(np.float32)),
+              "that is standardization (mean 0, standard deviation 1), which a later chapter does; here the pixels "
+              "are SCALED to 0..1: images.astype(np.float32) / 255."),
     ),
     dtype="exact",
 )

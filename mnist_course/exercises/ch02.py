@@ -48,6 +48,9 @@ q1 = Exercise(
               "normalize each row (one image), not each column: sum with axis=1."),
         Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
               "each row must sum to 1: divide by the row sums (axis=1, keepdims=True), not the sum of the whole array."),
+        Nudge(lambda z: z - z.max(axis=1, keepdims=True) - np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)),
+              "that is the LOG-softmax (the log of the probabilities): take np.exp of it, or divide exp(z - max) by "
+              "its row sum, to return probabilities."),
     ),
     forbidden=("scipy.special",),
 )
@@ -104,6 +107,9 @@ q2 = Exercise(
                 f"clip the probabilities to at least 1e-7, the value the text (and Keras) uses, not {low:g}: "
                 f"a true class given probability 0 then costs -log(1e-7) ≈ 16.1, not -log({low:g}) ≈ {-np.log(low):.1f}.")
           for low in (1e-15, 1e-12, 1e-10, 1e-8, 1e-6)),
+        Nudge(lambda p, y: float(-np.mean(np.eye(p.shape[1])[y] * np.log(np.clip(p, EPSILON, 1.0)))),
+              "with a one-hot matrix, np.mean averages over all N × classes entries, so the loss is divided by the "
+              "number of classes too: sum over the classes of each row, then average over the rows."),
     ),
     forbidden=("scipy.special", "sklearn.metrics"),
 )
@@ -143,7 +149,9 @@ q3 = Exercise(
         Nudge(lambda x, w, b: np.maximum(0.0, x @ w) + b, "add the bias BEFORE the ReLU: relu(x @ w + b)."),
     ),
     error_nudges=(("only integer scalar arrays", "np.max(0, z) reads z as an AXIS (np.max takes the largest value along "
-                   "an axis); the element-wise maximum of 0 and z is np.maximum(0, z)."),),
+                   "an axis); the element-wise maximum of 0 and z is np.maximum(0, z)."),
+                  ("mismatch in its core dimension", "here `x` is (N, inputs) and `weights` is (inputs, units), as "
+                   "Keras stores them: x @ weights, with no transpose (PyTorch stores the other way round).")),
 )
 
 # ------------------------------------------------------ q4: counting parameters
@@ -172,6 +180,8 @@ q4 = Exercise(
     nudges=(
         Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
         Nudge(lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "there is one bias per OUTPUT unit: n_in * n_out + n_out."),
+        Nudge(lambda s: (s[-2] * s[-1] + s[-1]) if len(s) > 1 else 0,
+              "only the last layer is counted: add each layer's count to the total (total += ...), don't replace it."),
         Nudge(lambda s: np.sum([a * b + b for a, b in zip(s[:-1], s[1:])]),
               "np.sum of an empty list (no layer at all) is the float 0.0: use Python's sum(...), or int(np.sum(...))."),
     ),
@@ -222,8 +232,9 @@ q5 = Exercise(
         Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),
         Nudge(lambda x, dx, dy: shift_images(x, -dx, -dy), "positive dx moves the digit to the RIGHT, positive dy moves it DOWN."),
     ),
-    error_nudges=(("could not broadcast", "the slice you copy from and the one you copy to differ in size. Careful "
-                   "with negative ends: x[:-d] is EMPTY when d is 0 (-0 is 0); write x[:h - d] instead."),),
+    error_nudges=(("could not broadcast", "the slice you copy from and the one you copy to differ in size. Two usual "
+                   "causes: a negative end, x[:-d], is EMPTY when d is 0 (-0 is 0), so write x[:h - d]; and a shift "
+                   "as large as the image (or larger) leaves nothing to copy, so return all zeros then (check it first)."),),
     dtype="exact",
     forbidden=("scipy.ndimage",),
 )

@@ -148,6 +148,8 @@ q3 = Exercise(
         Case((10, 5, 3, "same"), "n=10, kernel=5, stride=3, 'same'"),
         Case((7, 3, 3, "valid"), "n=7, kernel=3, stride=3, 'valid'"),
         Case((5, 5, 2, "valid"), "n=5, kernel=5, stride=2, 'valid' (the kernel fits once)"),
+        Case((28, 2, 1, "same"), "n=28, kernel=2 (even), stride=1, 'same'"),
+        Case((27, 4, 2, "same"), "n=27, kernel=4 (even), stride=2, 'same'"),
     ],
     (
         "'valid': count the positions where the kernel fits inside the n pixels, moving `stride` pixels at a time. "
@@ -167,6 +169,9 @@ q3 = Exercise(
               "(n + stride - 1) // stride or math.ceil(n / stride); n // stride rounds down."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) / s + 1 if p == "valid" else n / s,
               "sizes are whole numbers: use integer division //."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k + (2 * (k // 2) if p == "same" else 0)) // s + 1,
+              "Keras' 'same' is not a padding of kernel // 2 on each side (PyTorch's habit): for an even kernel that "
+              "pads one pixel too many. 'same' makes the output ceil(n / stride), whatever the kernel."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else (n - k + 2) // s + 1,
               "a padding of 1 pixel is 'same' only for 3×3 kernels: 'same' makes the output ceil(n / stride) whatever the kernel."),
     ),

@@ -51,6 +51,9 @@ q1 = Exercise(
         Nudge(lambda w, g, v, lr, m: (w - lr * g, -lr * g), "the velocity keeps `momentum` times its old value: velocity = momentum * velocity - lr * grad."),
         Nudge(lambda w, g, v, lr, m: (w + m * v - lr * g, v), "return the NEW velocity too: the next step needs it."),
         Nudge(lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g), "in Keras' convention the velocity points downhill: velocity = momentum * velocity - lr * grad, then weights + velocity."),
+        Nudge(lambda w, g, v, lr, m: (w + m * (m * v - lr * g) - lr * g, m * v - lr * g),
+              "that is Nesterov's look-ahead update (weights + momentum * velocity - lr * grad). Plain momentum "
+              "moves the weights by the new velocity itself: weights + velocity."),
         Nudge(lambda w, g, v, lr, m: (w - lr * (m * v + g), m * v + g),
               "that is PyTorch's convention (velocity = momentum * velocity + grad; weights - lr * velocity). The text "
               "uses Keras': the velocity already includes the learning rate, velocity = momentum * velocity - lr * grad, "
@@ -91,6 +94,12 @@ def _q2_cases() -> list[Case]:
     ]
 
 
+def _adam_v_of_grad(w, g, m, v, t, lr, b1, b2, e):
+    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g
+    with np.errstate(all="ignore"):
+        return w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + e), m, v
+
+
 q2 = Exercise(
     "ch04.q2",
     "adam_step",
@@ -112,6 +121,9 @@ q2 = Exercise(
             "correct the bias of m and v: divide them by (1 - beta1**t) and (1 - beta2**t). Without it the first steps are far too small."),
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_paper(w, g, m, v, t + 1, lr, b1, b2, e),
               "t is the number of the step being taken, starting at 1: use beta**t, not beta**(t + 1)."),
+        Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_v_of_grad(w, g, m, v, t, lr, b1, b2, e),
+              "v is the running average of the SQUARED gradient: v = beta2 * v + (1 - beta2) * grad**2 (a square "
+              "root of an average of raw gradients can be of a negative number: nan)."),
     ),
     error_nudges=(("", "t is an int (the step number), lr, beta1, beta2 and epsilon are floats; m and v have the weights' shape."),),
     returns=("weights", "m", "v"),
@@ -190,6 +202,8 @@ q3 = Exercise(
               "(total_steps - warm), so that the rate is exactly peak when the warm-up ends."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * 0.5 * (1 + math.cos(math.pi * s / n)),
               "start with a warm-up: the rate first rises from peak / 10 to peak during warm = max(1, warmup * total_steps) steps."),
+        Nudge(lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(s, n, p, w, f) - p / f * 0.5 * (1 - math.cos(math.pi * min(1.0, (s - max(1.0, w * n)) / max(1.0, n - max(1.0, w * n))))) if s >= max(1.0, w * n) else one_cycle_lr(s, n, p, w, f),
+              "the cosine ends at low = peak / final_div, not at 0: low + (peak - low) * 0.5 * (1 + cos(pi * progress))."),
     ),
 )
 
@@ -344,6 +358,9 @@ q5 = Exercise(
               "epsilon goes inside the square root: np.sqrt(x.var(...) + epsilon), not x.std(...) + epsilon."),
         Nudge(lambda x, g, b, e=1e-3: b * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.var(axis=tuple(range(x.ndim - 1))) + e) + g,
               "gamma scales and beta shifts: gamma * normalized + beta."),
+        Nudge(lambda x, g, b, e=1e-3: (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(x.var(axis=tuple(range(x.ndim - 1))) + e),
+              "after standardizing, scale by gamma and shift by beta: gamma * normalized + beta (they are the layer's "
+              "learned parameters)."),
     ),
 )
 

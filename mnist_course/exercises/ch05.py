@@ -64,6 +64,10 @@ q1 = Exercise(
               "not the labels' uint8."),
         Nudge(lambda t, p, n=10: (lambda m: (m.__setitem__((t, p), 1), m)[1])(np.zeros((n, n), dtype=np.int64)),
               "matrix[y_true, y_pred] += 1 counts a repeated (true, predicted) pair only once: use np.add.at, or a loop."),
+        Nudge(lambda t, p, n=10: np.histogram2d(t, p, bins=n)[0],
+              "np.histogram2d spreads its bins over the data's own smallest..largest values (not 0..n-1) and counts "
+              "in floats: count each (true, predicted) pair yourself, e.g. np.add.at(matrix, (y_true, y_pred), 1) "
+              "on an integer matrix."),
     ),
     forbidden=_NOT_BY_HAND,
 )
@@ -175,6 +179,9 @@ q3 = Exercise(
               "np.isin(labels, top) asks whether each label appears ANYWHERE in the whole top-k array, in any row: "
               "compare each row with its own label, (top == labels[:, None]).any(axis=1)."),
     ),
+    error_nudges=(("kth", "np.argpartition(probabilities, kth) needs kth < the number of classes, and it "
+                   "puts the k LARGEST last only with kth = -k: np.argpartition(probabilities, -k, axis=1)[:, -k:] "
+                   "(or np.argsort(probabilities, axis=1)[:, -k:])."),),
     forbidden=_NOT_BY_HAND,
 )
 
@@ -248,6 +255,9 @@ q4 = Exercise(
               "weight each bin's gap by the share of predictions in it; a plain average over bins overweights nearly empty bins."),
         Nudge(lambda p, y, n=10: float(abs((p.argmax(1) == y).mean() - p.max(1).mean())),
               "compare accuracy and confidence inside each bin: one overall gap hides over- and under-confidence that cancel."),
+        Nudge(lambda p, y, n=10: _ece_signed(p, y, n),
+              "take the ABSOLUTE gap in each bin, abs(accuracy - confidence): signed gaps of over- and "
+              "under-confident bins cancel out (the ECE is never negative)."),
     ),
     error_nudges=(("too many indices for array", "one of your masks or arrays is 2-D, shape (N, 1), where the others "
                    "are 1-D: probabilities.max(axis=1) without keepdims=True gives the (N,) confidences."),),
@@ -269,6 +279,16 @@ def _wald(k, n, z=1.96):
     p = k / n
     half = z * math.sqrt(p * (1 - p) / n)
     return p - half, p + half
+
+
+def _ece_signed(p: np.ndarray, y: np.ndarray, n_bins: int) -> float:
+    """ECE with signed gaps (the mistake of leaving out abs)."""
+    confidence, correct, total = p.max(axis=1), p.argmax(axis=1) == y, 0.0
+    for b in range(n_bins):
+        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)
+        if inside.any():
+            total += inside.mean() * (correct[inside].mean() - confidence[inside].mean())
+    return float(total)
 
 
 def _wilson_from(p: float, n: int, z: float) -> tuple[float, float]:
@@ -313,6 +333,10 @@ q5 = Exercise(
         Nudge(lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))((k / n + z**2 / (2 * n)) / (1 + z**2 / n),
                                                                  z * math.sqrt(k / n * (1 - k / n) / n + z**2 / (4 * n)) / (1 + z**2 / n)),
               "the last term under the square root is z**2 / (4 n**2), with n squared."),
+        Nudge(lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))((k / n + z**2 / (2 * n)) / (1 + z**2 / n),
+                                                                 z * math.sqrt(k / n * (1 - k / n) / n + z**2 / (4 * n**2))),
+              "divide the half-width by d = 1 + z**2 / n too, like the centre: otherwise the interval can "
+              "leave [0, 1]."),
     ),
     forbidden=_NOT_BY_HAND + ("scipy.stats.binomtest",),  # its proportion_ci(method="wilson") is this exercise
     returns=("low", "high"),
@@ -388,6 +412,10 @@ q6 = Exercise(
         Nudge(lambda a, b: (lambda n, k: 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n if n else 1.0)(
             int(np.sum(a & ~b) + np.sum(~a & b)), int(min(np.sum(a & ~b), np.sum(~a & b)))),
               "a p-value is a probability: cap it at 1 (when b == c the doubled tail is above 1)."),
+        Nudge(lambda a, b: (lambda n, k: 1.0 if not np.sum(a != b) else min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n))(
+            len(a), int(min(np.sum(a & ~b), np.sum(~a & b)))),
+              "the binomial test counts only the disagreements: n = b + c, not the number of images (where the "
+              "models agree, they tell nothing about which is better)."),
     ),
     error_nudges=(("unsupported operand", "the inputs are boolean arrays: use & and ~, or compare with == True."),),
     forbidden=_NOT_BY_HAND,

@@ -395,6 +395,9 @@ q4 = Exercise(
               "fill the patch with the value `fill` you are given (you used 0.5)."),
         Nudge(lambda m, i, label, patch, stride, fill: occlusion_map(m, i, label, patch, stride, 0.0),
               "fill the patch with the value `fill` you are given (you used 0)."),
+        Nudge(lambda m, i, label, patch, stride, fill: _occlusion(m, i, label, patch, stride, fill, last=patch),
+              "the corners must stop where a patch still fits inside the image: range(0, 28 - patch + 1, stride). "
+              "range(0, 28, stride) also puts patches that stick out past the edge."),
         Nudge(lambda m, i, label, patch, stride, fill: _occlusion(m, i, label, patch, stride, fill, last=0),
               "the last position, 28 − patch, is a position too: range(0, 28 - patch + 1, stride)."),
         Nudge(lambda m, i, label, patch, stride, fill: _occlusion(m, i, label, patch, stride, fill, cover=patch - 1),
@@ -529,6 +532,9 @@ q5 = Exercise(
         "(ascending: reverse with np.argsort(values)[::-1]); components = vectors[:, order[:k]].T (one row each); "
         "projected = centered @ components.T; ratio = values[order[:k]] / values.sum().",
     ),
+    error_nudges=(("mismatch in its core dimension", "check the covariance's shape: it is features × features. "
+                   "np.cov treats each ROW as a variable, so np.cov(centered) is points × points: use "
+                   "np.cov(centered, rowvar=False), or centered.T @ centered / (len(x) - 1)."),),
     judge=_q5_judge,
     forbidden=_NOT_BY_HAND,
 )
