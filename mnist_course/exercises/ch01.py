@@ -107,6 +107,8 @@ q2 = Exercise(
         Nudge(lambda y: np.histogram(y, bins=10)[0],
               "np.histogram(labels, bins=10) spreads its 10 bins over the labels' own smallest..largest value, "
               "not over the digits 0 to 9: pass range=(0, 10), or use np.bincount(labels, minlength=10)."),
+        Nudge(lambda y: np.bincount(y, minlength=10) / len(y),
+              "return the COUNTS (how many images of each digit), not their shares of the total: leave out the division."),
     ),
 )
 
@@ -192,6 +194,8 @@ q4 = Exercise(
               "are SCALED to 0..1: images.astype(np.float32) / 255."),
     ),
     dtype="exact",
+    error_nudges=(("Cannot cast ufunc", "images /= 255 tries to write floats into the uint8 array it was given "
+                   "(and would change the caller's images): make a new float array, images.astype(np.float32) / 255."),),
 )
 
 # --------------------------------------------------- q5: a validation split

@@ -110,6 +110,9 @@ q2 = Exercise(
         Nudge(lambda p, y: float(-np.mean(np.eye(p.shape[1])[y] * np.log(np.clip(p, EPSILON, 1.0)))),
               "with a one-hot matrix, np.mean averages over all N × classes entries, so the loss is divided by the "
               "number of classes too: sum over the classes of each row, then average over the rows."),
+        Nudge(lambda p, y: float(-np.log(np.clip(np.mean(p[np.arange(len(y)), y]), EPSILON, 1.0))),
+              "the loss is the MEAN of the -log probabilities, not -log of the mean probability: take the log of each "
+              "example's probability first, then average."),
     ),
     forbidden=("scipy.special", "sklearn.metrics"),
 )
@@ -231,10 +234,13 @@ q5 = Exercise(
               "np.roll wraps around: what leaves on the right comes back on the left. Fill the uncovered pixels with 0."),
         Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),
         Nudge(lambda x, dx, dy: shift_images(x, -dx, -dy), "positive dx moves the digit to the RIGHT, positive dy moves it DOWN."),
+        Nudge(lambda x, dx, dy: shift_images(x, dx, -dy),
+              "positive dy moves the digit DOWN: in an image, row numbers grow downwards (unlike a plot's y axis)."),
     ),
-    error_nudges=(("could not broadcast", "the slice you copy from and the one you copy to differ in size. Two usual "
-                   "causes: a negative end, x[:-d], is EMPTY when d is 0 (-0 is 0), so write x[:h - d]; and a shift "
-                   "as large as the image (or larger) leaves nothing to copy, so return all zeros then (check it first)."),),
+    error_nudges=(("could not broadcast", "the slice you copy from and the one you copy to have different shapes "
+                   "(print both). `images` is (N, H, W): index it as images[:, rows, cols], the batch axis first. A "
+                   "negative end x[:-d] is EMPTY when d is 0 (-0 is 0): write x[:h - d]. A shift as large as the image "
+                   "leaves nothing to copy: the result is all zeros."),),
     dtype="exact",
     forbidden=("scipy.ndimage",),
 )

@@ -174,10 +174,18 @@ q3 = Exercise(
               "pads one pixel too many. 'same' makes the output ceil(n / stride), whatever the kernel."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else (n - k + 2) // s + 1,
               "a padding of 1 pixel is 'same' only for 3×3 kernels: 'same' makes the output ceil(n / stride) whatever the kernel."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k + 1) // s if p == "valid" else (n + s - 1) // s,
+              "the + 1 comes after the division: (n - kernel) // stride + 1 (the first position, then one more "
+              "every `stride` pixels)."),
     ),
 )
 
 # ------------------------------------------------------ q4: receptive field
+
+
+def _jumps(layers: list[tuple[int, int]]) -> list[int]:
+    """The jump before each layer: the product of the strides of the layers before it."""
+    return [int(np.prod([s for _, s in layers[:i]])) for i in range(len(layers))]
 
 
 def receptive_field(layers: list[tuple[int, int]]) -> int:
@@ -225,6 +233,8 @@ q4 = Exercise(
         Nudge(lambda ls: receptive_field([(k, k) for k, _ in ls]),  # jump *= kernel
               "the jump grows by each layer's STRIDE (jump *= stride), not by its kernel size: "
               "it is how far apart, in input pixels, two neighbouring positions of the next layer are."),
+        Nudge(lambda ls: 1 + sum(k - _jumps(ls)[i] for i, (k, _) in enumerate(ls)),
+              "mind the brackets: (kernel - 1) * jump, not kernel - 1 * jump (which is kernel - jump)."),
     ),
 )
 
@@ -254,6 +264,8 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
     import keras
 
     model = values[0]
+    if type(model).__name__ == "Unreadable" and "no defined input" in model.reason:
+        return Result(False, "the model has no defined input: start it with keras.Input(shape=(28, 28, 1)).")
     if type(model).__name__ == "Unreadable":
         return Result(False, f"build_cnn() returned a model the grader cannot load back {model.reason}. "
                       "Use only standard Keras layers (no Lambda or custom layers).")

@@ -167,6 +167,15 @@ def _cosine_scaled_by_peak(step, total_steps, peak, warmup=0.25, final_div=100.0
     return low + peak * (rate - low) / (peak - low)
 
 
+def _warmup_in_steps(step, total_steps, peak, warmup=0.25, final_div=100.0):
+    warm = max(1.0, warmup)
+    if step < warm:
+        return peak * (0.1 + 0.9 * step / warm)
+    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))
+    low = peak / final_div
+    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
 def _progress_from_zero(step, total_steps, peak, warmup=0.25, final_div=100.0):
     warm = max(1.0, warmup * total_steps)
     if step < warm:
@@ -204,6 +213,9 @@ q3 = Exercise(
               "start with a warm-up: the rate first rises from peak / 10 to peak during warm = max(1, warmup * total_steps) steps."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(s, n, p, w, f) - p / f * 0.5 * (1 - math.cos(math.pi * min(1.0, (s - max(1.0, w * n)) / max(1.0, n - max(1.0, w * n))))) if s >= max(1.0, w * n) else one_cycle_lr(s, n, p, w, f),
               "the cosine ends at low = peak / final_div, not at 0: low + (peak - low) * 0.5 * (1 + cos(pi * progress))."),
+        Nudge(_warmup_in_steps,
+              "`warmup` is a FRACTION of the run (0.25: the first quarter): warm = max(1, warmup * total_steps) steps, "
+              "not max(1, warmup)."),
     ),
 )
 

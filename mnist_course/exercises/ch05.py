@@ -178,6 +178,9 @@ q3 = Exercise(
         Nudge(lambda p, y, k: float(np.mean(np.isin(y, np.argsort(p, axis=1)[:, -k:]))),
               "np.isin(labels, top) asks whether each label appears ANYWHERE in the whole top-k array, in any row: "
               "compare each row with its own label, (top == labels[:, None]).any(axis=1)."),
+        Nudge(lambda p, y, k: float(np.mean((np.sort(p, axis=1)[:, -k:] == np.asarray(y)[:, None]).any(axis=1))),
+              "np.sort returns the sorted probabilities themselves; you need the CLASSES they belong to: "
+              "np.argsort(probabilities, axis=1)[:, -k:]."),
     ),
     error_nudges=(("kth", "np.argpartition(probabilities, kth) needs kth < the number of classes, and it "
                    "puts the k LARGEST last only with kth = -k: np.argpartition(probabilities, -k, axis=1)[:, -k:] "
@@ -416,6 +419,10 @@ q6 = Exercise(
             len(a), int(min(np.sum(a & ~b), np.sum(~a & b)))),
               "the binomial test counts only the disagreements: n = b + c, not the number of images (where the "
               "models agree, they tell nothing about which is better)."),
+        Nudge(lambda a, b: (lambda n, k: min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n) if n else 1.0)(
+            int(np.sum(a & ~b) + np.sum(~a & b)), int(max(np.sum(a & ~b), np.sum(~a & b)))),
+              "the tail runs up to the SMALLER count: i in range(min(b, c) + 1). Summing up to max(b, c) covers "
+              "almost every outcome, so the p-value is (nearly) always 1."),
     ),
     error_nudges=(("unsupported operand", "the inputs are boolean arrays: use & and ~, or compare with == True."),),
     forbidden=_NOT_BY_HAND,

@@ -80,6 +80,10 @@ def encode(value: Any, scratch: Path | None = None, depth: int = 0, saved: dict 
     if saved is not None and id(value) in saved:
         return saved[id(value)]
     if is_keras_model(value) and scratch is not None:
+        try:
+            value.inputs[0].shape  # noqa: B018  (an unbuilt model has none)
+        except Exception:
+            return {"__unreadable__": "Keras model", "reason": "(it has no defined input: it was never built)"}
         path = Path(scratch) / "model.keras"
         try:
             value.save(path)
