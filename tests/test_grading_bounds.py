@@ -9,6 +9,7 @@ process allocate what the learner chose.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -170,3 +171,19 @@ def test_a_numpy_exercise_runs_in_a_worker_that_never_imported_tensorflow():
         cells = [{"cell_type": "code", "source": source}, {"cell_type": "code", "source": "q2.check(class_counts)"}]
         grade = grader.grade_exercise({"cells": cells}, ch01, ch01.q2)
     assert grade.passed, grade.message
+
+
+def test_an_exercise_runs_in_a_folder_that_goes_with_its_worker():
+    """A worker killed mid-job cannot clean up: its exercise folder lives inside the folder the
+    grader removes with it, so nothing is left in /tmp."""
+    from mnist_course.exercises import ch01
+
+    source = "import os\n\ndef class_counts(labels):\n    raise ValueError('in ' + os.getcwd())\n"
+    cells = [{"cell_type": "code", "source": source}, {"cell_type": "code", "source": "q2.check(class_counts)"}]
+    with Grader(workers=1) as grader:
+        grade = grader.grade_exercise({"cells": cells}, ch01, ch01.q2)
+        found = re.search(r"in (\S*mnist_course_exercise_[^\s.]+)", grade.message)
+        assert found, grade.message
+        folder = Path(found.group(1))
+        assert folder.parent.name.startswith("mnist_course_grader_"), grade.message
+    assert not folder.parent.exists()

@@ -203,7 +203,9 @@ def _run_job(job: dict) -> dict:
                     print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
             except Exception as exc:  # the child will report it, if it matters
                 print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
-    workdir = tempfile.mkdtemp(prefix="mnist_course_exercise_")
+    # Inside the supervisor's own folder (its working directory), which the grader removes
+    # when it stops this worker: a worker killed mid-job leaves nothing behind.
+    workdir = tempfile.mkdtemp(prefix="mnist_course_exercise_", dir=os.getcwd())
     read_end, write_end = os.pipe()
     # The garbage collector would touch (and so copy) every object the child inherits:
     # leave what exists now to reference counting alone, as long as the child lives.
