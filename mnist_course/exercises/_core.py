@@ -338,8 +338,6 @@ def _scaled(wrong: list, close: Callable, parameters: list[str]) -> str | None:
                 "or a division missing.")
     if len(wrong) > 1 and max(factors) - min(factors) > 1e-6 * max(abs(f) for f in factors):
         return None  # a factor that changes from input to input: no simple cause to name
-    if len(wrong) < 2 and all(e.size == 1 for _, _, e in wrong):
-        return None  # any two numbers have a ratio: one pair of them says nothing
     factor = factors[0]
     shown = f"1/{_number(round(1 / factor, 4))}" if abs(factor) < 1 else _number(round(factor, 4))
     return (f"your answer is {shown} times the right one: a constant factor is missing or too many "
@@ -374,7 +372,7 @@ def _transposed(wrong: list, close: Callable, parameters: list[str]) -> str | No
 
 def _offset(wrong: list, close: Callable, parameters: list[str]) -> str | None:
     offsets = {float(np.round(np.mean(g - e), 9)) for _, g, e in wrong}
-    if len(offsets) != 1 or (len(wrong) < 2 and all(e.size == 1 for _, _, e in wrong)):
+    if len(offsets) != 1:
         return None
     offset = offsets.pop()
     if offset == 0 or not all(close(e + offset, g) for _, g, e in wrong):
@@ -605,9 +603,8 @@ class Exercise:
         """Which inputs the function gets right, when some: where to look for the mistake."""
         right = []
         for case, got in zip(cases, values):
-            expected = once(case, "expected", lambda case=case: self.reference(*copy_arguments(case.args)))
             try:
-                right.append(bool(self._close(expected, got)))
+                right.append(bool(self._close(self._expected(case), got)))
             except Exception:
                 right.append(False)
         if not any(right) or len(cases) < 3:
@@ -621,8 +618,7 @@ class Exercise:
         """A simple relation between the answer and the right one, the same on every input the
         function got wrong (a constant factor that is one of the arguments, a sign, an offset,
         a transposition, an elementwise function), or a range the right answers never leave."""
-        pairs = [(c, g, once(c, "expected", lambda c=c: self.reference(*copy_arguments(c.args))))
-                 for c, g in _JUDGED.get()] or [(case, got, expected)]
+        pairs = [(c, g, self._expected(c)) for c, g in _JUDGED.get()] or [(case, got, expected)]
         wrong = [(c, g, e) for c, g, e in pairs if not self._close(e, g)]
         if not any(c is case for c, _, _ in wrong):
             wrong = [(case, got, expected)]
@@ -648,8 +644,11 @@ class Exercise:
     def compare(self, case: Case, got: Any) -> str | None:
         """Why ``got`` is not the reference's answer on ``case`` (None if it is), with the nudges:
         the standard comparison, for a ``judge`` that adds checks of its own."""
-        expected = once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
-        return self._compare(expected, got, case)
+        return self._compare(self._expected(case), got, case)
+
+    def _expected(self, case: Case) -> Any:
+        """The reference's answer on ``case``, computed once per case."""
+        return once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
 
     def not_written(self) -> Result:
         """The verdict for a function that still raises ``NotImplementedError``."""
@@ -762,8 +761,8 @@ class Exercise:
         """The hint of the first known mistake that explains ``got`` on ``case`` and what the
         function returned on every other case judged with it; else, if the answer is what the
         reference gives with one argument replaced by its default, that the argument is ignored."""
-        judged = [(c, g) for c, g in _JUDGED.get() if c is not case] or []
-        expected = once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
+        judged = [(c, g) for c, g in _JUDGED.get() if c is not case]
+        expected = self._expected(case)
         for nudge in self.nudges:
             if self._explains(nudge.wrong, got, case, expected, judged):
                 return f" Hint: {nudge.message}"  # callers add it after a full sentence

@@ -8,6 +8,7 @@ Every reference follows Keras exactly (``keras.optimizers.SGD``, ``Adam``,
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -167,21 +168,16 @@ def _cosine_scaled_by_peak(step, total_steps, peak, warmup=0.25, final_div=100.0
     return low + peak * (rate - low) / (peak - low)
 
 
-def _warmup_in_steps(step, total_steps, peak, warmup=0.25, final_div=100.0):
-    warm = max(1.0, warmup)
+def _one_cycle_mistake(step, total_steps, peak, warmup=0.25, final_div=100.0, *,
+                       warm_in_steps=False, progress_from_start=False, to_zero=False) -> float:
+    """one_cycle_lr with one known mistake: `warmup` read as a number of steps, progress
+    counted from step 0, or a cosine that ends at 0 (for the nudges)."""
+    warm = max(1.0, warmup if warm_in_steps else warmup * total_steps)
     if step < warm:
         return peak * (0.1 + 0.9 * step / warm)
-    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))
-    low = peak / final_div
+    progress = min(1.0, step / total_steps if progress_from_start else (step - warm) / max(1.0, total_steps - warm))
+    low = 0.0 if to_zero else peak / final_div
     return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def _progress_from_zero(step, total_steps, peak, warmup=0.25, final_div=100.0):
-    warm = max(1.0, warmup * total_steps)
-    if step < warm:
-        return peak * (0.1 + 0.9 * step / warm)
-    low = peak / final_div
-    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total_steps)))
 
 
 q3 = Exercise(
@@ -206,14 +202,14 @@ q3 = Exercise(
         Nudge(lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(s, n, p, int(max(1, w * n)) / n, f),
               "the warm-up lasts max(1, warmup * total_steps) steps exactly, even when that is not a whole "
               "number (2.5 steps for 10 steps and warmup 0.25): don't round it."),
-        Nudge(_progress_from_zero,
+        Nudge(partial(_one_cycle_mistake, progress_from_start=True),
               "after the warm-up, progress counts from the END of the warm-up: progress = (step - warm) / "
               "(total_steps - warm), so that the rate is exactly peak when the warm-up ends."),
         Nudge(lambda s, n, p, w=0.25, f=100.0: p * 0.5 * (1 + math.cos(math.pi * s / n)),
               "start with a warm-up: the rate first rises from peak / 10 to peak during warm = max(1, warmup * total_steps) steps."),
-        Nudge(lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(s, n, p, w, f) - p / f * 0.5 * (1 - math.cos(math.pi * min(1.0, (s - max(1.0, w * n)) / max(1.0, n - max(1.0, w * n))))) if s >= max(1.0, w * n) else one_cycle_lr(s, n, p, w, f),
+        Nudge(partial(_one_cycle_mistake, to_zero=True),
               "the cosine ends at low = peak / final_div, not at 0: low + (peak - low) * 0.5 * (1 + cos(pi * progress))."),
-        Nudge(_warmup_in_steps,
+        Nudge(partial(_one_cycle_mistake, warm_in_steps=True),
               "`warmup` is a FRACTION of the run (0.25: the first quarter): warm = max(1, warmup * total_steps) steps, "
               "not max(1, warmup)."),
     ),

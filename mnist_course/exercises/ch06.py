@@ -171,17 +171,6 @@ def _gradient(model, image, label, of=lambda p: p) -> np.ndarray:
     return tape.gradient(score, x).numpy()[0, :, :, 0]
 
 
-def _gradient_of_all(model, image, label) -> np.ndarray:
-    """|gradient| of every output at once (tape.gradient sums them: the probabilities add up to 1)."""
-    import tensorflow as tf
-
-    x = tf.convert_to_tensor(np.asarray(image, dtype="float32")[None, :, :, None])
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        score = model(x, training=False)
-    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])
-
-
 def _cross_entropy(probability):
     import tensorflow as tf
 
@@ -227,7 +216,7 @@ q2 = Exercise(
         Nudge(lambda m, i, label: (g := np.abs(_gradient(m, i, label))) / g.max(),
               "return the gradient's absolute value as it is: rescaling it to [0, 1] is for the picture, "
               "not for the map."),
-        Nudge(_gradient_of_all,
+        Nudge(lambda m, i, label: np.abs(_gradient(m, i, slice(None))),  # every output at once
               "your map is about 0 everywhere: you differentiated model(x) as a whole, and its 10 probabilities always "
               "add up to 1, so that gradient is 0. Differentiate one class's score: model(x)[0, label]."),
         Nudge(lambda m, i, label: np.abs(_gradient(m, i, label, _cross_entropy)),
