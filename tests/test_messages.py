@@ -256,7 +256,7 @@ AUDIT4 = [
      'not a padding of kernel // 2'),
     ('ch03.q4', 'field starts at 0 instead of 1 (off by one: a pixel sees itself)',
      'def receptive_field(layers):\n    field, jump = 0, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= stride\n    return field\n',
-     'one less than the right one'),
+     '`field, jump = (0, 1)` gives where `field, jump = (1, 1)` is needed'),
     ('ch03.q5', "last layer Dense(10, activation='sigmoid') (a binary-classification habit) instead of softmax",
      "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(10, activation='sigmoid'),\n    ])\n",
      "activation='softmax'"),
@@ -334,7 +334,7 @@ AUDIT5 = [
      'positive dy moves the digit DOWN'),
     ('ch03.q1', "np.mean of the window × kernel instead of np.sum (an averaging filter habit): divided by the kernel's size",
      'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.mean(image[i:i + kh, j:j + kw] * kernel)\n    return out\n',
-     'divided by `kernel.size`'),
+     '`np.mean(image[i:i + kh, j:j + kw] * kernel)` gives where `np.sum(image[i:i + kh, j:j + kw] * kernel)`'),
     ('ch03.q3', "'valid' as (n - kernel + 1) // stride (the positions at stride 1, then divided by the stride)",
      "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        return (n + stride - 1) // stride\n    return (n - kernel + 1) // stride\n",
      'the + 1 comes after the division'),
@@ -356,7 +356,49 @@ AUDIT5 = [
 ]
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5])
+# Mistakes no nudge foresees, named by the one edit of the reference (or of another
+# right form of it) that gives the same results on every case (exercises/_mutants.py).
+VARIANTS = [
+    ('ch02.q1', "each column's maximum subtracted (axis=0), not each row's",
+     'def softmax(logits):\n    e = np.exp(logits - logits.max(axis=0, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n',
+     '`logits.max(axis=0, keepdims=True)` gives where `logits.max(axis=1, keepdims=True)` is needed'),
+    ('ch05.q5', 'the square root closed before the z²/4n² term',
+     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    c = (p + z**2 / (2*n)) / d\n    h = z * (math.sqrt(p*(1-p)/n) + z**2/(4*n**2)) / d\n    return c - h, c + h\n',
+     'where `math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2))` is needed'),
+    ('ch05.q5', 'the centre not divided by the denominator',
+     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    c = p + z**2 / (2*n)\n    h = z * math.sqrt(p*(1-p)/n + z**2/(4*n**2)) / d\n    return c - h, c + h\n',
+     'where `(p + z ** 2 / (2 * n)) / denominator` is needed'),
+    ('ch05.q6', 'a one-sided p-value (the tail not doubled)',
+     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    if b + c == 0:\n        return 1.0\n    return min(1.0, sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2**(b + c))\n',
+     'where `min(1.0, 2 * tail)` is needed'),
+    ('ch01.q3', "the mean of every pixel of the digit's images (one number), not a mean image",
+     'def mean_digit(images, labels, digit):\n    return images[labels == digit].mean()\n',
+     '.mean(axis=None)` gives where'),
+    ('ch03.q2', 'pooling with the minimum',
+     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    return image[:h*size, :w*size].reshape(h, size, w, size).min(axis=(1, 3))\n',
+     '`windows.min(axis=(1, 3))` gives where `windows.max(axis=(1, 3))` is needed'),
+    ('ch04.q2', "v's bias corrected with beta1 (the paper's form, one letter off)",
+     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad ** 2\n    m_hat = m / (1 - beta1 ** t)\n    v_hat = v / (1 - beta1 ** t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
+     'beta1 ** t)` gives where `'),
+    ('ch04.q1', "velocity as a moving average of the gradients (Adam's m), then weights - lr * velocity",
+     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    v = momentum * velocity + (1 - momentum) * grad\n    return weights - lr * v, v\n',
+     'a moving average of the gradients'),
+]
+
+
+def test_no_variant_edits_a_while_condition():
+    from mnist_course.exercises._mutants import variants
+
+    def count_down(n):
+        while n > 0:
+            n = n - 2
+        return n
+
+    assert all("n > 0" not in v.right or "n > 0" in v.wrong for v in variants(count_down))
+    assert any(v.wrong == "n - 3" or v.wrong == "n - 1" for v in variants(count_down))
+
+
+@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS])
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, source, phrase):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message

@@ -42,6 +42,8 @@ import inspect
 import os
 import re
 import textwrap
+import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -49,8 +51,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ._handmade import DEEP_LEARNING, library_uses
+from ._mutants import variants
 
 
+VARIANT_SECONDS = 2.0  # at most this long looking for the one edit that explains a wrong answer
 NOT_WRITTEN = "is not written yet"  # the verdict of an untouched stub (reports look for it)
 # What the learner's function returned on every case of the verdict being judged: a
 # nudge is shown only when the mistake it names explains all of them (a mistake that
@@ -468,6 +472,9 @@ class Exercise:
     ``scale_tolerance`` compares an array result up to that fraction of the expected
     array's largest absolute value (``rtol``/``atol`` are then unused): for maps such as
     gradients, whose scale depends on the model and whose small values are noise.
+    When no known mistake explains a wrong answer, one-edit variants of the reference
+    (and of ``forms``, other right ways to write it) are tried (:mod:`._mutants`): the
+    one that gives what the learner's function gave names the edit.
     """
 
     def __init__(
@@ -488,6 +495,7 @@ class Exercise:
         forbidden: tuple[str, ...] = (),
         returns: tuple[str, ...] = (),
         scale_tolerance: float | None = None,
+        forms: tuple[Callable, ...] = (),
     ):
         self.qid, self.function_name, self.reference = qid, function_name, reference
         self._cases, self.nudges, self.error_nudges = cases, nudges, error_nudges
@@ -498,6 +506,8 @@ class Exercise:
         self.parameters = list(inspect.signature(reference).parameters)
         self.returns = returns
         self.scale_tolerance = scale_tolerance
+        self.forms = forms  # other right ways to write it, whose one-edit variants are tried too
+        self._variant_cache: list | None = None
         self.setup = ""  # the chapter's set-up code (its imports), set by its Chapter
 
     # ------------------------------------------------------------------ grading
@@ -774,7 +784,28 @@ class Exercise:
                 return (f" Hint: your function seems to ignore `{name}`: here `{name}` is "
                         f"{describe(case.args[index])}, and your answer is what `{name}={default!r}` (its default) "
                         f"gives. Use the `{name}` your function is called with.")
+        deadline = time.monotonic() + VARIANT_SECONDS
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for variant in self._variants():
+                if time.monotonic() > deadline:
+                    break
+                if self._explains(variant.function, got, case, expected, judged):
+                    return f" Hint: {variant.hint()}"
         return ""
+
+    def _variants(self) -> list:
+        """The reference's one-edit variants (:mod:`._mutants`), made once; none for Keras
+        references, whose variants would each build and run a model."""
+        if self._variant_cache is None:
+            try:
+                source = inspect.getsource(self.reference)
+            except (OSError, TypeError):
+                source = "keras"
+            heavy = any(word in source for word in ("keras", "tensorflow", "tf."))
+            self._variant_cache = [] if heavy else [
+                variant for form in (self.reference, *self.forms) for variant in variants(form)]
+        return self._variant_cache
 
     def _explains(self, wrong: Callable, got: Any, case: Case, expected: Any, judged: list) -> bool:
         """Whether the mistake ``wrong`` gives ``got`` on ``case`` (where it differs from the right

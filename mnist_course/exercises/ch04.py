@@ -59,6 +59,10 @@ q1 = Exercise(
               "that is PyTorch's convention (velocity = momentum * velocity + grad; weights - lr * velocity). The text "
               "uses Keras': the velocity already includes the learning rate, velocity = momentum * velocity - lr * grad, "
               "then weights + velocity."),
+        Nudge(lambda w, g, v, lr, m: (w - lr * (m * v + (1 - m) * g), m * v + (1 - m) * g),
+              "that is a moving average of the gradients (momentum * velocity + (1 - momentum) * grad, like Adam's m): "
+              "here the velocity adds up the steps themselves, velocity = momentum * velocity - lr * grad, then "
+              "weights + velocity."),
     ),
     returns=("weights", "velocity"),
 )
@@ -130,6 +134,7 @@ q2 = Exercise(
     returns=("weights", "m", "v"),
     rtol=1e-3,  # Keras puts epsilon outside the bias correction, the Adam paper inside: both pass
     atol=1e-9,
+    forms=(_adam_paper,),  # the paper's form: its one-edit variants name mistakes made in that form
 )
 
 # ------------------------------------------------------- q3: one-cycle schedule
