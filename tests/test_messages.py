@@ -385,6 +385,21 @@ VARIANTS = [
      'a moving average of the gradients'),
 ]
 
+# A sixth audit's misleading and self-contradicting messages (247a89a).
+AUDIT6 = [
+    ('ch01.q1', 'sizes read with np.frombuffer(dtype=np.int32): little-endian, not big-endian',
+     'def read_idx_bytes(raw):\n    ndim = raw[3]\n    sizes = np.frombuffer(raw, dtype=np.int32, count=ndim, offset=4)\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n    return data.reshape(tuple(sizes))\n',
+     'BIG-endian'),
+    ('ch02.q3', 'a leaky ReLU (0.01 * z for negatives) instead of ReLU',
+     'def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n    return np.where(z > 0, z, 0.01 * z)\n',
+     'negatives let through where they should become 0'),
+]
+
+
+def test_a_wrong_dtype_is_not_reported_as_right_on_every_input():
+    passed, message = both('ch01.q4', 'def normalize(images):\n    return images.astype("float") / 255\n')
+    assert not passed and "dtype float64" in message and "right on 4 of the 4" not in message, message
+
 
 def test_no_variant_edits_a_while_condition():
     from mnist_course.exercises._mutants import variants
@@ -398,7 +413,7 @@ def test_no_variant_edits_a_while_condition():
     assert any(v.wrong == "n - 3" or v.wrong == "n - 1" for v in variants(count_down))
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS])
+@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6])
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, source, phrase):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message

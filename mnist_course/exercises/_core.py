@@ -398,8 +398,9 @@ def _outside_range(pairs: list, wrong: list) -> str:
     below = next(((c, g) for c, g, _ in wrong if float(g.min()) < 0), None)
     if low >= 0 and below:
         return (f" Hint: on {below[0].label}, your answer is negative ({_number(float(below[1].min()))}), and the right "
-                "answer never is: what you add up or return must not be able to go below 0 (a missing abs(), a "
-                "difference taken the wrong way round, or a log where the value itself is asked for?).")
+                "answer never is: what you add up or return must not be able to go below 0 (a missing abs() or "
+                "np.maximum(0, ...), negatives let through where they should become 0, a difference taken the wrong "
+                "way round, or a log where the value itself is asked for?).")
     above = next(((c, g) for c, g, _ in wrong if float(g.max()) > 1 + 1e-9), None)
     if low >= 0 and high <= 1 and above:
         return (f" Hint: on {above[0].label}, your answer goes above 1 ({_number(float(above[1].max()))}), and the right "
@@ -617,7 +618,7 @@ class Exercise:
                 right.append(bool(self._close(self._expected(case), got)))
             except Exception:
                 right.append(False)
-        if not any(right) or len(cases) < 3:
+        if not any(right) or all(right) or len(cases) < 3:  # all: the values are right, their type is not
             return ""
         wrong = [case.label for case, ok in zip(cases, right) if not ok]
         listed = "; ".join(wrong[:3]) + ("; ..." if len(wrong) > 3 else "")

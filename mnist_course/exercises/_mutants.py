@@ -19,6 +19,7 @@ import ast
 import copy
 import inspect
 import textwrap
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -254,12 +255,11 @@ def variants(reference: Callable) -> Iterator[Variant]:
                                flags=__future__.annotations.compiler_flag, dont_inherit=True)
             except (SyntaxError, ValueError, TypeError):
                 continue
-            namespace = dict(reference.__globals__)
-            try:
-                exec(code, namespace)
-            except Exception:
-                continue
-            yield Variant(namespace[function.name], right, wrong)
+            body = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == function.name)
+            # The edited body with the reference's own globals and defaults (defaults are never edited).
+            edited_function = types.FunctionType(body, reference.__globals__, function.name, reference.__defaults__)
+            edited_function.__kwdefaults__ = reference.__kwdefaults__
+            yield Variant(edited_function, right, wrong)
             made += 1
             if made >= MAX_VARIANTS:
                 return

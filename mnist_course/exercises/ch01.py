@@ -38,7 +38,8 @@ def _q1_header_too_short(raw: bytes) -> np.ndarray:
 
 
 _HEADER = ("the header is 4 magic bytes (the 4th, raw[3], is the number of dimensions ndim), then one "
-           "4-byte size per dimension: the pixels start at byte 4 + 4 * ndim, not at a fixed offset.")
+           "4-byte BIG-endian size per dimension (int.from_bytes(..., 'big'), or dtype '>i4': np.int32 reads "
+           "them little-endian on a PC and gets huge sizes); the pixels start at byte 4 + 4 * ndim.")
 
 _MAGIC = ("your first size is the magic number itself (2049 for labels, 2051 for images): the sizes come AFTER "
           "the 4 magic bytes, size i is raw[4 + 4 * i : 8 + 4 * i].")
