@@ -218,7 +218,7 @@ def test_equal_descriptions_say_the_values_differ():
     source = "def dense_relu(x, w, b):\n    out = np.maximum(0, x @ w + b)\n    return out * 1.01 if x.shape[1] > 100 else out\n"
     passed, message = both("ch02.q3", source)
     assert not passed
-    assert "the values differ" in message and message.count("an array of shape (2, 16), dtype float64") == 1
+    assert "the expected form" in message and "not the expected values" in message and message.count("an array of shape (2, 16), dtype float64") == 1
 
 
 def test_a_numpy_error_comes_with_the_case_and_a_nudge():

@@ -393,6 +393,18 @@ AUDIT6 = [
     ('ch02.q3', 'a leaky ReLU (0.01 * z for negatives) instead of ReLU',
      'def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n    return np.where(z > 0, z, 0.01 * z)\n',
      'negatives let through where they should become 0'),
+    ('ch01.q2', 'np.histogram(labels, bins=range(10)): 10 edges make 9 bins',
+     'def class_counts(labels):\n    counts, _ = np.histogram(labels, bins=range(10))\n    return counts\n',
+     '`bins` are EDGES'),
+    ('ch03.q2', 'windows start at (i, j) instead of (i * size, j * size)',
+     'def max_pool2d(image, size=2):\n    out = np.empty((image.shape[0] // size, image.shape[1] // size))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = max(image[i + a, j + b] for a in range(size) for b in range(size))\n    return out\n',
+     'starts at row i * size'),
+    ('ch04.q5', 'variance summed by hand and divided by x.shape[0] only',
+     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    mean = x.mean(axis=axes)\n    variance = ((x - mean) ** 2).sum(axis=axes) / x.shape[0]\n    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta\n',
+     'not by x.shape[0]'),
+    ('ch05.q3', 'argsort(...)[::-1] reverses the rows (images), not each row',
+     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[::-1][:, :k]\n    return float(np.mean([labels[i] in top[i] for i in range(len(labels))]))\n',
+     'reverses its ROWS'),
 ]
 
 

@@ -733,7 +733,8 @@ class Exercise:
             return f"On {case.label}, {name} is wrong{others}: {detail}" + nudge
         shown_expected, shown_got = describe(expected), describe(got)
         if shown_expected == shown_got:
-            message = f"On {case.label}, the values differ from the expected ones (both are {shown_got})."
+            message = (f"On {case.label}, your answer has the expected form ({shown_got}) but not the "
+                       "expected values.")
         else:
             message = f"On {case.label}: expected {shown_expected}, got {shown_got}."
         nudge = self._nudge(got, case) or self._relation(expected, got, case)

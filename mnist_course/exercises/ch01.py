@@ -93,6 +93,9 @@ q2 = Exercise(
         "np.bincount(labels, minlength=10) counts how often each integer occurs; minlength makes sure all 10 digits get a count.",
     ),
     nudges=(
+        Nudge(lambda labels: np.histogram(labels, bins=range(10))[0],
+              "np.histogram's `bins` are EDGES: range(10) is 10 edges, so 9 bins, and 8 and 9 share the last. "
+              "np.bincount(labels, minlength=10) counts each digit."),
         Nudge(lambda labels: np.unique(labels, return_counts=True)[1],
               "you count only the digits that occur: return 10 counts, with 0 for a digit that never appears "
               "(np.bincount(labels, minlength=10))."),

@@ -109,6 +109,10 @@ q2 = Exercise(
     error_nudges=(("reshape", "crop the image to a multiple of `size` before reshaping: "
                    "image[: H // size * size, : W // size * size] (leftover rows and columns are dropped)."),),
     nudges=(
+        Nudge(lambda image, size=2: np.array([[image[i:i + size, j:j + size].max() for j in range(image.shape[1] // size)]
+                                              for i in range(image.shape[0] // size)]),
+              "window (i, j) starts at row i * size and column j * size: the windows do not overlap "
+              "(yours move one pixel at a time)."),
         Nudge(lambda x, size=2: x[: x.shape[0] // size * size, : x.shape[1] // size * size]
               .reshape(x.shape[0] // size, x.shape[1] // size, size, size).max(axis=(2, 3)),
               "reshape(h, w, size, size) does not cut size × size squares out of the image: reshape to "

@@ -355,6 +355,11 @@ q5 = Exercise(
         "return gamma * (x - mean) / np.sqrt(var + epsilon) + beta.",
     ),
     nudges=(
+        Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean(axis=tuple(range(x.ndim - 1)))) / np.sqrt(
+                  x.var(axis=tuple(range(x.ndim - 1))) * (x.size // x.shape[-1]) / x.shape[0] + e) + b,
+              "the variance averages over every value of a channel (batch × height × width for feature maps): "
+              "divide by how many values you summed, x.size // x.shape[-1], not by x.shape[0]; "
+              "x.var(axis=axes) does it."),
         Nudge(lambda x, g, b, e=1e-3: g * (x - x.mean()) / np.sqrt(x.var() + e) + b,
               "normalize each feature with its OWN mean and variance: average over every axis but the last "
               "(x.mean(axis=0) for a batch of vectors), not over the whole array."),

@@ -168,6 +168,9 @@ q3 = Exercise(
         "columns, then check whether labels[:, None] is among them (== ... .any(axis=1)); take the mean.",
     ),
     nudges=(
+        Nudge(lambda p, y, k: float(np.mean((np.argsort(p, axis=1)[::-1][:, :k] == np.asarray(y)[:, None]).any(axis=1))),
+              "`[::-1]` on the argsort reverses its ROWS (the images), not each row's order: reverse the columns, "
+              "np.argsort(probabilities, axis=1)[:, ::-1][:, :k], or take the last k columns [:, -k:]."),
         Nudge(lambda p, y, k: float(np.mean((np.argsort(p, axis=0)[:, -k:] == np.asarray(y)[:, None]).any(axis=1))),
               "sort each ROW (axis=1): np.argsort(probabilities, axis=1). axis=0 sorts down the columns, across images."),
         Nudge(lambda p, y, k: float(np.mean((np.argsort(p, axis=1)[:, :k] == y[:, None]).any(axis=1))),
