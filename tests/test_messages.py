@@ -405,6 +405,15 @@ AUDIT6 = [
     ('ch05.q3', 'argsort(...)[::-1] reverses the rows (images), not each row',
      'def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[::-1][:, :k]\n    return float(np.mean([labels[i] in top[i] for i in range(len(labels))]))\n',
      'reverses its ROWS'),
+    ('ch02.q4', '(n_in + 1) * (n_out + 1) per layer: a bias on both sides',
+     'def count_parameters(layer_sizes):\n    total = 0\n    for a, b in zip(layer_sizes, layer_sizes[1:]):\n        total += (a + 1) * (b + 1)\n    return total\n',
+     'not (n_in + 1) * (n_out + 1)'),
+    ('ch03.q3', "'same' as round(n / stride) instead of rounding up",
+     "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        return round(n / stride)\n    return (n - kernel) // stride + 1\n",
+     'is rounded UP'),
+    ('ch01.q3', 'images[np.argwhere(mask)]: the (k, 1) indices add an axis',
+     'def mean_digit(images, labels, digit):\n    return images[np.argwhere(labels == digit)].astype(np.float64).mean(axis=0)\n',
+     'np.argwhere gives a column of indices'),
 ]
 
 

@@ -146,6 +146,9 @@ q3 = Exercise(
         "images[labels == digit] selects them (a boolean mask); .mean(axis=0) averages across images.",
     ),
     nudges=(
+        Nudge(lambda images, labels, digit: images[np.argwhere(labels == digit)].astype(np.float64).mean(axis=0),
+              "np.argwhere gives a column of indices, shape (k, 1), and indexing with it adds an axis: index with "
+              "the boolean mask itself, images[labels == digit]."),
         Nudge(lambda images, labels, digit: (images[labels == digit].astype(np.int64).sum(axis=0) % 256) / np.sum(labels == digit),
               "your running total wrapped around at 256: np.zeros_like(images[0]) is uint8 like the images. Add up in "
               "floats (np.zeros(images.shape[1:]) or images.astype(np.float64)), or use .mean(axis=0)."),

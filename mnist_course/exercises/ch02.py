@@ -182,6 +182,9 @@ q4 = Exercise(
     ),
     nudges=(
         Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
+        Nudge(lambda s: sum((a + 1) * (b + 1) for a, b in zip(s[:-1], s[1:])),
+              "a bias is one extra weight per OUTPUT unit, not an extra unit on both sides: "
+              "n_in * n_out + n_out per layer, not (n_in + 1) * (n_out + 1)."),
         Nudge(lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "there is one bias per OUTPUT unit: n_in * n_out + n_out."),
         Nudge(lambda s: (s[-2] * s[-1] + s[-1]) if len(s) > 1 else 0,
               "only the last layer is counted: add each layer's count to the total (total += ...), don't replace it."),

@@ -163,6 +163,9 @@ q3 = Exercise(
     nudges=(
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s if p == "valid" else (n + s - 1) // s,
               "count the first position too: (n - kernel) // stride + 1."),
+        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else round(n / s),
+              "with 'same', n / stride is rounded UP (a last, incomplete window still gives an output): "
+              "(n + stride - 1) // stride or math.ceil(n / stride); round() rounds some down."),
         Nudge(lambda n, k, s=1, p="valid": n - k + 1 if p == "valid" else n,
               "the stride matters: with stride 2 the kernel jumps 2 pixels at a time, so the output is about half as big."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1,
