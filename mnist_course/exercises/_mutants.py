@@ -48,7 +48,6 @@ _COMPARISONS = {
     ast.GtE: (ast.Gt, ast.LtE), ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,),
 }
 _AXES = (0, 1, -1, None)
-_CONTEXT = (ast.Call, ast.BinOp, ast.Compare, ast.Subscript, ast.Return, ast.Assign, ast.AugAssign)
 MAX_VARIANTS = 400
 SHOWN_LENGTH = 25  # characters of source shown around an edit, at least
 
