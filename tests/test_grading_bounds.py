@@ -187,3 +187,32 @@ def test_an_exercise_runs_in_a_folder_that_goes_with_its_worker():
         folder = Path(found.group(1))
         assert folder.parent.name.startswith("mnist_course_grader_"), grade.message
     assert not folder.parent.exists()
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_the_heavy_workers_are_forked_by_one_zygote_and_replaced_when_they_die():
+    import os
+    import signal
+
+    with Grader(workers=2) as grader:
+        for supervisor in grader._all:
+            supervisor.heavy._start()
+        zygote = grader._zygote.process.pid
+        workers = [supervisor.heavy.process.pid for supervisor in grader._all]
+        assert [_parent(pid) for pid in workers] == [zygote, zygote]  # Keras was imported once, by the zygote
+        assert grader.grade_exercise(NOTEBOOK, ch06, ch06.q1).passed
+        for pid in workers:  # killed between two jobs: the next job gets a new worker, not an error
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(s.heavy.process.poll() is None for s in grader._all) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        grade = grader.grade_exercise(NOTEBOOK, ch06, ch06.q1)
+        assert grade.passed, grade.message
+        replaced = [s.heavy.process.pid for s in grader._all if s.heavy.process is not None]
+        assert replaced and all(_parent(pid) == zygote for pid in replaced)
+    for pid in [zygote, *workers, *replaced]:  # closing the grader ends them all
+        assert not Path(f"/proc/{pid}").exists()

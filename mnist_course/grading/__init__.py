@@ -32,7 +32,8 @@ exercise without solving it, or to disturb the grading of others. The guarantees
   a PASS: an exercise passes only when every call returned the right value.
 - **Isolation** (:mod:`.worker`, :mod:`.sandbox`): each exercise runs in a child
   forked from a supervisor started with ``python -I`` (the current directory is not
-  on ``sys.path``), in a fresh temporary directory, in its own session, with limits
+  on ``sys.path``; a supervisor that needs Keras is forked, before it runs any job,
+  from one such process that only imported Keras), in a fresh temporary directory, in its own session, with limits
   on memory, CPU time, wall-clock time and file size; on Linux ≥ 5.13 Landlock
   forbids writing outside that directory, opening TCP connections and signalling
   any process outside the sandbox (so ``os.kill(os.getppid(), ...)`` fails). The

@@ -24,7 +24,7 @@ from ..errors import MnistCourseError
 from ..exercises._core import Outcome
 from ..exercises._handmade import import_aliases, library_uses
 from .notebook import NotebookError, Program, exercise_program, explain_missing_name, without_unused_imports, read_notebook
-from .supervisor import Supervisor
+from .supervisor import Supervisor, Zygote
 from .wire import Unreadable, decode, encode, load_model, model_payloads, vet_model
 from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE
 
@@ -148,7 +148,8 @@ class Grader:
         self.timeout, self.memory = float(timeout), int(memory)
         self.workers = max(1, workers or min(2, os.cpu_count() or 1))
         self._idle: queue.Queue[Supervisor] = queue.Queue()
-        self._all = [Supervisor() for _ in range(self.workers)]
+        self._zygote = Zygote()  # one Keras import for every heavy worker
+        self._all = [Supervisor(self._zygote) for _ in range(self.workers)]
         for supervisor in self._all:
             self._idle.put(supervisor)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
@@ -166,6 +167,7 @@ class Grader:
         self._pool.shutdown(wait=False, cancel_futures=True)
         for supervisor in self._all:
             supervisor.stop()
+        self._zygote.stop()
         self._pool.shutdown(wait=True)
 
     # -- one exercise

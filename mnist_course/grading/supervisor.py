@@ -5,9 +5,11 @@ folder, sends it jobs and reads its replies: length-prefixed JSON of at most
 :data:`.worker.MAX_MESSAGE` bytes, each header checked before its body is read.
 
 A :class:`Supervisor` (one per job the grader runs at a time) keeps two of them: one
-for jobs that need Keras (it imports TensorFlow once) and one for the others, which
-never imports it, so that forking a child for a NumPy exercise stays cheap (a process
-that has TensorFlow loaded maps about 1 GB, which every fork copies the page tables of).
+for jobs that need Keras and one for the others, which never imports it, so that
+forking a child for a NumPy exercise stays cheap (a process that has TensorFlow loaded
+maps about 1 GB, which every fork copies the page tables of). The heavy workers are
+forked by one :class:`Zygote` that the supervisors share, which imports Keras once for
+all of them (about 3.5 s of CPU each time it is imported).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import json
 import os
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +37,7 @@ _BOOT = (
     "except ImportError:\n    sys.path.append(sys.argv[1])\n"
     "from mnist_course.grading.worker import serve\nserve()\n"
 )
+_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
 
 
 def read_exact(fd: int, size: int, deadline: float) -> bytes | None:
@@ -53,22 +58,122 @@ def read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     return bytes(data)
 
 
-class WorkerProcess:
-    """One worker process (see :mod:`.worker`), restarted whenever it dies."""
+def _stderr():
+    return None if os.environ.get("MNIST_COURSE_GRADER_DEBUG") else subprocess.DEVNULL
+
+
+class Zygote:
+    """A process that imports Keras once and forks a worker for each :meth:`spawn` (see :func:`.worker.zygote`)."""
 
     def __init__(self):
         self.process: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.lock = threading.Lock()
+
+    def _request(self, message: bytes, fds: list[int] = ()) -> bytes:
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        socket.send_fds(self.control, [message], list(fds))
+        return self.control.recv(64)
+
+    def _start(self) -> None:
+        self.stop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", "from mnist_course.grading.worker import zygote\nzygote()\n", _ROOT,
+                 str(theirs.fileno())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=_stderr(), pass_fds=(theirs.fileno(),),
+                cwd=tempfile.gettempdir(), env=dict(os.environ, **_ENV), start_new_session=True,
+            )
+        self.control = ours
+        ours.settimeout(120)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            self.stop()
+            raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
+
+    def spawn(self, directory: str) -> "_Forked":
+        """A new worker (:func:`.worker.serve`) working in ``directory``."""
+        job_read, job_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        try:
+            with self.lock:
+                reply = self._request(b"S" + directory.encode(), [job_read, reply_write])
+        except OSError:
+            reply = b""
+        finally:
+            os.close(job_read)
+            os.close(reply_write)
+        if not reply.isdigit():
+            os.close(job_write)
+            os.close(reply_read)
+            self.stop()
+            raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
+        return _Forked(self, int(reply), open(job_write, "wb"), open(reply_read, "rb"))
+
+    def reap(self, pid: int) -> None:
+        with self.lock:
+            if self.process is not None and self.process.poll() is None:
+                try:
+                    self._request(b"K%d" % pid)
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.close()  # the zygote ends its workers and exits
+            self.control = None
+        if self.process is not None:
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self.process = None
+
+
+class _Forked:
+    """A worker the :class:`Zygote` forked, with the part of :class:`subprocess.Popen` that
+    :class:`WorkerProcess` uses."""
+
+    def __init__(self, zygote: Zygote, pid: int, stdin, stdout):
+        self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
+
+    def poll(self) -> int | None:
+        """None while it runs (it is the zygote's child: /proc says whether it has ended)."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                return None if stat.read().rsplit(")", 1)[1].split()[0] not in "ZX" else -1
+        except (OSError, IndexError):
+            return -1
+
+    def wait(self) -> None:
+        self.zygote.reap(self.pid)
+
+
+class WorkerProcess:
+    """One worker process (see :mod:`.worker`), restarted whenever it dies; forked by
+    ``zygote`` when one is given, else started as a new Python."""
+
+    def __init__(self, zygote: Zygote | None = None):
+        self.zygote = zygote
+        self.process: subprocess.Popen | _Forked | None = None
         self.directory: tempfile.TemporaryDirectory | None = None
 
     def _start(self) -> None:
         self.directory = tempfile.TemporaryDirectory(prefix="mnist_course_grader_")
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
-        debug = os.environ.get("MNIST_COURSE_GRADER_DEBUG")
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, _ROOT],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
-            cwd=self.directory.name, env=env, start_new_session=True,
-        )
+        if self.zygote is not None:
+            self.process = self.zygote.spawn(self.directory.name)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOT, _ROOT],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=_stderr(),
+                cwd=self.directory.name, env=dict(os.environ, **_ENV), start_new_session=True,
+            )
         if self._receive(time.monotonic() + 120) is None:
             self.stop()
             raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
@@ -128,10 +233,10 @@ HEAVY = ("keras", "tensorflow")  # what a job's preload names when it needs the 
 
 
 class Supervisor:
-    """Runs each job in one of two worker processes: ``heavy`` (Keras) or ``light``."""
+    """Runs each job in one of two worker processes: ``heavy`` (Keras, forked by ``zygote``) or ``light``."""
 
-    def __init__(self):
-        self.light, self.heavy = WorkerProcess(), WorkerProcess()
+    def __init__(self, zygote: Zygote | None = None):
+        self.light, self.heavy = WorkerProcess(), WorkerProcess(zygote or Zygote())
 
     def run(self, job: dict) -> dict:
         heavy = any(str(name).split(".")[0] in HEAVY for name in job.get("preload", []))

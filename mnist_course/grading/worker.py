@@ -19,6 +19,10 @@ length-prefixed JSON on the supervisor's stdin/stdout, which the child cannot re
 of at most :data:`MAX_MESSAGE` bytes: a larger reply is replaced by a short
 ``too_large`` one, and the grader refuses a larger header before reading its body.
 
+The workers that need Keras are not started this way but forked by a :func:`zygote`:
+a process that imported Keras once (seconds of CPU that every heavy worker would
+otherwise spend again) and then forks a worker for each request on its socket.
+
 A job of kind ``models`` runs no learner code: a fresh confined child loads the
 ``.keras`` files an exercise returned (:func:`.wire.model_facts`) and reports each
 one's size, so that the grader never builds a model nobody has built within limits.
@@ -33,6 +37,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import struct
 import sys
 import tempfile
@@ -320,3 +325,80 @@ def serve() -> None:
         reply = _run_job(job)
         reply["id"] = job.get("id")
         send(stdout, reply)
+
+
+def zygote() -> None:
+    """Import Keras once, then fork a worker (:func:`serve`) for each request, until the socket closes.
+
+    The socket is the file descriptor ``sys.argv[2]``. A request ``S<folder>`` comes
+    with two file descriptors, the new worker's job stream and reply stream; the reply
+    is the worker's pid. ``K<pid>`` kills that worker's process group and reaps it
+    (its pid cannot be reused before then); the reply is ``ok``.
+    """
+    from .sandbox import become_subreaper
+
+    become_subreaper()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    control = socket.socket(fileno=int(sys.argv[2]))
+    import numpy  # noqa: F401
+    for name in ("tensorflow", "keras"):
+        _TRIED.add(name)
+        importlib.import_module(name)
+    from ..exercises import _core  # noqa: F401
+
+    workers: set[int] = set()
+    control.send(b"ready")
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 4096, 2)
+        except OSError:
+            break
+        if not message:
+            break
+        if message[:1] == b"S" and len(fds) == 2:
+            gc.freeze()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.setsid()
+                    control.detach()
+                    os.dup2(fds[0], 0)
+                    os.dup2(fds[1], 1)
+                    os.closerange(3, 1 << 16)
+                    os.chdir(message[1:].decode())
+                    serve()
+                finally:
+                    os._exit(0)
+            gc.unfreeze()
+            workers.add(pid)
+            reply = str(pid).encode()
+        elif message[:1] == b"K" and message[1:].isdigit() and int(message[1:]) in workers:
+            pid = int(message[1:])
+            workers.discard(pid)
+            _end(pid)
+            reply = b"ok"
+        else:
+            reply = b"?"
+        for fd in fds:
+            os.close(fd)
+        control.send(reply)
+    for pid in workers:
+        _end(pid)
+
+
+def _end(pid: int) -> None:
+    """Kill a worker's process group and reap it, and whatever else has ended."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
