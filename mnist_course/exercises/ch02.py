@@ -42,6 +42,10 @@ q1 = Exercise(
         "but np.exp can no longer overflow. Then divide the exponentials by their row sums (axis=1, keepdims=True).",
     ),
     nudges=(
+        Nudge(lambda z: np.exp(np.clip(z, -500, 500)) / np.exp(np.clip(z, -500, 500)).sum(axis=1, keepdims=True),
+              "clipping the logits changes them: logits beyond the clip all become equal, and so do their "
+              "probabilities. Subtract each row's maximum instead (softmax(z) = softmax(z - max)): the largest "
+              "exponent is then exp(0) = 1 and nothing overflows."),
         Nudge(lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
               "np.exp(1000) overflows to inf. Subtract each row's maximum before np.exp; the result does not change."),
         Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0, keepdims=True),
@@ -88,6 +92,9 @@ q2 = Exercise(
         "take -np.log (the natural log), and average over the batch.",
     ),
     nudges=(
+        Nudge(lambda p, y: cross_entropy(p, y) * len(y) / p.shape[1],
+              "average over the images of the batch: divide the sum by the number of rows, len(labels), not by "
+              "the number of classes (probabilities.shape[1])."),
         Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p[:, y], EPSILON, 1.0)))),
               "probabilities[:, labels] is an N×N block (every row with every label); pair row i with labels[i]: "
               "probabilities[np.arange(len(labels)), labels]."),
@@ -207,6 +214,22 @@ def shift_images(images: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return shifted
 
 
+def _rolled(images, dx, dy, rows=True, columns=True):
+    """np.roll, then the wrapped rows and/or columns set to 0 (the mistakes: one of them forgotten)."""
+    out = np.roll(images, (dy, dx), axis=(1, 2))
+    if rows and dy:
+        if dy > 0:
+            out[:, :dy] = 0
+        else:
+            out[:, dy:] = 0
+    if columns and dx:
+        if dx > 0:
+            out[:, :, :dx] = 0
+        else:
+            out[:, :, dx:] = 0
+    return out
+
+
 def _q5_cases() -> list[Case]:
     rng = np.random.default_rng(205)  # this exercise's own inputs, the same on every call
     small = np.arange(1, 13, dtype=np.uint8).reshape(1, 3, 4)
@@ -233,6 +256,12 @@ q5 = Exercise(
         "land on dx..W-1; for dx < 0 the other way round. Rows (dy, positive = down) work the same.",
     ),
     nudges=(
+        Nudge(lambda x, dx, dy: _rolled(x, dx, dy, rows=False),
+              "np.roll wraps the ROWS around too: blank the rows that wrapped (the first dy rows when dy > 0, the "
+              "last -dy rows when dy < 0), as you did for the columns."),
+        Nudge(lambda x, dx, dy: _rolled(x, dx, dy, columns=False),
+              "np.roll wraps the COLUMNS around too: blank the columns that wrapped (the first dx columns when "
+              "dx > 0, the last -dx columns when dx < 0), as you did for the rows."),
         Nudge(lambda x, dx, dy: np.roll(x, (dy, dx), axis=(1, 2)),
               "np.roll wraps around: what leaves on the right comes back on the left. Fill the uncovered pixels with 0."),
         Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),

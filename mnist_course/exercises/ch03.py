@@ -31,6 +31,24 @@ def _same_padding(image, kernel):
     return conv2d(padded, kernel)
 
 
+def _stops_one_short(image, kernel):
+    """The right output size, but loops over range(H - kh): the last row and column stay 0."""
+    out = conv2d(image, kernel)
+    out[-1, :] = 0
+    out[:, -1] = 0
+    return out
+
+
+def _window_swapped(image, kernel):
+    """Each window cut as image[i:i+kw, j:j+kh]: the kernel's height and width swapped."""
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i : i + kw, j : j + kh] * kernel)
+    return out
+
+
 def _q1_cases() -> list[Case]:
     rng = np.random.default_rng(301)  # this exercise's own inputs, the same on every call
     return [
@@ -58,6 +76,10 @@ q1 = Exercise(
         Nudge(_flipped, "deep-learning 'convolution' does NOT flip the kernel (it is a cross-correlation): use kernel as it is."),
         Nudge(_same_padding, "use 'valid' convolution, without padding: the output is (H - kh + 1) × (W - kw + 1)."),
         Nudge(lambda x, k: conv2d(x, k)[:-1, :-1], "the last position counts too: there are H - kh + 1 rows, not H - kh."),
+        Nudge(_stops_one_short, "your output has the right size, but its last row and column stay 0: the loops stop "
+              "one position early. Loop over range(H - kh + 1) and range(W - kw + 1), the output's own shape."),
+        Nudge(_window_swapped, "the window under the kernel is kh rows by kw columns, image[i:i+kh, j:j+kw], with "
+              "kh, kw = kernel.shape (rows first): yours has the kernel's height and width swapped."),
     ),
     forbidden=("scipy.signal", "scipy.ndimage"),
 )
@@ -203,6 +225,13 @@ def receptive_field(layers: list[tuple[int, int]]) -> int:
     return field
 
 
+def _backward_run_forward(layers):
+    field = 1
+    for kernel, stride in layers:  # the output-to-input recursion, without reversed()
+        field = (field - 1) * stride + kernel
+    return field
+
+
 def _jump_first(layers):
     field, jump = 1, 1
     for kernel, stride in layers:
@@ -237,6 +266,9 @@ q4 = Exercise(
         Nudge(lambda ls: 1 + sum(k - 1 for k, _ in ls), "a stride spreads the next layer's kernel: each layer adds (kernel - 1) * jump, and jump grows by the stride."),
         Nudge(lambda ls: sum(k for k, _ in ls) or 1, "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1) * jump."),
         Nudge(_jump_first, "update the field BEFORE the jump: a layer's own stride only spreads the layers after it."),
+        Nudge(_backward_run_forward,
+              "the recursion field = (field - 1) * stride + kernel walks from the output back to the input: go "
+              "through the layers in REVERSED order (or forwards with field += (kernel - 1) * jump; jump *= stride)."),
         Nudge(lambda ls: receptive_field([(k, k) for k, _ in ls]),  # jump *= kernel
               "the jump grows by each layer's STRIDE (jump *= stride), not by its kernel size: "
               "it is how far apart, in input pixels, two neighbouring positions of the next layer are."),

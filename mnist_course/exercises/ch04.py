@@ -124,6 +124,9 @@ q2 = Exercise(
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
             w - lr * (b1 * m + (1 - b1) * g) / (np.sqrt(b2 * v + (1 - b2) * g**2) + e), b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2),
             "correct the bias of m and v: divide them by (1 - beta1**t) and (1 - beta2**t). Without it the first steps are far too small."),
+        Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_paper(w, g, m, v, 1, lr, b1, b2, e),
+              "the bias correction divides by (1 - beta1**t) and (1 - beta2**t): without the power t (the step "
+              "number) every step is corrected as if it were the first."),
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_paper(w, g, m, v, t + 1, lr, b1, b2, e),
               "t is the number of the step being taken, starting at 1: use beta**t, not beta**(t + 1)."),
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_v_of_grad(w, g, m, v, t, lr, b1, b2, e),

@@ -379,6 +379,17 @@ def _mcnemar_one_short(correct_a, correct_b):
     return min(1.0, 2 * sum(math.comb(b + c, i) for i in range(min(b, c))) / 2 ** (b + c))
 
 
+def _mcnemar_totals(correct_a, correct_b) -> float:
+    """The exact test with b, c = how many each model got right: computed with logarithms (n is large)."""
+    b, c = int(np.sum(correct_a)), int(np.sum(correct_b))
+    n = b + c
+    if n == 0:
+        return 1.0
+    terms = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2) for i in range(min(b, c) + 1)]
+    top = max(terms)
+    return min(1.0, 2 * math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
 def _mcnemar_chi2(a: np.ndarray, b: np.ndarray, corrected: bool) -> float:
     only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
     if only_a + only_b == 0:
@@ -410,6 +421,10 @@ q6 = Exercise(
         Nudge(_mcnemar_one_short,
               "include min(b, c) itself in the tail: sum the binomial terms for i in range(min(b, c) + 1)."),
         Nudge(lambda a, b: min(1.0, mcnemar_p_value(a, b) / 2), "the test is two-sided: double the tail probability (and cap it at 1)."),
+        Nudge(_mcnemar_totals,
+              "b and c count the DISAGREEMENTS: b the images A gets right and B wrong (a & ~b), c the reverse. "
+              "How many each model got right in total includes the images both got right, which say nothing "
+              "about which model is better (and make n, and your sum, huge and slow)."),
         *(Nudge(lambda a, b, corrected=corrected: _mcnemar_chi2(a, b, corrected),
                 "that is McNemar's chi-squared approximation" + (" with the continuity correction" if corrected else "")
                 + ", which is poor when few images are in disagreement. The exercise asks for the EXACT binomial test: "
