@@ -13,7 +13,9 @@
    3; other variables such as ``MNIST_COURSE_CACHE`` are not covered), the MNIST files
    (fixed by the MD5 sums in ``mnist_course/data.py``, which every chapter imports),
    files outside the package that a chapter reads or runs, the Python version and the
-   machine. After changing one of those, delete ``book/_build/.jupyter_cache``.
+   machine. After changing one of those, delete ``book/_build/.jupyter_cache`` (or its
+   ``full`` or ``fast`` folder): the next build executes every chapter whose outputs
+   are not in the cache, even though its page is unchanged (see :func:`run_uncached`).
 2. Fetches the JavaScript that renders math and widget snapshots offline (require.js,
    the ipywidgets embedder ``@jupyter-widgets/html-manager``, MathJax) with
    ``npm pack`` at the versions pinned below, into ``book/_build/.assets``. Without npm
@@ -21,9 +23,12 @@
 3. Runs ``jupyter-book build`` with ``-W -n --keep-going``: every notebook is executed
    (in full mode unless ``MNIST_COURSE_FAST=1``), its outputs are kept in a jupyter-cache
    (``book/_build/.jupyter_cache/full`` or ``.../fast``), and any execution error or
-   Sphinx warning fails the build.
+   Sphinx warning fails the build. The log shows Sphinx's and the kernels' messages but
+   two kinds of noise: the parsers' configuration dumps and the kernels' warning about
+   unencrypted TCP (see :data:`CONFIG_DUMP` and :data:`KERNEL_CONFIG`).
 4. Prints how long each notebook took to execute, their total, the slowest chapter's
-   share of it (also in ``book/_build/last_build.json``) and where ``index.html`` is.
+   share of it (also in ``book/_build/last_build.json``, with the chapters this build
+   executed) and where ``index.html`` is.
 
 Options: ``--fast`` (same as ``MNIST_COURSE_FAST=1``), ``--cdn`` (skip npm, use the CDNs).
 """
@@ -602,7 +607,7 @@ def serve_widget_bundles() -> list[str]:
 def write_config(fast: bool, assets: dict) -> Path:
     """book/_config.yml plus this build's settings, as book/_build/_config.yml."""
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("execute", {})["cache"] = str(JUPYTER_CACHE / ("fast" if fast else "full"))
+    config.setdefault("execute", {})["cache"] = str(execution_cache(fast))
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     for key, value in assets.items():  # lists of folders are extended, the rest replaced
         sphinx[key] = [*sphinx.get(key, []), *value] if key in ("html_static_path", "html_extra_path") else value
@@ -612,22 +617,45 @@ def write_config(fast: bool, assets: dict) -> Path:
     return path
 
 
-def execution_times(fast: bool, chapters: list[str]) -> list[tuple[str, float | None]]:
-    """(chapter, seconds) from the jupyter-cache record of each chapter's current code."""
-    try:
-        from jupyter_cache import get_cache
-    except ImportError:
-        return []
-    cache = get_cache(str(JUPYTER_CACHE / ("fast" if fast else "full")))
-    times = []
+def execution_cache(fast: bool) -> Path:
+    """The jupyter-cache of one mode: book/_build/.jupyter_cache/fast or .../full."""
+    return JUPYTER_CACHE / ("fast" if fast else "full")
+
+
+def cache_records(fast: bool, chapters: list[str]) -> dict:
+    """Each chapter's jupyter-cache record for its page as it is now; None if it has none."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(execution_cache(fast)))
+    records = {}
     for name in chapters:
         try:
-            record = cache.match_cache_file(str(BOOK / f"{name}.ipynb"))
+            records[name] = cache.match_cache_file(str(BOOK / f"{name}.ipynb"))
         except KeyError:
-            times.append((name, None))
-        else:
-            times.append((name, record.data.get("execution_seconds")))
-    return times
+            records[name] = None
+    return records
+
+
+def run_uncached(fast: bool, chapters: list[str]) -> list[str]:
+    """Make the build execute every chapter whose outputs are not in the cache; returns them.
+
+    Sphinx reads a page again only when its file is newer than its last reading, and
+    only a page it reads asks the execution cache. A page left unchanged whose entry
+    is gone (the cache deleted, as the module's docstring advises, or the chapter
+    failed last time) would keep its old outputs. Touching the file makes Sphinx read
+    it, and myst-nb execute it; the other chapters are left alone.
+    """
+    missing = [name for name, record in cache_records(fast, chapters).items() if record is None]
+    now = time.time_ns()
+    for name in missing:
+        os.utime(BOOK / f"{name}.ipynb", ns=(now, now))
+    return missing
+
+
+def execution_times(fast: bool, chapters: list[str]) -> list[tuple[str, float | None]]:
+    """(chapter, seconds) from the jupyter-cache record of each chapter's current code."""
+    return [(name, record.data.get("execution_seconds") if record else None)
+            for name, record in cache_records(fast, chapters).items()]
 
 
 def execution_summary(times: list[tuple[str, float | None]]) -> dict:
@@ -648,15 +676,46 @@ def execution_summary(times: list[tuple[str, float | None]]) -> dict:
             "not_timed": [name for name, seconds in times if seconds is None]}
 
 
+# The build's kernels: what C/C++ code writes straight to stderr (TensorFlow's start-up
+# log lines) goes to the build log, not the pages, and one warning is not shown at all.
+# ipykernel warns at each start that it talks over TCP without encryption; myst-nb runs
+# notebooks through nbclient, which offers no encrypted transport to switch on, and the
+# kernel listens on 127.0.0.1 only, for one notebook, each message signed with the
+# session's key. Every other message of the kernel's log still shows.
+KERNEL_CONFIG = """\
+# Written by book/build.py (see KERNEL_CONFIG there).
+import logging
+
+c.IPKernelApp.capture_fd_output = False
+
+
+class NoPlainTcpWarning(logging.Filter):
+    def filter(self, record):
+        return not record.getMessage().startswith("Kernel is running over TCP without encryption")
+
+
+c.IPKernelApp.logging_config = {
+    "filters": {"no_plain_tcp_warning": {"()": NoPlainTcpWarning}},
+    "loggers": {"IPKernelApp": {"filters": ["no_plain_tcp_warning"]}},
+}
+"""
+
+
 def ipython_dir() -> Path:
-    """An IPython folder for the build's kernels: the user's start-up files do not apply,
-    and what C/C++ code writes straight to stderr (TensorFlow's start-up log lines) goes
-    to the build log instead of the pages. Python's own warnings still show."""
+    """An IPython folder for the build's kernels, configured by :data:`KERNEL_CONFIG`: the
+    user's start-up files do not apply. Python's own warnings still show."""
     folder = BUILD / ".ipython"
     config = folder / "profile_default" / "ipython_kernel_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
-    write_if_changed(config, "# Written by book/build.py.\nc.IPKernelApp.capture_fd_output = False\n")
+    write_if_changed(config, KERNEL_CONFIG)
     return folder
+
+
+ANSI_COLOR = re.compile(r"\x1b\[[0-9;]*m")
+# Lines of jupyter-book's output left out of the build's log: at every start, myst-parser
+# and myst-nb print their whole configuration (MdParserConfig(...), NbParserConfig(...)),
+# a line of 800 characters or more each, which says nothing _build/_config.yml does not.
+CONFIG_DUMP = re.compile(r"^myst(-nb)? v[\d.]+: (Md|Nb)ParserConfig\(")
 
 
 def jupyter_book() -> str:
@@ -690,18 +749,22 @@ def build(fast: bool, use_cdn: bool) -> int:
     env["IPYTHONDIR"] = str(ipython_dir())
     command = [jupyter_book(), "build", str(BOOK), "--builder", "html", "--config", str(config_path),
                "--toc", str(toc_path), "-W", "-n", "--keep-going"]
+    if uncached := run_uncached(fast, chapters):
+        log(f"not in the {mode} execution cache, so they run: {', '.join(uncached)}")
     log("$ " + " ".join(Path(c).name if i == 0 else c for i, c in enumerate(command)))
     failures, executed = [], set()
     with open(BUILD / "build.log", "w", encoding="utf-8") as build_log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, stdin=subprocess.DEVNULL)
         for line in proc.stdout:
+            if CONFIG_DUMP.match(ANSI_COLOR.sub("", line)):
+                continue
             sys.stdout.write(line)
             build_log.write(line)
             if m := re.search(r"([0-9]{2}_[^/\s]*)\.ipynb: Executed notebook in", line):
                 executed.add(m.group(1))
             if "Execution Failed" in line or "Executing notebook failed" in line:
-                failures.append(re.sub(r"\x1b\[[0-9;]*m", "", line).strip())
+                failures.append(ANSI_COLOR.sub("", line).strip())
         returncode = proc.wait()
     reports = [p for p in (HTML / "reports").glob("**/*.log") if p.stat().st_mtime >= start - 1]
     seconds = time.time() - start
@@ -725,7 +788,8 @@ def build(fast: bool, use_cdn: bool) -> int:
     times = execution_times(fast, chapters)
     summary = execution_summary(times)
     record = {"mode": mode, "seconds": round(seconds, 1), "pages": pages(chapters),
-              "execution_seconds": dict(times), **summary, "missing_chapters": missing}
+              "executed": sorted(executed), "execution_seconds": dict(times), **summary,
+              "missing_chapters": missing}
     (BUILD / "last_build.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     log()
     for name, secs in times:

@@ -24,6 +24,20 @@ def load_build_script():
     return module
 
 
+def build_book() -> subprocess.CompletedProcess:
+    """Build the book as the tests do (``book/build.py --fast``); the test fails if the build does.
+
+    Returns the finished process, its output captured.
+    """
+    env = {**os.environ, config.FAST_ENV: "1"}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "book" / "build.py"), "--fast"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, f"the book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The user's verified MNIST cache (fetched on first use, as `make data` does)."""

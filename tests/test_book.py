@@ -15,10 +15,7 @@ from __future__ import annotations
 import functools
 import http.server
 import io
-import os
 import re
-import subprocess
-import sys
 import threading
 import urllib.request
 from pathlib import Path
@@ -28,7 +25,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import load_build_script
+from tests.conftest import build_book, load_build_script
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -61,12 +58,7 @@ def book_html() -> Path:
     index = HTML / "index.html"
     newest = max(p.stat().st_mtime for p in _sources())
     if not index.exists() or index.stat().st_mtime < newest:
-        env = {**os.environ, "MNIST_COURSE_FAST": "1"}
-        proc = subprocess.run(
-            [sys.executable, str(BOOK / "build.py"), "--fast"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
-        )
-        assert proc.returncode == 0, f"the book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+        build_book()
     assert index.exists()
     return HTML
 

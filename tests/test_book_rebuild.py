@@ -1,19 +1,26 @@
-"""A chapter of the book runs again when, and only when, code it can run has changed.
+"""A chapter of the book runs again when, and only when, code it can run has changed,
+or its outputs are not in the execution cache.
 
 Each chapter page carries a hidden stamp: the hash of the files of ``mnist_course``
 its imports reach, and of requirements.txt (``book/build.py``). These tests pin the
-rule on a small fake package, then on the real chapters. Nothing here builds the book
-or writes into ``book/``.
+rule on a small fake package, then on the real chapters; they neither build the book
+nor write into ``book/``. Two tests at the end do: they build the book in fast mode, as
+``tests/test_book.py`` does, to see which chapters a rebuild executes and what its log
+shows.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import load_build_script
+from tests.conftest import build_book, load_build_script
 
 from mnist_course.authoring import cell_source, read_source
 
@@ -188,3 +195,45 @@ def test_the_build_summary_names_the_slowest_chapter_and_its_share():
     assert summary["slowest_chapter"] == {"name": "04_training", "seconds": 90.0, "share": 0.75}
     assert summary["not_timed"] == ["05_evaluation"]
     assert build.execution_summary([("01_data", None)])["slowest_chapter"] is None
+
+
+def test_the_build_kernels_log_warnings_but_not_the_one_about_tcp(tmp_path, monkeypatch):
+    """ipykernel's warning that it talks over TCP without encryption is filtered out, and only it."""
+    monkeypatch.setattr(build, "BUILD", tmp_path)
+    script = ("import nbformat, nbclient\n"
+              "cell = nbformat.v4.new_code_cell(\"import logging; logging.getLogger('IPKernelApp').warning('a real one')\")\n"
+              "nbclient.NotebookClient(nbformat.v4.new_notebook(cells=[cell]), timeout=60).execute()\n")
+    env = {**os.environ, "IPYTHONDIR": str(build.ipython_dir())}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert "[IPKernelApp] WARNING | a real one" in proc.stderr
+    assert "without encryption" not in proc.stderr, proc.stderr
+
+
+def executed_chapters(build_output: str) -> list[str]:
+    """The chapters a build executed, from myst-nb's "Executed notebook" lines."""
+    return sorted(set(re.findall(r"(\d\d_\w+)\.ipynb: Executed notebook in", build_output)))
+
+
+@pytest.mark.timeout(1800)  # the first build runs every chapter when the fast cache is empty
+def test_a_chapter_missing_from_the_execution_cache_runs_again_and_only_it():
+    """Deleting cached outputs, as the build's docstring advises, makes the next build run them."""
+    from jupyter_cache import get_cache
+
+    build_book()  # every page and cache entry up to date: a rebuild would execute nothing
+    chapters = [name for name in build.pages() if build.CHAPTER_NAME.match(name)]
+    times = dict(build.execution_times(True, chapters))
+    chapter = min(chapters, key=lambda name: times[name])  # the quickest to run again
+    cache = get_cache(str(build.JUPYTER_CACHE / "fast"))
+    cache.remove_cache(cache.match_cache_file(str(build.BOOK / f"{chapter}.ipynb")).pk)
+
+    rebuilt = build_book()
+    assert executed_chapters(rebuilt.stdout) == [chapter], rebuilt.stdout[-6000:]
+    assert cache.match_cache_file(str(build.BOOK / f"{chapter}.ipynb")).data["execution_seconds"] > 0
+
+
+def test_the_build_log_leaves_out_the_parsers_configuration():
+    log = build_book().stdout
+    assert "Running Sphinx" in log and "Using jupyter-cache at" in log
+    assert "ParserConfig(" not in log, [line[:100] for line in log.splitlines() if "ParserConfig(" in line]
