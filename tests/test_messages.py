@@ -441,6 +441,65 @@ AUDIT6 = [
 ]
 
 
+# A seventh audit's fresh mistakes (its answers, comments removed).
+AUDIT7 = [
+    ('ch01.q1', 'np.array(list(raw[...])) builds an int64 array, not uint8',
+     'def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]\n    return np.array(list(raw[4 + 4 * ndim:])).reshape(dims)\n',
+     'an array built from a Python list of ints'),
+    ('ch01.q5', 'train = order[val_size + 1:]: off-by-one, one index lost',
+     'def split_indices(n, val_size, seed):\n    order = np.random.default_rng(seed).permutation(n)\n    return order[val_size + 1:], order[:val_size]\n',
+     'in neither part'),
+    ('ch02.q2', 'probabilities[labels] picks rows by label instead of [arange(N), label',
+     'def cross_entropy(probabilities, labels):\n    p_true = np.clip(probabilities[labels], 1e-7, 1.0)\n    return float(-np.mean(np.log(p_true)))\n',
+     'picks whole ROWS'),
+    ('ch02.q2', "-log of the row's MAX probability (predicted class), not the true clas",
+     'def cross_entropy(probabilities, labels):\n    p = np.clip(probabilities.max(axis=1), 1e-7, 1.0)\n    return float(-np.mean(np.log(p)))\n',
+     'not the largest one'),
+    ('ch02.q3', 'bias reshaped to a column (bias.reshape(-1, 1))',
+     'def dense_relu(x, weights, bias):\n    return np.maximum(0, x @ weights + bias.reshape(-1, 1))\n',
+     "don't reshape it into a column"),
+    ('ch02.q4', 'biases counted for every layer, input included (+ sum(layer_sizes))',
+     'def count_parameters(layer_sizes):\n    weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))\n    return weights + sum(layer_sizes)\n',
+     'the input layer has no biases'),
+    ('ch02.q5', 'output allocated with np.zeros(images.shape): float64 instead of the i',
+     'def shift_images(images, dx, dy):\n    n, h, w = images.shape\n    out = np.zeros(images.shape)\n    if abs(dx) >= w or abs(dy) >= h:\n        return out\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n',
+     'np.zeros_like(x) keeps'),
+    ('ch03.q1', 'square images/kernels assumed: one size for both axes',
+     'def conv2d(image, kernel):\n    k = kernel.shape[0]\n    n = image.shape[0] - k + 1\n    out = np.zeros((n, n))\n    for i in range(n):\n        for j in range(n):\n            out[i, j] = np.sum(image[i:i + k, j:j + k] * kernel)\n    return out\n',
+     'need not be square'),
+    ('ch03.q3', "'same' returns n (stride ignored)",
+     'def conv_output_size(n, kernel, stride=1, padding="valid"):\n    if padding == "same":\n        return n\n    return (n - kernel) // stride + 1\n',
+     'the stride still shrinks'),
+    ('ch03.q3', "'valid' rounded up: ceil((n - k) / s) + 1",
+     'import math\ndef conv_output_size(n, kernel, stride=1, padding="valid"):\n    if padding == "same":\n        return math.ceil(n / stride)\n    return math.ceil((n - kernel) / stride) + 1\n',
+     "'valid' rounds DOWN"),
+    ('ch04.q1', 'weights moved by the OLD velocity before it is updated',
+     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    new_weights = weights + velocity\n    new_velocity = momentum * velocity - lr * grad\n    return new_weights, new_velocity\n',
+     'by the NEW velocity'),
+    ('ch04.q1', 'returns (velocity, weights): wrong order',
+     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity - lr * grad\n    return velocity, weights + velocity\n',
+     'right values, wrong order'),
+    ('ch04.q2', 'moving averages with weights swapped: beta*grad + (1-beta)*m',
+     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * grad + (1 - beta1) * m\n    v = beta2 * grad ** 2 + (1 - beta2) * v\n    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
+     'beta weighs the OLD average'),
+    ('ch05.q2', 'plain division: nan where a class is never predicted/never occurs',
+     'def precision_recall_f1(confusion):\n    confusion = confusion.astype(float)\n    tp = np.diag(confusion)\n    with np.errstate(divide="ignore", invalid="ignore"):\n        precision = tp / confusion.sum(axis=0)\n        recall = tp / confusion.sum(axis=1)\n        f1 = 2 * precision * recall / (precision + recall)\n    return precision, recall, f1\n',
+     '0 / 0 gives nan'),
+    ('ch05.q4', 'confidence = probability of the true class, not the max probability',
+     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities[np.arange(len(labels)), labels]\n    correct = probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
+     'its HIGHEST probability'),
+    ('ch05.q5', 'returns (centre, half_width) instead of (low, high)',
+     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z ** 2 / n\n    centre = (p + z ** 2 / (2 * n)) / d\n    half = z * math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / d\n    return centre, half\n',
+     "the interval's two ends"),
+    ('ch05.q6', 'b, c from correct_a - correct_b on boolean arrays (TypeError)',
+     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    diff = correct_a - correct_b\n    b = int(np.sum(diff == 1))\n    c = int(np.sum(diff == -1))\n    n = b + c\n    if n == 0:\n        return 1.0\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2 ** n)\n',
+     'which NumPy does not subtract'),
+    ('ch05.q6', 'p = 2 * P(X = min(b, c)): one binomial term instead of the tail sum',
+     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n    return min(1.0, 2 * math.comb(n, min(b, c)) / 2 ** n)\n',
+     'sums EVERY split'),
+]
+
+
 def test_a_wrong_dtype_is_not_reported_as_right_on_every_input():
     passed, message = both('ch01.q4', 'def normalize(images):\n    return images.astype("float") / 255\n')
     assert not passed and "dtype float64" in message and "right on 4 of the 4" not in message, message
@@ -458,7 +517,7 @@ def test_no_variant_edits_a_while_condition():
     assert any(v.wrong == "n - 3" or v.wrong == "n - 1" for v in variants(count_down))
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6])
+@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7])
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, source, phrase):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message

@@ -115,6 +115,17 @@ class Outcome:
                 "not_written": self.not_written, "mutated": self.mutated}
 
 
+def _dtype_hint(got: np.dtype, expected: np.dtype) -> str:
+    """Where an array of the wrong dtype usually comes from."""
+    if got == np.float64:
+        return (" Hint: np.zeros(shape), np.ones and np.empty make float64 arrays whatever your input is: "
+                "np.zeros_like(x) keeps x's dtype (or pass dtype=...).")
+    if got == np.int64 and expected.kind in "ui":
+        return (" Hint: an array built from a Python list of ints is int64 whatever the data was: make it with "
+                f"the right dtype from the start (np.frombuffer(..., dtype=np.{expected.name}), or .astype(np.{expected.name})).")
+    return ""
+
+
 def _equal(a: Any, b: Any) -> bool:
     """Exact equality of two argument values (arrays: same dtype, shape and bits)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -709,7 +720,8 @@ class Exercise:
                 return (f"On {case.label}, your function returned shape {got.shape}, expected {expected.shape}."
                         + (self._nudge(got, case) or _shape_relation(expected.shape, got.shape)))
             if self.dtype == "exact" and got.dtype != expected.dtype:
-                return f"On {case.label}, your array has dtype {got.dtype}, expected {expected.dtype}." + self._nudge(got, case)
+                return (f"On {case.label}, your array has dtype {got.dtype}, expected {expected.dtype}."
+                        + (self._nudge(got, case) or _dtype_hint(got.dtype, expected.dtype)))
             if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
                 return (f"On {case.label}, your array holds {_family(got.dtype)}s (dtype {got.dtype}), expected "
                         f"{_family(expected.dtype)}s (dtype {expected.dtype}).") + self._nudge(got, case)

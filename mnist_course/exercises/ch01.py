@@ -241,7 +241,12 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             return Result(False, f"{label}: your two parts are swapped: return (train_indices, val_indices), the "
                           f"training indices first ({n - val_size} of them), then the {val_size} validation ones.")
         if len(val) != val_size or len(train) != n - val_size:
-            return Result(False, f"{label}: expected {n - val_size} training and {val_size} validation indices, got {len(train)} and {len(val)}.")
+            lost = ("" if len(train) + len(val) >= n else
+                    f" {n - len(train) - len(val)} of the {n} indices {'is' if n - len(train) - len(val) == 1 else 'are'} "
+                    "in neither part: training starts exactly where "
+                    "validation stops (order[val_size:]; a slice's end is excluded, so order[:val_size] stops just before it).")
+            return Result(False, f"{label}: expected {n - val_size} training and {val_size} validation indices, "
+                          f"got {len(train)} and {len(val)}.{lost}")
         if sorted(np.concatenate([train, val]).tolist()) != list(range(n)):
             return Result(False, f"{label}: together the two parts must hold every index 0..{n - 1} exactly once.")
         if not (np.array_equal(train, again_train) and np.array_equal(val, again_val)):

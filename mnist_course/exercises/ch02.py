@@ -91,7 +91,13 @@ q2 = Exercise(
         "Pick them with probabilities[np.arange(len(labels)), labels]; clip to at least 1e-7 (log(0) is -inf), "
         "take -np.log (the natural log), and average over the batch.",
     ),
+    error_nudges=(("out of bounds for axis 0",
+                   "probabilities[labels] picks whole ROWS (one per label value): take each row's true-class "
+                   "entry with probabilities[np.arange(len(labels)), labels]."),),
     nudges=(
+        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p.max(axis=1), EPSILON, 1.0)))),
+              "the loss uses the probability of the TRUE class, probabilities[np.arange(len(labels)), labels], "
+              "not the largest one (that is the predicted class)."),
         Nudge(lambda p, y: cross_entropy(p, y) * len(y) / p.shape[1],
               "average over the images of the batch: divide the sum by the number of rows, len(labels), not by "
               "the number of classes (probabilities.shape[1])."),
@@ -158,7 +164,9 @@ q3 = Exercise(
         Nudge(lambda x, w, b: np.maximum(0.0, x @ w), "add the bias after the matrix product."),
         Nudge(lambda x, w, b: np.maximum(0.0, x @ w) + b, "add the bias BEFORE the ReLU: relu(x @ w + b)."),
     ),
-    error_nudges=(("only integer scalar arrays", "np.max(0, z) reads z as an AXIS (np.max takes the largest value along "
+    error_nudges=(("could not be broadcast together with shapes", "x @ weights has shape (batch, units) and bias "
+                   "shape (units,): add the bias as it is, it adds to every row (don't reshape it into a column)."),
+                  ("only integer scalar arrays", "np.max(0, z) reads z as an AXIS (np.max takes the largest value along "
                    "an axis); the element-wise maximum of 0 and z is np.maximum(0, z)."),
                   ("mismatch in its core dimension", "here `x` is (N, inputs) and `weights` is (inputs, units), as "
                    "Keras stores them: x @ weights, with no transpose (PyTorch stores the other way round).")),
@@ -188,6 +196,9 @@ q4 = Exercise(
         "Pair consecutive sizes with zip(layer_sizes[:-1], layer_sizes[1:]) and add n_in * n_out + n_out for each pair.",
     ),
     nudges=(
+        Nudge(lambda ls: count_parameters(ls) + ls[0] if len(ls) > 1 else ls[0] if ls else 0,
+              "the input layer has no biases: only the units of the layers after it get one, "
+              "n_in * n_out + n_out per pair of layers."),
         Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
         Nudge(lambda s: sum((a + 1) * (b + 1) for a, b in zip(s[:-1], s[1:])),
               "a bias is one extra weight per OUTPUT unit, not an extra unit on both sides: "

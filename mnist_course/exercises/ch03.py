@@ -39,6 +39,13 @@ def _stops_one_short(image, kernel):
     return out
 
 
+def _square_assumed(image, kernel):
+    """One size for both axes: the kernel's height and the image's height."""
+    k = kernel.shape[0]
+    n = image.shape[0] - k + 1
+    return np.array([[np.sum(image[i : i + k, j : j + k] * kernel) for j in range(n)] for i in range(n)])
+
+
 def _window_swapped(image, kernel):
     """Each window cut as image[i:i+kw, j:j+kh]: the kernel's height and width swapped."""
     kh, kw = kernel.shape
@@ -78,6 +85,8 @@ q1 = Exercise(
         Nudge(lambda x, k: conv2d(x, k)[:-1, :-1], "the last position counts too: there are H - kh + 1 rows, not H - kh."),
         Nudge(_stops_one_short, "your output has the right size, but its last row and column stay 0: the loops stop "
               "one position early. Loop over range(H - kh + 1) and range(W - kw + 1), the output's own shape."),
+        Nudge(_square_assumed, "images and kernels need not be square: kh, kw = kernel.shape and the output is "
+              "(H - kh + 1) × (W - kw + 1); the columns come from the widths."),
         Nudge(_window_swapped, "the window under the kernel is kh rows by kw columns, image[i:i+kh, j:j+kw], with "
               "kh, kw = kernel.shape (rows first): yours has the kernel's height and width swapped."),
     ),
@@ -183,6 +192,12 @@ q3 = Exercise(
         "'valid': (n - kernel) // stride + 1. 'same': n / stride rounded up, whatever the kernel: (n + stride - 1) // stride.",
     ),
     nudges=(
+        Nudge(lambda n, k, s=1, p="valid": n if p == "same" else (n - k) // s + 1,
+              "the stride still shrinks a 'same' output: it is ceil(n / stride). 'same' only pads the input so "
+              "that no pixel is dropped; with stride 1 that keeps the size."),
+        Nudge(lambda n, k, s=1, p="valid": -(-n // s) if p == "same" else -(-(n - k) // s) + 1,
+              "'valid' rounds DOWN: (n - kernel) // stride + 1. A window that would stick out of the input is "
+              "dropped, not counted."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s if p == "valid" else (n + s - 1) // s,
               "count the first position too: (n - kernel) // stride + 1."),
         Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else round(n / s),

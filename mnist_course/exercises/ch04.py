@@ -46,6 +46,11 @@ q1 = Exercise(
         "velocity = momentum * velocity - lr * grad; weights = weights + velocity (Keras' convention).",
     ),
     nudges=(
+        Nudge(lambda w, g, vel, lr, mom: sgd_momentum_step(w, g, vel, lr, mom)[::-1],
+              "right values, wrong order: return (weights, velocity), the new weights first."),
+        Nudge(lambda w, g, vel, lr, mom: (w + vel, mom * vel - lr * g),
+              "update the velocity first, then move the weights by the NEW velocity: "
+              "velocity = momentum * velocity - lr * grad; weights + velocity."),
         Nudge(lambda w, g, v, lr, m: (w + m * v + lr * g, m * v + lr * g),
               "your step goes uphill: the velocity moves AGAINST the gradient, velocity = momentum * velocity - lr * grad, "
               "then weights + velocity."),
@@ -75,6 +80,13 @@ def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=
     v = beta2 * v + (1 - beta2) * grad**2
     alpha = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
     return weights - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+def _adam_swapped(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
+    """The moving averages with their weights swapped: beta * new + (1 - beta) * old."""
+    m = beta1 * grad + (1 - beta1) * m
+    v = beta2 * grad**2 + (1 - beta2) * v
+    return weights - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon), m, v
 
 
 def _adam_paper(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
@@ -117,6 +129,9 @@ q2 = Exercise(
         "weights -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + epsilon). Return (weights, m, v).",
     ),
     nudges=(
+        Nudge(_adam_swapped,
+              "beta weighs the OLD average: m = beta1 * m + (1 - beta1) * grad, v = beta2 * v + (1 - beta2) * grad**2 "
+              "(beta is close to 1: each step changes the average only a little)."),
         Nudge(lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
             adam_step(w, g, m, v, t, lr, b1, b2, e)[0], (b1 * m + (1 - b1) * g) / (1 - b1**t), (b2 * v + (1 - b2) * g**2) / (1 - b2**t)),
             "return the raw running averages m and v (the next step builds on them); the bias-corrected ones, "

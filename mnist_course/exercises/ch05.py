@@ -105,10 +105,15 @@ def _q2_judge(cases: list[Case], values: list) -> Result | None:
             confusion = case.args[0]
             empty = [confusion.sum(axis=0) == 0, confusion.sum(axis=1) == 0]
             try:
-                garbage = any(np.any(np.asarray(got[i], dtype=float)[empty[i]] != 0) for i in range(2))
+                where = [np.asarray(got[i], dtype=float)[empty[i]] for i in range(2)]
+                nan = any(np.isnan(w).any() for w in where)
+                garbage = not nan and any(np.any(w != 0) for w in where)
             except (TypeError, ValueError, IndexError):
-                garbage = False
-            if garbage:
+                nan = garbage = False
+            if nan:
+                problem += (" Hint: 0 / 0 gives nan: where a class is never predicted (or never occurs), return 0: "
+                            "np.divide(a, b, out=np.zeros(len(a)), where=b > 0), or np.where(b > 0, a / np.maximum(b, 1), 0).")
+            elif garbage:
                 problem += (" Hint: where a denominator is 0 your value is not 0: np.divide(a, b, where=b > 0) leaves the "
                             "entries it skips as whatever memory held. Pass out=np.zeros(len(a)) too.")
         if problem:
@@ -206,6 +211,15 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, n_
     return float(total)
 
 
+def _ece_true_class(probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10) -> float:
+    """ECE with the probability of the true class as the confidence (the mistake)."""
+    confidence = probabilities[np.arange(len(labels)), labels]
+    correct = probabilities.argmax(axis=1) == labels
+    bins = np.minimum((np.ceil(confidence * n_bins) - 1).astype(int), n_bins - 1).clip(0)
+    return float(sum((bins == b).mean() * abs(correct[bins == b].mean() - confidence[bins == b].mean())
+                     for b in range(n_bins) if (bins == b).any()))
+
+
 def _ece_left_closed(probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10) -> float:
     """ECE with bins [b/n, (b+1)/n): the edge convention the text does not use."""
     confidence = probabilities.max(axis=1)
@@ -247,6 +261,9 @@ q4 = Exercise(
         "confidence[inside].mean()).",
     ),
     nudges=(
+        Nudge(_ece_true_class,
+              "a prediction's confidence is its HIGHEST probability, probabilities.max(axis=1) (the probability of "
+              "the predicted class), whatever the true label is."),
         Nudge(lambda p, y, n_bins=10: expected_calibration_error(p, y, n_bins - 1),
               "n_bins bins need n_bins + 1 edges: np.linspace(0, 1, n_bins + 1)."),
         Nudge(lambda p, y, n=10: _ece_left_closed(p, y, n),
@@ -329,6 +346,8 @@ q5 = Exercise(
         "half = z * sqrt(p(1-p)/n + z**2 / (4 n**2)) / d; return (centre - half, centre + half).",
     ),
     nudges=(
+        Nudge(lambda k, n, z=1.96: (lambda lo, hi: ((lo + hi) / 2, (hi - lo) / 2))(*wilson_interval(k, n, z)),
+              "return the interval's two ends, (centre - half, centre + half), not its centre and half-width."),
         Nudge(_wilson_brackets,
               "mind the brackets: z**2 / (2 * n), not z**2 / 2 * n (which multiplies by n). An interval for a "
               "proportion stays inside [0, 1]."),
@@ -418,6 +437,10 @@ q6 = Exercise(
         "range(min(b, c) + 1)) / 2**n, capped at 1; p = 1 when n = 0.",
     ),
     nudges=(
+        Nudge(lambda a, b: (lambda x, y: 1.0 if x + y == 0 else min(1.0, 2 * math.comb(x + y, min(x, y)) / 2 ** (x + y)))(
+            int(np.sum(a & ~b)), int(np.sum(~a & b))),
+              "the p-value sums EVERY split at least as lopsided as the one observed: the binomial terms for i in "
+              "range(min(b, c) + 1), not only the term i = min(b, c)."),
         Nudge(_mcnemar_one_short,
               "include min(b, c) itself in the tail: sum the binomial terms for i in range(min(b, c) + 1)."),
         Nudge(lambda a, b: min(1.0, mcnemar_p_value(a, b) / 2), "the test is two-sided: double the tail probability (and cap it at 1)."),
@@ -442,7 +465,10 @@ q6 = Exercise(
               "the tail runs up to the SMALLER count: i in range(min(b, c) + 1). Summing up to max(b, c) covers "
               "almost every outcome, so the p-value is (nearly) always 1."),
     ),
-    error_nudges=(("unsupported operand", "the inputs are boolean arrays: use & and ~, or compare with == True."),),
+    error_nudges=(("boolean subtract", "the inputs are boolean arrays, which NumPy does not subtract: b = np.sum(correct_a "
+                   "& ~correct_b) (A right, B wrong), c = np.sum(~correct_a & correct_b). (`^` would lose which model "
+                   "was right.)"),
+                  ("unsupported operand", "the inputs are boolean arrays: use & and ~, or compare with == True."),),
     forbidden=_NOT_BY_HAND,
 )
 
