@@ -9,13 +9,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 WORKSPACE ?= my_work
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train test lab benchmark clean
+.PHONY: help setup data train test lint lab benchmark clean
 
 help:
 	@echo "make setup      create $(VENV) from requirements.txt (a no-op when nothing changed)"
 	@echo "make data       fetch and verify MNIST into the cache"
 	@echo "make train      train the reference CNN (about 10 s on 2 CPU cores)"
-	@echo "make test       run the test suite"
+	@echo "make test       run make lint, then the test suite"
+	@echo "make lint       ruff: lint and format check of the code and the chapters' code cells (a few seconds)"
 	@echo "make lab        copy the exercise notebooks you lack into $(WORKSPACE)/ (never overwriting) and open JupyterLab there"
 	@echo "make workspace  only the copy step of make lab (for VS Code or another editor)"
 	@echo "make exercises  regenerate chapters/ from solutions/ (FORCE=1 replaces changed notebooks, keeping a backup)"
@@ -40,10 +41,17 @@ data: setup
 train: data
 	$(PY) -m mnist_course train
 
-# First every chapter's solution notebook, top to bottom in fast mode (nbmake), then the tests.
-test: data solutions
+# First the linter, then every chapter's solution notebook, top to bottom in fast mode
+# (nbmake), then the tests.
+test: lint data solutions
 	MNIST_COURSE_FAST=1 $(PY) -m pytest --nbmake --nbmake-timeout=900 -p no:cacheprovider build/solutions
 	$(PY) -m pytest
+
+# ruff, configured in pyproject.toml: the package, tests, benchmarks and book/build.py,
+# and the chapters' code cells, read from the notebooks `make solutions` writes.
+lint: solutions
+	$(PY) -m ruff check . build/solutions
+	$(PY) -m ruff format --check . build/solutions
 
 # The chapters' sources (solutions/NN_topic.md, text) as notebooks, to run or open.
 solutions: setup

@@ -1,4 +1,5 @@
-"""How many exercises per second the grader checks (target >= 10 on 2 cores, SPEC section 7).
+"""How many exercises per second the grader checks (target >= 10 on 2 cores, SPEC
+section 7).
 
 A class's submissions are simulated by 40 notebooks: copies of every chapter's
 solution notebook, in turn, in a temporary folder. The whole run is timed, as an
@@ -30,7 +31,9 @@ def main() -> None:
     parser.add_argument("--notebooks", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    solutions = write_solution_notebooks(ROOT / "solutions", ROOT / "build" / "solutions")
+    solutions = write_solution_notebooks(
+        ROOT / "solutions", ROOT / "build" / "solutions"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "class"
         for i in range(args.notebooks):
@@ -39,18 +42,36 @@ def main() -> None:
             target.parent.mkdir(parents=True)
             shutil.copy(source, target)
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", "mnist_course", "grade", *sorted(str(p.parent) for p in folder.glob("*/*.ipynb")),
-                   "--json", str(report), "--jobs", str(args.jobs)]
+        command = [
+            sys.executable,
+            "-m",
+            "mnist_course",
+            "grade",
+            *sorted(str(p.parent) for p in folder.glob("*/*.ipynb")),
+            "--json",
+            str(report),
+            "--jobs",
+            str(args.jobs),
+        ]
         started = time.perf_counter()
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         rows = json.loads(report.read_text())
     graded = [r for r in rows if r["exercise"]]
     passed = sum(r["passed"] for r in graded)
-    print(f"{args.notebooks} notebooks ({', '.join(s.stem for s in solutions)} in turn), {args.jobs} workers")
-    print(f"{len(graded)} exercises graded in {seconds:.1f} s, {passed} passed (exit code {result.returncode})")
+    print(
+        f"{args.notebooks} notebooks ({', '.join(s.stem for s in solutions)} in turn),"
+        f" {args.jobs} workers"
+    )
+    print(
+        f"{len(graded)} exercises graded in {seconds:.1f} s, {passed} passed (exit code"
+        f" {result.returncode})"
+    )
     if passed != len(graded) or not graded:
-        print("WARNING: every copied solution should pass; the grader is broken", file=sys.stderr)
+        print(
+            "WARNING: every copied solution should pass; the grader is broken",
+            file=sys.stderr,
+        )
     rate = len(graded) / seconds
     print(f"target >= 10 exercises/s: {'met' if rate >= 10 else 'NOT met'}")
     print(f"exercises/s: {rate:.1f}")

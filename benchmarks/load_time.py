@@ -22,10 +22,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    times = [float(subprocess.check_output([sys.executable, "-c", SNIPPET], text=True)) for _ in range(runs)]
+    times = [
+        float(subprocess.check_output([sys.executable, "-c", SNIPPET], text=True))
+        for _ in range(runs)
+    ]
     print("load_mnist() from the cache: " + ", ".join(f"{t:.3f}" for t in times) + " s")
     median = statistics.median(times)
-    print(f"median {median:.3f} s (target <= 0.5 s: {'met' if median <= 0.5 else 'NOT met'})")
+    print(
+        f"median {median:.3f} s (target <= 0.5 s:"
+        f" {'met' if median <= 0.5 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Time to 99.0 % test accuracy: the reference CNN against the keras.io "Simple MNIST convnet".
+"""Time to 99.0 % test accuracy: the reference CNN against the keras.io "Simple MNIST
+convnet".
 
 Both train on the same data on this machine, one after the other. Four times per epoch
-(every ceil(steps / 4) batches, and at the end of each epoch) the test accuracy is measured
-with the clock paused, so both pay only for training, tracing included. The clock starts
-when Keras starts training (``on_train_begin``); building the input pipeline before that is
-off the clock for both.
+(every ceil(steps / 4) batches, and at the end of each epoch) the test accuracy is
+measured with the clock paused, so both pay only for training, tracing included. The
+clock starts when Keras starts training (``on_train_begin``); building the input
+pipeline before that is off the clock for both.
 
 - The keras.io recipe runs as published (Adam, batch 128, validation_split 0.1, its
   validation pass included) and stops at its first measurement of 99.0 % or more.
@@ -27,6 +28,7 @@ import time
 
 import mnist_course  # noqa: F401  first, so that TensorFlow's start-up lines stay off stderr
 
+# isort: split
 import keras
 
 from mnist_course import load_mnist
@@ -39,11 +41,17 @@ SEEDS = (0, 1, 2)
 
 
 class TimeToTarget(keras.callbacks.Callback):
-    """Measure test accuracy four times per epoch with the clock paused; note when it first reaches the target."""
+    """Measure test accuracy four times per epoch with the clock paused; note when it
+    first reaches the target."""
 
     def __init__(self, x_test, y_test, label: str, stop_at_target: bool):
         super().__init__()
-        self.x_test, self.y_test, self.label, self.stop_at_target = x_test, y_test, label, stop_at_target
+        self.x_test, self.y_test, self.label, self.stop_at_target = (
+            x_test,
+            y_test,
+            label,
+            stop_at_target,
+        )
         self.reached_at: float | None = None  # seconds of training
         self.reached_epoch: float | None = None
         self.accuracy = 0.0  # the latest measurement
@@ -75,8 +83,11 @@ class TimeToTarget(keras.callbacks.Callback):
         elapsed = now - self.start - self.paused
         self.accuracy = measure_accuracy(self.model, self.x_test, self.y_test)
         self.paused += time.perf_counter() - now
-        print(f"  {self.label} epoch {epochs:5.2f}: {elapsed:6.1f} s of training, test accuracy {self.accuracy:.4f}",
-              flush=True)
+        print(
+            f"  {self.label} epoch {epochs:5.2f}: {elapsed:6.1f} s of training, test"
+            f" accuracy {self.accuracy:.4f}",
+            flush=True,
+        )
         if self.reached_at is None and self.accuracy >= TARGET:
             self.reached_at, self.reached_epoch = elapsed, epochs
             if self.stop_at_target:
@@ -85,30 +96,50 @@ class TimeToTarget(keras.callbacks.Callback):
     def summary(self) -> str:
         if self.reached_at is None:
             return f"did not reach {TARGET:.1%}"
-        return f"reached {TARGET:.1%} after {self.reached_at:.1f} s of training (epoch {self.reached_epoch:.2f})"
+        return (
+            f"reached {TARGET:.1%} after {self.reached_at:.1f} s of training (epoch"
+            f" {self.reached_epoch:.2f})"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-epochs", type=int, default=20, help="give up on the keras.io recipe after this many")
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=20,
+        help="give up on the keras.io recipe after this many",
+    )
     args = parser.parse_args()
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
     x_train, x_test = prepare_images(x_train), prepare_images(x_test)
 
-    print("keras.io Simple MNIST convnet (Adam, batch 128, validation_split 0.1, as published), seed 0:")
+    print(
+        "keras.io Simple MNIST convnet (Adam, batch 128, validation_split 0.1, as"
+        " published), seed 0:"
+    )
     keras.utils.set_random_seed(0)
     baseline = keras_io_convnet()
-    baseline.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    baseline.compile(
+        loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"]
+    )
     base_clock = TimeToTarget(x_test, y_test, "keras.io", stop_at_target=True)
     baseline.fit(
-        x_train, keras.utils.to_categorical(y_train, 10), batch_size=128, epochs=args.max_epochs,
-        validation_split=0.1, verbose=0, callbacks=[base_clock],
+        x_train,
+        keras.utils.to_categorical(y_train, 10),
+        batch_size=128,
+        epochs=args.max_epochs,
+        validation_split=0.1,
+        verbose=0,
+        callbacks=[base_clock],
     )
 
     ref_clocks = []
     for seed in SEEDS:
-        print(f"reference CNN (the `python -m mnist_course train` defaults), seed {seed}:")
+        print(
+            f"reference CNN (the `python -m mnist_course train` defaults), seed {seed}:"
+        )
         model, fit_kwargs = reference_setup(x_train, y_train, seed=seed)
         clock = TimeToTarget(x_test, y_test, "reference", stop_at_target=False)
         model.fit(**fit_kwargs, verbose=0, callbacks=[clock])
@@ -118,19 +149,33 @@ def main() -> int:
     print()
     print(f"keras.io convnet:      {base_clock.summary()}")
     print(f"reference CNN, seed 0: {reference.summary()}")
-    finals = ", ".join(f"seed {seed} {clock.accuracy:.4f}" for seed, clock in zip(SEEDS, ref_clocks))
-    print(f"reference CNN, final test accuracy: {finals}; worst {min(c.accuracy for c in ref_clocks):.4f}")
+    finals = ", ".join(
+        f"seed {seed} {clock.accuracy:.4f}"
+        for seed, clock in zip(SEEDS, ref_clocks, strict=True)
+    )
+    print(
+        f"reference CNN, final test accuracy: {finals}; worst"
+        f" {min(c.accuracy for c in ref_clocks):.4f}"
+    )
     if base_clock.reached_at is None or reference.reached_at is None:
         print("speed-up: none (a model did not reach the target)")
         return 1
     ratio = base_clock.reached_at / reference.reached_at
-    # Given NumPy arrays, Keras builds a new input iterator every epoch and waits for the old
-    # one to close (see mnist_course.training.training_batches); shown, and counted as measured.
+    # Given NumPy arrays, Keras builds a new input iterator every epoch and waits for
+    # the old one to close (see mnist_course.training.training_batches); shown, and
+    # counted as measured.
     base_waited, ref_waited = base_clock.epoch_start_wait, reference.epoch_start_wait
-    without = (base_clock.reached_at - base_waited) / (reference.reached_at - ref_waited)
-    print(f"waits at epoch starts: keras.io {base_waited:.1f} s, reference {ref_waited:.1f} s; "
-          f"without them the speed-up would be {without:.1f}x")
-    print(f"target (SPEC section 7): >= {TARGET_SPEED_UP:.0f}x: {'met' if ratio >= TARGET_SPEED_UP else 'NOT met'}")
+    without = (base_clock.reached_at - base_waited) / (
+        reference.reached_at - ref_waited
+    )
+    print(
+        f"waits at epoch starts: keras.io {base_waited:.1f} s, reference"
+        f" {ref_waited:.1f} s; without them the speed-up would be {without:.1f}x"
+    )
+    print(
+        f"target (SPEC section 7): >= {TARGET_SPEED_UP:.0f}x:"
+        f" {'met' if ratio >= TARGET_SPEED_UP else 'NOT met'}"
+    )
     print(f"speed-up: {ratio:.1f}x")
     return 0
 

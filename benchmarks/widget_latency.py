@@ -1,4 +1,5 @@
-"""How long one RobustnessExplorer update takes (target: median <= 50 ms, SPEC section 7).
+"""How long one RobustnessExplorer update takes (target: median <= 50 ms, SPEC section
+7).
 
 An update is what moving one slider does: transform the digit, one prediction, redraw
 (PNG image and probability bars). The sliders get varied random values, one slider
@@ -25,11 +26,22 @@ TARGET_MS = 50.0
 WARM_UP = 10  # updates not timed: the first model calls trace and allocate
 
 
-def random_moves(explorer: RobustnessExplorer, count: int, seed: int = 0) -> list[tuple[object, float]]:
-    """(slider, value) pairs, each a value the slider allows, cycling through the sliders."""
+def random_moves(
+    explorer: RobustnessExplorer, count: int, seed: int = 0
+) -> list[tuple[object, float]]:
+    """(slider, value) pairs, each a value the slider allows, cycling through the
+    sliders."""
     rng = np.random.default_rng(seed)
-    sliders = [explorer.rotation, explorer.shift_x, explorer.shift_y, explorer.scale,
-               explorer.noise, explorer.erase, explorer.erase_x, explorer.erase_y]
+    sliders = [
+        explorer.rotation,
+        explorer.shift_x,
+        explorer.shift_y,
+        explorer.scale,
+        explorer.noise,
+        explorer.erase,
+        explorer.erase_x,
+        explorer.erase_y,
+    ]
     moves = []
     for i in range(count):
         slider = sliders[i % len(sliders)]
@@ -45,13 +57,16 @@ def main() -> None:
 
     path = config.default_model_path()
     model = load_trained(path) if path.is_file() else reference_cnn()
-    print(f"model: {path if path.is_file() else 'untrained reference CNN (no trained model found)'}")
+    untrained = "untrained reference CNN (no trained model found)"
+    print(f"model: {path if path.is_file() else untrained}")
     _, (x_test, y_test) = load_mnist()
     explorer = RobustnessExplorer(model, x_test[0], label=y_test[0])
 
     times = []
     for i, (slider, value) in enumerate(random_moves(explorer, WARM_UP + updates)):
-        if slider.value == value:  # no change, no update: nudge it to another allowed value
+        if (
+            slider.value == value
+        ):  # no change, no update: nudge it to another allowed value
             value = slider.min if value != slider.min else slider.max
         start = time.perf_counter()
         slider.value = value
@@ -59,7 +74,10 @@ def main() -> None:
             times.append(1000 * (time.perf_counter() - start))
 
     median, p90 = np.median(times), np.percentile(times, 90)
-    print(f"RobustnessExplorer update over {updates} slider moves: median {median:.1f} ms, p90 {p90:.1f} ms")
+    print(
+        f"RobustnessExplorer update over {updates} slider moves: median {median:.1f}"
+        f" ms, p90 {p90:.1f} ms"
+    )
     met = median <= TARGET_MS
     print(f"target: median <= {TARGET_MS:.0f} ms: {'met' if met else 'NOT met'}")
     sys.exit(0 if met else 1)

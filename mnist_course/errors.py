@@ -26,8 +26,10 @@ class ImageError(MnistCourseError):
 
 
 class CacheError(MnistCourseError):
-    """The cache folder cannot be used: it is a file, or a file in it cannot be written (disk full, read-only)."""
+    """The cache folder cannot be used: it is a file, or a file in it cannot be written
+    (disk full, read-only)."""
 
 
 class UsageError(MnistCourseError, ValueError):
-    """A command-line argument or a function argument is invalid; raised before any work starts."""
+    """A command-line argument or a function argument is invalid; raised before any work
+    starts."""

@@ -1,4 +1,5 @@
-"""Model builders: the course's reference CNN and the keras.io baseline it is measured against.
+"""Model builders: the course's reference CNN and the keras.io baseline it is measured
+against.
 
 >>> model = reference_cnn()          # doctest: +SKIP
 >>> model.output_shape               # doctest: +SKIP
@@ -30,7 +31,8 @@ def _conv_bn_relu(filters: int, kernel: int, strides: int) -> list[layers.Layer]
 
 
 def reference_cnn(width: int = 32, hidden: int = 128) -> keras.Model:
-    """The course's reference CNN: built to pass 99 % test accuracy in little more than one epoch.
+    """The course's reference CNN: built to pass 99 % test accuracy in little more than
+    one epoch.
 
     28×28×1 → conv 5×5 stride 2 + ReLU (14×14×width) → conv 3×3 stride 2 (7×7×width)
     → dense ``hidden`` → softmax over 10 digits, with batch norm after the second
@@ -58,7 +60,8 @@ def reference_cnn(width: int = 32, hidden: int = 128) -> keras.Model:
 
 
 def keras_io_convnet() -> keras.Model:
-    """The keras.io "Simple MNIST convnet" (Conv 32 → pool → Conv 64 → pool → dropout → dense)."""
+    """The keras.io "Simple MNIST convnet" (Conv 32 → pool → Conv 64 → pool → dropout →
+    dense)."""
     return keras.Sequential(
         [
             keras.Input((28, 28, 1)),
@@ -78,7 +81,8 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # legacy Keras .h5 files, which Keras sti
 
 
 def _not_a_model(path: Path) -> str | None:
-    """Why ``path`` cannot be a Keras model file, judged from its first bytes; None if it may be one."""
+    """Why ``path`` cannot be a Keras model file, judged from its first bytes; None if
+    it may be one."""
     with open(path, "rb") as handle:
         head = handle.read(512)
     if not head:
@@ -97,7 +101,8 @@ def _not_a_model(path: Path) -> str | None:
 
 
 def whole_sentences(text: str, limit: int = 300) -> str:
-    """The first line(s) of an error message, cut after a whole sentence, never inside one.
+    """The first line(s) of an error message, cut after a whole sentence, never inside
+    one.
 
     >>> whole_sentences("First. Second one is long.", limit=10)
     'First.'
@@ -113,7 +118,8 @@ def whole_sentences(text: str, limit: int = 300) -> str:
 
 
 def load_trained(path: str | os.PathLike) -> keras.Model:
-    """Load a ``.keras`` classifier safely (Keras safe mode: no arbitrary code is unpickled).
+    """Load a ``.keras`` classifier safely (Keras safe mode: no arbitrary code is
+    unpickled).
 
     Raises :class:`~mnist_course.errors.ModelFileError` with the fix when the file is
     missing, not a Keras archive, unreadable or not a 28×28 → 10-class model.
@@ -121,7 +127,10 @@ def load_trained(path: str | os.PathLike) -> keras.Model:
     >>> model = load_trained("reference_cnn.keras")   # doctest: +SKIP
     """
     path = Path(path)
-    retrain = "Train one with `python -m mnist_course train`, or pass --model PATH to a good .keras file."
+    retrain = (
+        "Train one with `python -m mnist_course train`, or pass --model PATH to a good"
+        " .keras file."
+    )
     if path.is_dir():
         raise ModelFileError(f"{path} is a folder, not a .keras model file. {retrain}")
     if not path.is_file():
@@ -141,8 +150,12 @@ def load_trained(path: str | os.PathLike) -> keras.Model:
         text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         reason = whole_sentences(text) if text.strip() else exc.__class__.__name__
         reason += "" if reason.endswith((".", "!", "?")) else "."
-        raise ModelFileError(f"{path} is not a readable Keras model. Keras says: {reason} {retrain}") from exc
-    if tuple(model.input_shape[1:]) != (28, 28, 1) or tuple(model.output_shape[1:]) != (10,):
+        raise ModelFileError(
+            f"{path} is not a readable Keras model. Keras says: {reason} {retrain}"
+        ) from exc
+    if tuple(model.input_shape[1:]) != (28, 28, 1) or tuple(model.output_shape[1:]) != (
+        10,
+    ):
         raise ModelFileError(
             f"{path} maps {model.input_shape[1:]} to {model.output_shape[1:]}; "
             "expected a digit classifier from (28, 28, 1) images to 10 classes."

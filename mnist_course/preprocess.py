@@ -10,10 +10,12 @@ sits at the centre. ``to_mnist`` does the same to any image:
 4. crop to the ink, fit into 20×20, centre by centre of mass in 28×28.
 
 >>> from PIL import Image
->>> to_mnist(Image.new("L", (50, 50), 255))   # a blank page
+>>> blank_page = Image.new("L", (50, 50), 255)
+>>> to_mnist(blank_page)  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
 ...
-mnist_course.errors.ImageError: no digit found: the image is blank (no contrast between ink and paper)
+mnist_course.errors.ImageError: no digit found: the image is blank (no contrast between
+ink and paper)
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from .errors import ImageError
 
-MIN_CONTRAST = 24.0  # grey levels (of 255) between paper and ink below which an image counts as blank
-# The most pixels one image may have: Pillow's own decompression-bomb threshold (about 89.5
-# million, e.g. 9,459 x 9,459). A digit needs far fewer; above it the file is refused, not decoded.
+# grey levels (of 255) between paper and ink below which an image counts as blank
+MIN_CONTRAST = 24.0
+# The most pixels one image may have: Pillow's own decompression-bomb threshold (about
+# 89.5 million, e.g. 9,459 x 9,459). A digit needs far fewer; above it the file is
+# refused, not decoded.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 
@@ -38,20 +42,29 @@ def _too_big(pixels: int | None, size: tuple[int, int] | None = None) -> ImageEr
     shown = f"{size[0]:,}×{size[1]:,} pixels, " if size else ""
     amount = f"{pixels / 1e6:,.0f} megapixels" if pixels else "too many pixels"
     return ImageError(
-        f"the image is too large ({shown}{amount}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels, "
-        "a guard against decompression bombs): scale it down and try again"
+        f"the image is too large ({shown}{amount}; the limit is {MAX_PIXELS / 1e6:.0f}"
+        " megapixels, a guard against decompression bombs): scale it down and try"
+        " again"
     )
 
 
 def _check_path(path: Path) -> None:
     if str(path) == "-":
-        raise ImageError("reading an image from standard input (`-`) is not supported: give the image file's path")
+        raise ImageError(
+            "reading an image from standard input (`-`) is not supported: give the"
+            " image file's path"
+        )
     if path.is_dir():
-        raise ImageError("this is a folder, not an image file: give the image files in it (e.g. folder/*.png)")
+        raise ImageError(
+            "this is a folder, not an image file: give the image files in it (e.g."
+            " folder/*.png)"
+        )
     if not path.exists():
         raise ImageError("no such file")
     if not path.is_file():
-        raise ImageError("not a regular file (a device, pipe or socket): give an image file")
+        raise ImageError(
+            "not a regular file (a device, pipe or socket): give an image file"
+        )
 
 
 def load_image(path: str | os.PathLike) -> Image.Image:
@@ -69,7 +82,8 @@ def load_image(path: str | os.PathLike) -> Image.Image:
     _check_path(path)
     try:
         with warnings.catch_warnings():
-            # Between MAX_PIXELS and twice that Pillow only warns; we refuse those files ourselves.
+            # Between MAX_PIXELS and twice that Pillow only warns; we refuse those files
+            # ourselves.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 if image.width * image.height > MAX_PIXELS:
@@ -77,15 +91,20 @@ def load_image(path: str | os.PathLike) -> Image.Image:
                 frame = next(ImageSequence.Iterator(image))
                 frame.load()
                 return to_8bit(ImageOps.exif_transpose(frame))  # a new image, upright
-    except Image.DecompressionBombError as exc:  # over twice the limit: Pillow refuses to open it
+    except (
+        Image.DecompressionBombError
+    ) as exc:  # over twice the limit: Pillow refuses to open it
         found = re.search(r"\((\d+) pixels\)", str(exc))
         raise _too_big(int(found.group(1)) if found else None) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"not an image that Pillow can read ({exc.__class__.__name__})") from exc
+        raise ImageError(
+            f"not an image that Pillow can read ({exc.__class__.__name__})"
+        ) from exc
 
 
 def to_8bit(image: Image.Image) -> Image.Image:
-    """Scale a 16- or 32-bit grayscale image (modes I;16, I, F) to 8 bits; other modes are returned as they are.
+    """Scale a 16- or 32-bit grayscale image (modes I;16, I, F) to 8 bits; other modes
+    are returned as they are.
 
     ``Image.convert("L")`` clips such images at 255, which turns a 16-bit digit white.
 
@@ -100,17 +119,24 @@ def to_8bit(image: Image.Image) -> Image.Image:
     elif values.size and values.max() > 255:
         top = 65535.0 if values.max() <= 65535 else float(values.max())
     else:
-        top = 1.0 if image.mode == "F" and values.size and values.max() <= 1.0 else 255.0
-    gray = Image.fromarray(np.clip(np.round(values * (255.0 / top)), 0, 255).astype(np.uint8), "L")
+        top = (
+            1.0 if image.mode == "F" and values.size and values.max() <= 1.0 else 255.0
+        )
+    gray = Image.fromarray(
+        np.clip(np.round(values * (255.0 / top)), 0, 255).astype(np.uint8), "L"
+    )
     transparent = image.info.get("transparency")
-    if isinstance(transparent, (int, float)):  # a 16-bit PNG may mark one grey level as transparent
+    if isinstance(
+        transparent, (int, float)
+    ):  # a 16-bit PNG may mark one grey level as transparent
         alpha = np.where(values == transparent, 0, 255).astype(np.uint8)
         gray = Image.merge("LA", (gray, Image.fromarray(alpha, "L")))
     return gray
 
 
 def _grayscale(image: Image.Image) -> np.ndarray:
-    """float32 luminance 0..255; transparent areas filled with the colour opposite to the ink."""
+    """float32 luminance 0..255; transparent areas filled with the colour opposite to
+    the ink."""
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not has_alpha:
         return np.asarray(image.convert("L"), dtype=np.float32)
@@ -140,13 +166,17 @@ def _otsu(values: np.ndarray) -> float:
 def ink_map(image: Image.Image) -> np.ndarray:
     """Ink intensity in 0..1 (1 = darkest stroke), paper at 0, whatever the polarity."""
     gray = _grayscale(image)
-    border = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
+    border = np.concatenate(
+        [gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()]
+    )
     paper = float(np.median(border))
     ink = paper - gray if paper > 127.5 else gray - paper
     ink = np.clip(ink, 0, None)
     peak = float(np.percentile(ink, 99.9)) if ink.size > 10_000 else float(ink.max())
     if peak < MIN_CONTRAST:
-        raise ImageError("no digit found: the image is blank (no contrast between ink and paper)")
+        raise ImageError(
+            "no digit found: the image is blank (no contrast between ink and paper)"
+        )
     ink = np.clip(ink / peak, 0.0, 1.0)
     # Drop paper texture and shading: keep what clearly belongs to the strokes.
     threshold = max(0.2, min(0.5, _otsu(ink)))
@@ -164,17 +194,23 @@ def to_mnist(image: Image.Image | np.ndarray) -> np.ndarray:
         if array.dtype == np.uint16:  # 16-bit, e.g. from a scanner: scale, do not clip
             array = np.round(array / 257.0).astype(np.uint8)
         elif array.dtype != np.uint8:
-            array = np.clip(array * (255.0 if array.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+            array = np.clip(
+                array * (255.0 if array.max() <= 1.0 else 1.0), 0, 255
+            ).astype(np.uint8)
         image = Image.fromarray(array)
     ink = ink_map(to_8bit(image))
     rows, cols = np.nonzero(ink > 0)
     if rows.size == 0:
-        raise ImageError("no digit found: the image is blank (no contrast between ink and paper)")
+        raise ImageError(
+            "no digit found: the image is blank (no contrast between ink and paper)"
+        )
     crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     height, width = crop.shape
     scale = 20.0 / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    glyph = Image.fromarray(np.round(crop * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS)
+    glyph = Image.fromarray(np.round(crop * 255).astype(np.uint8)).resize(
+        size, Image.Resampling.LANCZOS
+    )
     glyph = np.asarray(glyph, dtype=np.float32)
     if glyph.max() > 0:
         glyph = glyph * (255.0 / glyph.max())

@@ -1,4 +1,5 @@
-"""Training the reference CNN: input scaling, a one-cycle learning rate, label smoothing, saving.
+"""Training the reference CNN: input scaling, a one-cycle learning rate, label
+smoothing, saving.
 
 >>> result = train_reference(seed=0)   # doctest: +SKIP
 >>> result.test_accuracy > 0.99   # doctest: +SKIP
@@ -26,7 +27,9 @@ from .models import reference_cnn
 
 BATCH_SIZE = 250  # 60,000 / 250 = 240 full batches: no odd-sized last batch to retrace
 PEAK_LR = 0.02  # Adam's learning rate at the top of the one-cycle schedule
-LABEL_SMOOTHING = 0.1  # train towards 0.91 for the right digit and 0.01 for the others, not 1 and 0
+LABEL_SMOOTHING = (
+    0.1  # train towards 0.91 for the right digit and 0.01 for the others, not 1 and 0
+)
 
 
 def prepare_images(x: np.ndarray) -> np.ndarray:
@@ -43,13 +46,20 @@ def prepare_images(x: np.ndarray) -> np.ndarray:
 
 @keras.saving.register_keras_serializable(package="mnist_course")
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-    """Warm up linearly from ``peak/10`` to ``peak``, then follow a cosine down to ``peak/final_div``.
+    """Warm up linearly from ``peak/10`` to ``peak``, then follow a cosine down to
+    ``peak/final_div``.
 
     A high learning rate in the middle explores fast; the long decay at the end
     settles into a good minimum. ``warmup`` is the fraction of steps spent warming up.
     """
 
-    def __init__(self, peak: float, total_steps: int, warmup: float = 0.25, final_div: float = 100.0):
+    def __init__(
+        self,
+        peak: float,
+        total_steps: int,
+        warmup: float = 0.25,
+        final_div: float = 100.0,
+    ):
         self.peak, self.total_steps = float(peak), int(total_steps)
         self.warmup, self.final_div = float(warmup), float(final_div)
 
@@ -64,46 +74,74 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         return ops.where(step < warm, rising, falling)
 
     def get_config(self) -> dict:
-        return {"peak": self.peak, "total_steps": self.total_steps, "warmup": self.warmup, "final_div": self.final_div}
+        return {
+            "peak": self.peak,
+            "total_steps": self.total_steps,
+            "warmup": self.warmup,
+            "final_div": self.final_div,
+        }
 
 
 def compile_reference(
-    model: keras.Model, total_steps: int, peak_lr: float = PEAK_LR, label_smoothing: float = 0.0
+    model: keras.Model,
+    total_steps: int,
+    peak_lr: float = PEAK_LR,
+    label_smoothing: float = 0.0,
 ) -> keras.Model:
     """Adam with a one-cycle schedule and cross-entropy; reports accuracy.
 
     Without label smoothing the labels are digits (sparse cross-entropy). With
-    ``label_smoothing > 0`` they must be one-hot rows, as :func:`training_batches` makes them.
+    ``label_smoothing > 0`` they must be one-hot rows, as :func:`training_batches` makes
+    them.
 
-    >>> model = compile_reference(reference_cnn(), total_steps=480, label_smoothing=0.1)   # doctest: +SKIP
+    >>> model = compile_reference(  # doctest: +SKIP
+    ...     reference_cnn(), total_steps=480, label_smoothing=0.1
+    ... )
     """
     if label_smoothing:
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     else:
         loss = keras.losses.SparseCategoricalCrossentropy()
-    model.compile(optimizer=keras.optimizers.Adam(OneCycle(peak_lr, total_steps)), loss=loss, metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(OneCycle(peak_lr, total_steps)),
+        loss=loss,
+        metrics=["accuracy"],
+    )
     return model
 
 
-def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0) -> tf.data.Dataset:
+def training_batches(
+    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 0
+) -> tf.data.Dataset:
     """Endless shuffled batches of (images, one-hot labels), reshuffled every epoch.
 
     Give it prepared images (:func:`prepare_images`) and digit labels. Each batch is
     gathered from the whole arrays with a fresh shuffle of the indices, so one
-    iterator serves the whole run: ``model.fit(batches, epochs=..., steps_per_epoch=...)``.
-    Given NumPy arrays, Keras makes a new ``tf.data`` iterator every epoch, and closing
-    the old one waits for tf.data's autotuner: on one CPU core we measured from 1 s to
-    20 s per epoch, with the CPU idle. This pipeline runs without the autotuner, and one
-    iterator lasts the whole run.
+    iterator serves the whole run: ``model.fit(batches, epochs=...,
+    steps_per_epoch=...)``. Given NumPy arrays, Keras makes a new ``tf.data`` iterator
+    every epoch, and closing the old one waits for tf.data's autotuner: on one CPU core
+    we measured from 1 s to 20 s per epoch, with the CPU idle. This pipeline runs
+    without the autotuner, and one iterator lasts the whole run.
 
-    >>> images, labels = next(iter(training_batches(x_train, y_train, 250)))   # doctest: +SKIP
+    >>> images, labels = next(  # doctest: +SKIP
+    ...     iter(training_batches(x_train, y_train, 250))
+    ... )
     >>> images.shape, labels.shape   # doctest: +SKIP
     (TensorShape([250, 28, 28, 1]), TensorShape([250, 10]))
     """
     images, digits = tf.constant(x), tf.constant(y, dtype="int32")
-    order = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    batches = order.repeat().batch(batch_size, drop_remainder=True).map(
-        lambda index: (tf.gather(images, index), tf.one_hot(tf.gather(digits, index), 10))
+    order = tf.data.Dataset.range(len(x)).shuffle(
+        len(x), seed=seed, reshuffle_each_iteration=True
+    )
+    batches = (
+        order.repeat()
+        .batch(batch_size, drop_remainder=True)
+        .map(
+            lambda index: (
+                tf.gather(images, index),
+                tf.one_hot(tf.gather(digits, index), 10),
+            )
+        )
     )
     options = tf.data.Options()
     options.autotune.enabled = False
@@ -111,16 +149,23 @@ def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int = 
 
 
 def reference_setup(
-    x_train: np.ndarray, y_train: np.ndarray, *, epochs: int = DEFAULT_EPOCHS, seed: int = 0
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    epochs: int = DEFAULT_EPOCHS,
+    seed: int = 0,
 ) -> tuple[keras.Model, dict]:
-    """The reference recipe, ready to train: a compiled model and the arguments for its ``fit``.
+    """The reference recipe, ready to train: a compiled model and the arguments for its
+    ``fit``.
 
     ``python -m mnist_course train`` and ``benchmarks/time_to_accuracy.py`` both train
     through it, so they always train the same thing: :func:`reference_cnn` under
     :func:`compile_reference` (Adam, one-cycle to :data:`PEAK_LR`, label smoothing
     :data:`LABEL_SMOOTHING`) on :func:`training_batches` of :data:`BATCH_SIZE`.
 
-    >>> model, fit_kwargs = reference_setup(prepare_images(x_train), y_train, seed=0)   # doctest: +SKIP
+    >>> model, fit_kwargs = reference_setup(  # doctest: +SKIP
+    ...     prepare_images(x_train), y_train, seed=0
+    ... )
     >>> history = model.fit(**fit_kwargs, verbose=0)   # doctest: +SKIP
     """
     keras.utils.set_random_seed(seed)
@@ -128,11 +173,19 @@ def reference_setup(
     steps_per_epoch = math.ceil(len(x_train) / BATCH_SIZE)
     compile_reference(model, steps_per_epoch * epochs, label_smoothing=LABEL_SMOOTHING)
     batches = training_batches(x_train, y_train, BATCH_SIZE, seed)
-    # shuffle=False: the batches come shuffled already (and Keras warns when asked to shuffle a Dataset)
-    return model, {"x": batches, "epochs": epochs, "steps_per_epoch": steps_per_epoch, "shuffle": False}
+    # shuffle=False: the batches come shuffled already (and Keras warns when asked to
+    # shuffle a Dataset)
+    return model, {
+        "x": batches,
+        "epochs": epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "shuffle": False,
+    }
 
 
-def measure_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+def measure_accuracy(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 1000
+) -> float:
     """The fraction of ``x`` (prepared images) that ``model`` labels as ``y`` (digits).
 
     Predicts ``batch_size`` images at a time with ``predict_on_batch``: no input
@@ -143,12 +196,15 @@ def measure_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_siz
     0.9921
     """
     batches = (x[start : start + batch_size] for start in range(0, len(x), batch_size))
-    predicted = np.concatenate([model.predict_on_batch(batch).argmax(axis=1) for batch in batches])
+    predicted = np.concatenate(
+        [model.predict_on_batch(batch).argmax(axis=1) for batch in batches]
+    )
     return float((predicted == np.asarray(y)).mean())
 
 
 def check_model_path(path: str | os.PathLike) -> Path:
-    """Return ``path`` if a model can be saved there, else raise :class:`ModelFileError`.
+    """Return ``path`` if a model can be saved there, else raise
+    :class:`ModelFileError`.
 
     Checked before training, so a bad ``--out`` never costs a training run: the name
     must end in ``.keras``, must not be a folder, and its folder must be creatable.
@@ -161,7 +217,10 @@ def check_model_path(path: str | os.PathLike) -> Path:
     path = Path(path).expanduser()
     fail = f"cannot save a model to {path}:"
     if path.is_dir():
-        raise ModelFileError(f"{fail} it is a folder. Give a file name in it, e.g. {path / 'reference_cnn.keras'}")
+        raise ModelFileError(
+            f"{fail} it is a folder. Give a file name in it, e.g."
+            f" {path / 'reference_cnn.keras'}"
+        )
     if path.suffix != ".keras":
         raise ModelFileError(
             f"{fail} the file name must end in .keras, the format Keras 3 saves "
@@ -170,10 +229,14 @@ def check_model_path(path: str | os.PathLike) -> Path:
     for folder in path.parents:
         if folder.is_dir():
             if not os.access(folder, os.W_OK | os.X_OK):
-                raise ModelFileError(f"{fail} you may not write in {folder}. Choose another folder.")
+                raise ModelFileError(
+                    f"{fail} you may not write in {folder}. Choose another folder."
+                )
             break
         if folder.exists():
-            raise ModelFileError(f"{fail} {folder} is a file, not a folder. Choose another place.")
+            raise ModelFileError(
+                f"{fail} {folder} is a file, not a folder. Choose another place."
+            )
     return path
 
 
@@ -190,7 +253,8 @@ def _keras_only(config: object) -> bool:
 
 
 def portable_model(model: keras.Model) -> keras.Model:
-    """The model as any Keras can load it: without this package's classes in its training setup.
+    """The model as any Keras can load it: without this package's classes in its
+    training setup.
 
     A model compiled by :func:`compile_reference` carries the :class:`OneCycle` schedule
     in its optimizer, and ``keras.models.load_model`` elsewhere fails on it ("Could not
@@ -204,7 +268,9 @@ def portable_model(model: keras.Model) -> keras.Model:
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     compile_config = model.get_compile_config()
-    reached = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))  # the schedule's value now
+    reached = float(
+        keras.ops.convert_to_numpy(model.optimizer.learning_rate)
+    )  # the schedule's value now
     compile_config["optimizer"]["config"]["learning_rate"] = reached
     copy.compile_from_config(compile_config)
     if model.optimizer.built:
@@ -217,25 +283,32 @@ def portable_model(model: keras.Model) -> keras.Model:
 
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
-    """Save a ``.keras`` file atomically (a reader never sees a half-written model) that loads anywhere.
+    """Save a ``.keras`` file atomically (a reader never sees a half-written model) that
+    loads anywhere.
 
-    The file holds :func:`portable_model` of the model: plain ``keras.models.load_model(path)``
-    opens it in a program that never imports ``mnist_course``.
+    The file holds :func:`portable_model` of the model: plain
+    ``keras.models.load_model(path)`` opens it in a program that never imports
+    ``mnist_course``.
     """
     path = check_model_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=".keras", dir=path.parent
+        )
     except OSError as exc:
-        raise CacheError(f"cannot save a model to {path}: {exc.strerror or exc}. Choose another place.") from exc
+        raise CacheError(
+            f"cannot save a model to {path}: {exc.strerror or exc}. Choose another"
+            " place."
+        ) from exc
     os.close(fd)
     try:
         portable_model(model).save(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         raise CacheError(
-            f"could not save the model to {path}: {exc.strerror or exc}. Make room on that disk or choose "
-            "another place with --out; no partial file was left."
+            f"could not save the model to {path}: {exc.strerror or exc}. Make room on"
+            " that disk or choose another place with --out; no partial file was left."
         ) from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -252,13 +325,17 @@ class TrainResult:
     fast: bool
 
 
-def fast_subset(x: np.ndarray, y: np.ndarray, size: int = FAST_TRAIN_SIZE) -> tuple[np.ndarray, np.ndarray]:
+def fast_subset(
+    x: np.ndarray, y: np.ndarray, size: int = FAST_TRAIN_SIZE
+) -> tuple[np.ndarray, np.ndarray]:
     """A fixed, class-mixed subset of the training data (the same one every time)."""
     index = np.random.default_rng(1234).permutation(len(x))[:size]
     return x[index], y[index]
 
 
-def training_budget(x: np.ndarray, y: np.ndarray, epochs: int) -> tuple[np.ndarray, np.ndarray, int]:
+def training_budget(
+    x: np.ndarray, y: np.ndarray, epochs: int
+) -> tuple[np.ndarray, np.ndarray, int]:
     """The training images, labels and epochs a chapter should use.
 
     Normally all of them, unchanged, and it prints nothing. In fast mode
@@ -284,7 +361,8 @@ def train_reference(
     verbose: int | str = 1,
     callbacks: list | None = None,
 ) -> TrainResult:
-    """Train :func:`~mnist_course.models.reference_cnn` on MNIST and evaluate it on the test set.
+    """Train :func:`~mnist_course.models.reference_cnn` on MNIST and evaluate it on the
+    test set.
 
     ``fast`` (default: the ``MNIST_COURSE_FAST`` variable) trains on a fixed subset
     of 6,000 images for one epoch. ``out`` saves the model there (``.keras``).
@@ -295,7 +373,9 @@ def train_reference(
     if epochs < 1:
         raise UsageError(f"epochs must be at least 1, got {epochs}.")
     if out is not None:
-        out = check_model_path(out)  # before training: a bad path must not cost a training run
+        out = check_model_path(
+            out
+        )  # before training: a bad path must not cost a training run
     (x_train, y_train), (x_test, y_test) = load_mnist()
     if fast:
         x_train, y_train = fast_subset(x_train, y_train)

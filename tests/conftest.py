@@ -1,4 +1,5 @@
-"""Shared fixtures: the real MNIST files, an isolated cache, and one fully trained model."""
+"""Shared fixtures: the real MNIST files, an isolated cache, and one fully trained
+model."""
 
 from __future__ import annotations
 
@@ -18,23 +19,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def load_build_script():
     """``book/build.py`` as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
+    spec = importlib.util.spec_from_file_location(
+        "book_build", ROOT / "book" / "build.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def build_book() -> subprocess.CompletedProcess:
-    """Build the book as the tests do (``book/build.py --fast``); the test fails if the build does.
+    """Build the book as the tests do (``book/build.py --fast``); the test fails if the
+    build does.
 
     Returns the finished process, its output captured.
     """
     env = {**os.environ, config.FAST_ENV: "1"}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "book" / "build.py"), "--fast"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        stdin=subprocess.DEVNULL,
     )
-    assert proc.returncode == 0, f"the book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"the book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc
 
 
@@ -68,21 +79,30 @@ def cache_with_mnist(cache, mnist_dir) -> Path:
     return cache
 
 
-def run_cli(*args: str, cache_root: Path, fast: bool = False, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run `python -m mnist_course ARGS` with its own cache; return the finished process."""
+def run_cli(
+    *args: str, cache_root: Path, fast: bool = False, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """Run `python -m mnist_course ARGS` with its own cache; return the finished
+    process."""
     env = {k: v for k, v in os.environ.items() if k != config.FAST_ENV}
     env[config.CACHE_ENV] = str(cache_root)
     if fast:
         env[config.FAST_ENV] = "1"
     return subprocess.run(
         [sys.executable, "-m", "mnist_course", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory, mnist_dir):
-    """`python -m mnist_course train` with its defaults, run once for the whole session."""
+    """`python -m mnist_course train` with its defaults, run once for the whole
+    session."""
     root = tmp_path_factory.mktemp("trained")
     copy_mnist(mnist_dir, root)
     proc = run_cli("train", cache_root=root)
@@ -91,7 +111,9 @@ def trained(tmp_path_factory, mnist_dir):
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-REQUIRE_BROWSER_ENV = "MNIST_COURSE_REQUIRE_BROWSER"  # CI sets it: a missing browser fails, not skips
+REQUIRE_BROWSER_ENV = (  # CI sets it: a missing browser fails, not skips
+    "MNIST_COURSE_REQUIRE_BROWSER"
+)
 HOW_TO_INSTALL = (
     "Install Debian's Chromium with `apt-get update && apt-get install -y chromium` "
     "(the tests drive /usr/bin/chromium; never `playwright install`)."
@@ -99,15 +121,22 @@ HOW_TO_INSTALL = (
 
 
 def skip_without_browser(reason: str) -> None:
-    """Skip a browser test and say why; in CI (MNIST_COURSE_REQUIRE_BROWSER=1) fail instead."""
-    if os.environ.get(REQUIRE_BROWSER_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+    """Skip a browser test and say why; in CI (MNIST_COURSE_REQUIRE_BROWSER=1) fail
+    instead."""
+    if os.environ.get(REQUIRE_BROWSER_ENV, "").strip().lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }:
         pytest.fail(f"{REQUIRE_BROWSER_ENV}=1 but {reason}")
     pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def chromium():
-    """One headless Chromium, driven by Playwright, for every browser test of the session.
+    """One headless Chromium, driven by Playwright, for every browser test of the
+    session.
 
     Playwright's sync API runs one event loop at a time, so the book and the JupyterLab
     tests share this browser instead of starting their own.
@@ -119,7 +148,9 @@ def chromium():
     except ImportError:
         skip_without_browser("the playwright package is missing: run `make setup`.")
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=["--no-sandbox"]
+    )
     yield browser
     browser.close()
     playwright.stop()
@@ -129,13 +160,17 @@ def pytest_ignore_collect(collection_path, config):
     """tests/grading grades the learner's notebooks: only when asked for by path."""
     grading = Path(__file__).parent / "grading"
     if Path(collection_path) == grading:
-        asked = any(Path(str(arg).split("::")[0]).resolve().is_relative_to(grading) for arg in config.args)
+        asked = any(
+            Path(str(arg).split("::")[0]).resolve().is_relative_to(grading)
+            for arg in config.args
+        )
         return None if asked else True
     return None
 
 
-# The chapters' full solution notebooks, written from their text sources (solutions/*.md)
-# as `make solutions` does: what tests grade, copy or run as a learner's notebook.
+# The chapters' full solution notebooks, written from their text sources
+# (solutions/*.md) as `make solutions` does: what tests grade, copy or run as a
+# learner's notebook.
 SOLVED = ROOT / "build" / "solutions"
 
 

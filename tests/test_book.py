@@ -5,13 +5,14 @@ The tests read ``book/_build/html``. When it is missing or older than its source
 session first builds it in fast mode with ``book/build.py --fast``.
 
 They drive Debian's Chromium (``/usr/bin/chromium``) through Playwright; without it
-they are skipped (``apt-get install chromium``), unless ``MNIST_COURSE_REQUIRE_BROWSER=1``
-(as in CI), which makes a missing browser a failure. A screenshot of every page is
-saved under ``book/_build/screenshots/``.
+they are skipped (``apt-get install chromium``), unless
+``MNIST_COURSE_REQUIRE_BROWSER=1`` (as in CI), which makes a missing browser a failure.
+A screenshot of every page is saved under ``book/_build/screenshots/``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import io
@@ -44,7 +45,9 @@ CHAPTERS = [page for page in PAGES if build.CHAPTER_NAME.match(page)]
 
 def _sources() -> list[Path]:
     """Files whose change makes the built book out of date."""
-    files = [p for p in BOOK.iterdir() if p.is_file() and p.suffix in {".md", ".yml", ".py"}]
+    files = [
+        p for p in BOOK.iterdir() if p.is_file() and p.suffix in {".md", ".yml", ".py"}
+    ]
     files += [p for p in (BOOK / "_assets").rglob("*") if p.is_file()]
     files += list((ROOT / "solutions").glob(build.SOURCE_GLOB))
     files += list((ROOT / "chapters").glob(build.CHAPTER_GLOB))
@@ -71,7 +74,9 @@ def server(book_html):
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(book_html)))
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(book_html))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}/"
@@ -88,35 +93,53 @@ class Visit:
         self.page = page = context.new_page()
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})"))
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400 and self.failed.append(f"{r.url} (HTTP {r.status})")
+            ),
+        )
+        page.on(
+            "console",
+            lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"),
+        )
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.response = page.goto(url, wait_until="load")
-        self.widget_views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        self.widget_views = page.locator(
+            'script[type="application/vnd.jupyter.widget-view+json"]'
+        ).count()
         if self.widget_views:
-            # the embedder replaces nothing: it inserts a rendered view before each view tag
-            try:
+            # the embedder replaces nothing: it inserts a rendered view before each
+            # view tag. Not waited for in vain: the test on widgets says what is
+            # missing.
+            with contextlib.suppress(Exception):
                 page.wait_for_function(
-                    """n => document.querySelectorAll('.widget-subarea > .jupyter-widgets').length >= n""",
-                    arg=self.widget_views, timeout=WIDGET_TIMEOUT_MS,
+                    "n => document.querySelectorAll("
+                    "'.widget-subarea > .jupyter-widgets').length >= n",
+                    arg=self.widget_views,
+                    timeout=WIDGET_TIMEOUT_MS,
                 )
-            except Exception:  # the test on widgets says what is missing
-                pass
         if page.evaluate("() => !!(window.MathJax && window.MathJax.startup)"):
             page.evaluate("() => window.MathJax.startup.promise")
         if ready:
-            try:
+            # no error here if it never shows: the test says what is missing
+            with contextlib.suppress(Exception):
                 page.locator(ready).first.wait_for(timeout=15_000)
-            except Exception:  # the test says what is missing
-                pass
         page.wait_for_load_state("networkidle")
-        page.evaluate("() => Promise.all(Array.from(document.images).map(i => i.decode().catch(() => null)))")
+        page.evaluate(
+            "() => Promise.all(Array.from(document.images).map(i => i.decode().catch(()"
+            " => null)))"
+        )
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
 
     def outside_requests(self) -> list[str]:
-        return [u for u in self.requests
-                if urlparse(u).scheme not in {"data", "blob", "about"} and urlparse(u).hostname != "127.0.0.1"]
+        return [
+            u
+            for u in self.requests
+            if urlparse(u).scheme not in {"data", "blob", "about"}
+            and urlparse(u).hostname != "127.0.0.1"
+        ]
 
 
 @pytest.fixture(scope="session")
@@ -126,8 +149,13 @@ def visit(chromium, server):
 
     def load(path: str, ready: str | None = None) -> Visit:
         if path not in seen:
-            name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.replace(".html", "")).strip("_") or "index"
-            seen[path] = Visit(chromium, server + path, SCREENSHOTS / f"{name}.png", ready)
+            name = (
+                re.sub(r"[^A-Za-z0-9_-]+", "_", path.replace(".html", "")).strip("_")
+                or "index"
+            )
+            seen[path] = Visit(
+                chromium, server + path, SCREENSHOTS / f"{name}.png", ready
+            )
         return seen[path]
 
     yield load
@@ -138,8 +166,12 @@ def visit(chromium, server):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_offline_without_failed_requests_or_console_errors(visit, page):
     v = visit(f"{page}.html")
-    assert v.response is not None and v.response.ok, f"{page}.html: HTTP {v.response and v.response.status}"
-    assert not v.outside_requests(), f"{page}.html reached outside 127.0.0.1: {v.outside_requests()}"
+    assert v.response is not None and v.response.ok, (
+        f"{page}.html: HTTP {v.response and v.response.status}"
+    )
+    assert not v.outside_requests(), (
+        f"{page}.html reached outside 127.0.0.1: {v.outside_requests()}"
+    )
     assert not v.failed, f"{page}.html: failed requests: {v.failed}"
     assert not v.errors, f"{page}.html: {v.errors}"
 
@@ -148,7 +180,8 @@ def test_page_loads_offline_without_failed_requests_or_console_errors(visit, pag
 def test_every_image_is_drawn(visit, page):
     v = visit(f"{page}.html")
     images = v.page.evaluate(
-        "() => Array.from(document.images).map(i => [i.getAttribute('src') || '', i.alt || '', i.naturalWidth])"
+        "() => Array.from(document.images).map(i => [i.getAttribute('src') || '', i.alt"
+        " || '', i.naturalWidth])"
     )
     broken = [(src[:80], alt) for src, alt, width in images if width == 0]
     assert not broken, f"{page}.html: images that did not load: {broken}"
@@ -158,11 +191,19 @@ def test_every_image_is_drawn(visit, page):
 def test_no_error_output_or_traceback(visit, page):
     v = visit(f"{page}.html")
     tracebacks = v.page.locator(".output.traceback, .cell_output .traceback").count()
-    stderr = [t for t in v.page.locator(".output.stderr").all_inner_texts() if re.search(r"Error|Traceback", t)]
+    stderr = [
+        t
+        for t in v.page.locator(".output.stderr").all_inner_texts()
+        if re.search(r"Error|Traceback", t)
+    ]
     text = v.page.locator("main").inner_text()
     assert tracebacks == 0, f"{page}.html shows {tracebacks} traceback output(s)"
-    assert not stderr, f"{page}.html shows errors on stderr: {[s[:300] for s in stderr]}"
-    assert "Traceback (most recent call last)" not in text, f"{page}.html shows a Python traceback"
+    assert not stderr, (
+        f"{page}.html shows errors on stderr: {[s[:300] for s in stderr]}"
+    )
+    assert "Traceback (most recent call last)" not in text, (
+        f"{page}.html shows a Python traceback"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -170,11 +211,14 @@ def test_math_is_typeset_offline(visit, page):
     v = visit(f"{page}.html")
     formulas = v.page.locator("span.math, div.math").count()
     rendered = v.page.locator("mjx-container").count()
-    assert rendered >= formulas, f"{page}.html: {formulas} formulas, {rendered} typeset by MathJax"
+    assert rendered >= formulas, (
+        f"{page}.html: {formulas} formulas, {rendered} typeset by MathJax"
+    )
 
 
 def test_glossary_math_renders(visit):
-    """The glossary has formulas (softmax, ReLU): MathJax, served with the book, draws them."""
+    """The glossary has formulas (softmax, ReLU): MathJax, served with the book, draws
+    them."""
     v = visit("glossary.html")
     assert v.page.locator("mjx-container").count() >= 3
 
@@ -183,75 +227,108 @@ def test_glossary_math_renders(visit):
 def test_chapter_shows_a_rendered_widget(visit, chapter):
     v = visit(f"{chapter}.html")
     assert v.widget_views > 0, (
-        f"{chapter}.html has no widget: each chapter should display at least one widget explorer "
-        "(its state is saved when the book executes the notebook)"
+        f"{chapter}.html has no widget: each chapter should display at least one widget"
+        " explorer (its state is saved when the book executes the notebook)"
     )
     views = v.page.locator(".widget-subarea > .jupyter-widgets")
     assert views.count() >= v.widget_views, (
-        f"{chapter}.html: {v.widget_views} widget(s) in the page, {views.count()} rendered "
-        "(is the widget embedder served? see the console errors test)"
+        f"{chapter}.html: {v.widget_views} widget(s) in the page, {views.count()}"
+        " rendered (is the widget embedder served? see the console errors test)"
     )
     errors = v.page.locator(".jupyter-widgets-error-widget").count()
     assert errors == 0, f"{chapter}.html: {errors} widget(s) rendered as an error"
     sizes = views.evaluate_all("els => els.map(e => [e.offsetWidth, e.offsetHeight])")
-    assert all(w > 0 and h > 0 for w, h in sizes), f"{chapter}.html: a widget rendered empty: {sizes}"
+    assert all(w > 0 and h > 0 for w, h in sizes), (
+        f"{chapter}.html: a widget rendered empty: {sizes}"
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_folds_its_solutions(visit, chapter):
     source = (ROOT / "solutions" / f"{chapter}.md").read_text(encoding="utf-8")
     v = visit(f"{chapter}.html")
-    folded = v.page.locator("details.hide:not([open]) summary", has_text="Show solution")
+    folded = v.page.locator(
+        "details.hide:not([open]) summary", has_text="Show solution"
+    )
     solutions = source.count(build.BEGIN)
     assert solutions == 0 or folded.count() >= 1, f"{chapter}.html: no folded solution"
-    visible = [c for c in v.page.locator("div.cell:not(.tag_hide-input) div.cell_input").all_inner_texts()
-               if build.BEGIN in c]
-    assert not visible, f"{chapter}.html shows solution code unfolded: {visible[0][:200]}"
-    shown = [c for c in v.page.locator("div.cell div.cell_input").all_text_contents()
-             if build.BEGIN in c or build.END in c]
+    visible = [
+        c
+        for c in v.page.locator(
+            "div.cell:not(.tag_hide-input) div.cell_input"
+        ).all_inner_texts()
+        if build.BEGIN in c
+    ]
+    assert not visible, (
+        f"{chapter}.html shows solution code unfolded: {visible[0][:200]}"
+    )
+    shown = [
+        c
+        for c in v.page.locator("div.cell div.cell_input").all_text_contents()
+        if build.BEGIN in c or build.END in c
+    ]
     assert not shown, f"{chapter}.html shows the solution markers: {shown[0][:200]}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_figure_has_alt_text_saying_what_it_shows(visit, chapter):
-    """A figure's alt text is a sentence from the cell's metadata, never its file name."""
+    """A figure's alt text is a sentence from the cell's metadata, never its file
+    name."""
     v = visit(f"{chapter}.html")
     figures = v.page.locator(".cell_output img:not(.widget-image)").evaluate_all(
-        "imgs => imgs.map(i => [i.getAttribute('src') || '', i.getAttribute('alt') || ''])")
+        "imgs => imgs.map(i => [i.getAttribute('src') || '', i.getAttribute('alt') ||"
+        " ''])"
+    )
     assert figures, f"{chapter}.html shows no figure"
-    bad = [(src[-40:], alt) for src, alt in figures
-           if len(alt.split()) < 6 or re.search(r"\.(png|jpe?g|svg)$", alt)]
-    assert not bad, f"{chapter}.html: figures without alt text that says what they show: {bad}"
+    bad = [
+        (src[-40:], alt)
+        for src, alt in figures
+        if len(alt.split()) < 6 or re.search(r"\.(png|jpe?g|svg)$", alt)
+    ]
+    assert not bad, (
+        f"{chapter}.html: figures without alt text that says what they show: {bad}"
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_no_code_or_output_scrolls_sideways(visit, chapter):
-    """Code blocks and printed output fit the text column: nothing hides past its edge."""
+    """Code blocks and printed output fit the text column: nothing hides past its
+    edge."""
     v = visit(f"{chapter}.html")  # at 1280x900, as every visit
     wide = v.page.locator("div.cell_input pre, div.cell_output pre").evaluate_all(
-        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
-        ".map(e => e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 90))")
-    assert not wide, f"{chapter}.html: {len(wide)} block(s) scroll sideways, e.g. {wide[:3]}"
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e =>"
+        " e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 90))"
+    )
+    assert not wide, (
+        f"{chapter}.html: {len(wide)} block(s) scroll sideways, e.g. {wide[:3]}"
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_check_your_understanding_answers_are_folded(visit, chapter):
-    """Each question at the end of a chapter has an answer, closed until the reader opens it."""
+    """Each question at the end of a chapter has an answer, closed until the reader
+    opens it."""
     v = visit(f"{chapter}.html")
-    section = v.page.locator("section", has=v.page.locator("h2", has_text="Check your understanding")).last
+    section = v.page.locator(
+        "section", has=v.page.locator("h2", has_text="Check your understanding")
+    ).last
     questions = section.locator(":scope > p", has_text=re.compile(r"^\d+\.")).count()
     folded = section.locator("details.answer:not([open])")
     assert questions >= 3 and folded.count() == questions, (
         f"{chapter}.html: {questions} questions, {folded.count()} folded answers"
     )
-    assert all(not text.strip() for text in folded.evaluate_all(
-        "els => els.map(e => Array.from(e.children).filter(c => c.tagName !== 'SUMMARY')"
-        ".map(c => c.checkVisibility() ? c.innerText : '').join(''))")), f"{chapter}.html: an answer shows while folded"
+    assert all(
+        not text.strip()
+        for text in folded.evaluate_all(
+            "els => els.map(e => Array.from(e.children).filter(c => c.tagName !=="
+            " 'SUMMARY').map(c => c.checkVisibility() ? c.innerText : '').join(''))"
+        )
+    ), f"{chapter}.html: an answer shows while folded"
     first = section.locator("details.answer").first
     first.locator("summary").click()
-    assert first.evaluate("e => e.open") and first.locator(":scope > p").first.is_visible(), (
-        f"{chapter}.html: clicking Answer did not open it"
-    )
+    assert (
+        first.evaluate("e => e.open") and first.locator(":scope > p").first.is_visible()
+    ), f"{chapter}.html: clicking Answer did not open it"
     first.locator("summary").click()
     assert not first.evaluate("e => e.open")
 
@@ -260,7 +337,9 @@ def test_check_your_understanding_answers_are_folded(visit, chapter):
 def test_chapter_links_its_exercise_notebook(visit, server, chapter):
     v = visit(f"{chapter}.html")
     links = v.page.locator(f'a.download[href$="/{chapter}.ipynb"]')
-    assert links.count() >= 1, f"{chapter}.html has no download link to its exercise notebook"
+    assert links.count() >= 1, (
+        f"{chapter}.html has no download link to its exercise notebook"
+    )
     href = links.first.get_attribute("href")
     with urllib.request.urlopen(server + href, timeout=10) as response:
         served = response.read()
@@ -275,42 +354,85 @@ def test_search_finds_convolution(visit):
     results.first.wait_for(timeout=15_000)
     hits = results.all_inner_texts()
     assert any("Glossary" in hit or "onvolution" in hit for hit in hits), hits
-    assert not v.outside_requests() and not v.failed and not v.errors, (v.outside_requests(), v.failed, v.errors)
+    assert not v.outside_requests() and not v.failed and not v.errors, (
+        v.outside_requests(),
+        v.failed,
+        v.errors,
+    )
 
 
 def test_feature_map_explorer_shows_its_first_view_on_the_static_page(visit):
-    """Chapter 6's FeatureMapExplorer: the first convolution's channels for the first digit, without a kernel."""
+    """Chapter 6's FeatureMapExplorer: the first convolution's channels for the first
+    digit, without a kernel."""
     v = visit("06_visualization.html")
-    explorer = v.page.locator(".jupyter-widgets.widget-vbox", has=v.page.locator("select")).filter(has_text="channels of")
-    assert explorer.count() >= 1, "06_visualization.html: no FeatureMapExplorer with a layer menu and its channels"
+    explorer = v.page.locator(
+        ".jupyter-widgets.widget-vbox", has=v.page.locator("select")
+    ).filter(has_text="channels of")
+    assert explorer.count() >= 1, (
+        "06_visualization.html: no FeatureMapExplorer with a layer menu and its"
+        " channels"
+    )
     widget = explorer.first
     assert "conv2d" in widget.locator("select").input_value()
-    drawn = widget.locator("img").evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-    assert len(drawn) >= 2 and all(w > 0 and h > 0 for w, h in drawn), f"the explorer's images: {drawn}"
+    drawn = widget.locator("img").evaluate_all(
+        "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])"
+    )
+    assert len(drawn) >= 2 and all(w > 0 and h > 0 for w, h in drawn), (
+        f"the explorer's images: {drawn}"
+    )
 
 
 def test_chapter_page_shows_a_solution_without_its_markers():
-    """The folded solution on the page is the code alone; the exercise stub is unaffected."""
-    solution = {"cells": [
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": "def f(x):\n    # BEGIN SOLUTION\n    return x + 1\n    # END SOLUTION\n"},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": "print('# BEGIN SOLUTION is a marker')"}]}
+    """The folded solution on the page is the code alone; the exercise stub is
+    unaffected."""
+    solution = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": (
+                    "def f(x):\n    # BEGIN SOLUTION\n    return x + 1\n    # END"
+                    " SOLUTION\n"
+                ),
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": "print('# BEGIN SOLUTION is a marker')",
+            },
+        ]
+    }
     page = build.chapter_page(solution, "01_x.ipynb")
     code = [c for c in page["cells"] if c["cell_type"] == "code"]
     folded, other = (build.cell_source(c) for c in code)
     assert folded == "def f(x):\n    return x + 1\n"
     assert "hide-input" in code[0]["metadata"]["tags"]
     assert other == "print('# BEGIN SOLUTION is a marker')"
-    assert build.BEGIN in solution["cells"][0]["source"], "the solution itself is unchanged"
+    assert build.BEGIN in solution["cells"][0]["source"], (
+        "the solution itself is unchanged"
+    )
 
 
-@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if "DrawDigit(" in (ROOT / "solutions" / f"{c}.md").read_text()])
+@pytest.mark.parametrize(
+    "chapter",
+    [
+        c
+        for c in CHAPTERS
+        if "DrawDigit(" in (ROOT / "solutions" / f"{c}.md").read_text()
+    ],
+)
 def test_the_drawing_pad_shows_its_drawing_without_a_kernel(visit, chapter):
-    """DrawDigit's canvas is empty on a static page; the saved image under it shows the drawing."""
+    """DrawDigit's canvas is empty on a static page; the saved image under it shows the
+    drawing."""
     v = visit(f"{chapter}.html")
     pads = v.page.locator(".widget-gridbox", has=v.page.locator("canvas"))
     assert pads.count() >= 1, f"{chapter}.html: no drawing pad"
     picture = np.asarray(Image.open(io.BytesIO(pads.first.screenshot())).convert("L"))
     ink = float(np.mean(picture < 100))
-    assert 0.01 < ink < 0.5, f"{chapter}.html: the pad shows {ink:.1%} dark pixels, not a drawing"
+    assert 0.01 < ink < 0.5, (
+        f"{chapter}.html: the pad shows {ink:.1%} dark pixels, not a drawing"
+    )

@@ -1,4 +1,5 @@
-"""The command line, run as a learner runs it: `python -m mnist_course ...` in a subprocess."""
+"""The command line, run as a learner runs it: `python -m mnist_course ...` in a
+subprocess."""
 
 import re
 
@@ -29,7 +30,9 @@ def test_fast_mode_is_announced_and_beats_chance_by_far(tmp_path, mnist_dir):
     accuracy = float(proc.stdout.strip().splitlines()[-1].split("=")[1])
     assert accuracy > 0.80, "chance is 0.10"
     assert (tmp_path / "models" / "reference_cnn_fast.keras").is_file()
-    assert not (tmp_path / "models" / "reference_cnn.keras").exists(), "fast mode never replaces the full model"
+    assert not (tmp_path / "models" / "reference_cnn.keras").exists(), (
+        "fast mode never replaces the full model"
+    )
 
 
 def test_evaluate_prints_overall_and_per_class_accuracy(trained):
@@ -39,7 +42,9 @@ def test_evaluate_prints_overall_and_per_class_accuracy(trained):
     lines = proc.stdout.strip().splitlines()
     assert sum(line.strip().startswith("digit ") for line in lines) == 10
     assert "(1135 images)" in proc.stdout
-    assert lines[-1] == train.stdout.strip().splitlines()[-1], "evaluate agrees with train"
+    assert lines[-1] == train.stdout.strip().splitlines()[-1], (
+        "evaluate agrees with train"
+    )
 
 
 def _variants(digit: np.ndarray) -> dict[str, Image.Image]:
@@ -55,18 +60,24 @@ def _variants(digit: np.ndarray) -> dict[str, Image.Image]:
     return {
         "large.png": image.resize((200, 200), Image.Resampling.BICUBIC),
         "small.bmp": image.resize((20, 20), Image.Resampling.BICUBIC),
-        "inverted.jpg": Image.fromarray(255 - np.asarray(image.resize((140, 140), Image.Resampling.BICUBIC))),
+        "inverted.jpg": Image.fromarray(
+            255 - np.asarray(image.resize((140, 140), Image.Resampling.BICUBIC))
+        ),
         "rgb.png": Image.fromarray(rgb).resize((90, 90)),
         "rgba.png": Image.fromarray(rgba, "RGBA"),
         "offset_on_page.gif": Image.fromarray(page),
     }
 
 
-def test_predict_recovers_the_labels_of_transformed_test_digits(trained, tmp_path, mnist_dir):
+def test_predict_recovers_the_labels_of_transformed_test_digits(
+    trained, tmp_path, mnist_dir
+):
     root, _ = trained
     images = data.read_idx(mnist_dir / "t10k-images-idx3-ubyte")
     labels = data.read_idx(mnist_dir / "t10k-labels-idx1-ubyte")
-    picks = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]  # the first test image of each digit
+    picks = [
+        int(np.flatnonzero(labels == d)[0]) for d in range(10)
+    ]  # the first test image of each digit
     expected, paths = {}, []
     for index in picks:
         for name, image in _variants(images[index]).items():
@@ -86,17 +97,28 @@ def test_predict_recovers_the_labels_of_transformed_test_digits(trained, tmp_pat
     assert len(wrong) <= 2, f"{len(wrong)} of {len(expected)} wrong: {wrong}"
 
 
-def test_predict_reports_bad_files_and_still_classifies_the_rest(trained, tmp_path, mnist_dir):
+def test_predict_reports_bad_files_and_still_classifies_the_rest(
+    trained, tmp_path, mnist_dir
+):
     root, _ = trained
     good = tmp_path / "seven.png"
-    Image.fromarray(data.read_idx(mnist_dir / "t10k-images-idx3-ubyte")[0]).save(good)  # test image 0 is a 7
+    Image.fromarray(data.read_idx(mnist_dir / "t10k-images-idx3-ubyte")[0]).save(
+        good
+    )  # test image 0 is a 7
     blank = tmp_path / "blank.png"
     Image.new("L", (64, 64), 255).save(blank)
     text = tmp_path / "notes.jpg"
     text.write_text("hello")
-    proc = run_cli("predict", str(text), str(good), str(blank), str(tmp_path / "missing.png"), cache_root=root)
+    proc = run_cli(
+        "predict",
+        str(text),
+        str(good),
+        str(blank),
+        str(tmp_path / "missing.png"),
+        cache_root=root,
+    )
     assert proc.returncode == 1
-    assert proc.stdout.strip() .startswith(f"{good}: 7 (p=")
+    assert proc.stdout.strip().startswith(f"{good}: 7 (p=")
     assert f"{text}: error: not an image that Pillow can read" in proc.stderr
     assert f"{blank}: error: no digit found: the image is blank" in proc.stderr
     assert "missing.png: error: no such file" in proc.stderr
@@ -108,7 +130,9 @@ def test_predict_without_a_model_says_to_train(tmp_path):
     Image.new("L", (28, 28), 0).save(image)
     proc = run_cli("predict", str(image), cache_root=tmp_path)
     assert proc.returncode == 1
-    assert "No model at" in proc.stderr and "python -m mnist_course train" in proc.stderr
+    assert (
+        "No model at" in proc.stderr and "python -m mnist_course train" in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
 
 
@@ -117,9 +141,14 @@ def test_corrupt_model_file_is_refused_safely(tmp_path):
     model.write_bytes(b"PK\x03\x04 this is not a real zip")
     proc = run_cli("evaluate", "--model", str(model), cache_root=tmp_path)
     assert proc.returncode == 1
-    assert "is not a readable Keras model: it is a damaged or truncated zip file" in proc.stderr
+    assert (
+        "is not a readable Keras model: it is a damaged or truncated zip file"
+        in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
-    assert model.read_bytes() == b"PK\x03\x04 this is not a real zip", "the bad file is left as it was"
+    assert model.read_bytes() == b"PK\x03\x04 this is not a real zip", (
+        "the bad file is left as it was"
+    )
 
 
 def test_data_verify_reports_each_file_and_fails_on_damage(tmp_path, mnist_dir):
@@ -130,7 +159,10 @@ def test_data_verify_reports_each_file_and_fails_on_damage(tmp_path, mnist_dir):
     (tmp_path / "mnist" / "t10k-labels-idx1-ubyte").write_bytes(b"")
     bad = run_cli("data", "verify", cache_root=tmp_path)
     assert bad.returncode == 1
-    assert "t10k-labels-idx1-ubyte: PROBLEM (truncated: 0 bytes, expected 10,008)" in bad.stdout
+    assert (
+        "t10k-labels-idx1-ubyte: PROBLEM (truncated: 0 bytes, expected 10,008)"
+        in bad.stdout
+    )
     assert "data fetch --force" in bad.stderr
 
 

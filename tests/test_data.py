@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from mnist_course import config, data
-from mnist_course.data import FILES, DataSourceError, KerasSource, NpmSource, Source, SourceUnavailable
+from mnist_course.data import (
+    FILES,
+    DataSourceError,
+    KerasSource,
+    NpmSource,
+    Source,
+    SourceUnavailable,
+)
 from mnist_course.errors import CacheError, CorruptCacheError
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -75,23 +82,36 @@ def test_checksum_mismatch_is_rejected_and_leaves_no_partial_file(cache, real_fi
     assert "fake download: rejected, train-images-idx3-ubyte: MD5" in str(error.value)
     directory = config.data_dir()
     leftovers = list(directory.iterdir()) if directory.exists() else []
-    assert leftovers == [], f"nothing may be written when a download fails its check: {leftovers}"
+    assert leftovers == [], (
+        f"nothing may be written when a download fails its check: {leftovers}"
+    )
 
 
 def test_a_rejected_source_falls_through_to_the_next(cache, real_files):
     truncated = dict(real_files)
     truncated["t10k-labels-idx1-ubyte"] = truncated["t10k-labels-idx1-ubyte"][:-10]
     messages = []
-    data.fetch([FilesSource(truncated, "first"), FilesSource(real_files, "second")], log=messages.append)
-    assert any("rejected: t10k-labels-idx1-ubyte: 9,998 bytes, expected 10,008" in m for m in messages)
+    data.fetch(
+        [FilesSource(truncated, "first"), FilesSource(real_files, "second")],
+        log=messages.append,
+    )
+    assert any(
+        "rejected: t10k-labels-idx1-ubyte: 9,998 bytes, expected 10,008" in m
+        for m in messages
+    )
     assert all(s.ok for s in data.verify_cache())
 
 
-def test_offline_error_lists_every_source_why_and_the_import_command(cache, monkeypatch):
+def test_offline_error_lists_every_source_why_and_the_import_command(
+    cache, monkeypatch
+):
     import keras
 
     def no_network(*args, **kwargs):  # the true boundary: Keras' download
-        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name"
+            " or service not known"
+        )
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
     monkeypatch.setenv("PATH", "/nonexistent")  # no npm
@@ -103,11 +123,17 @@ def test_offline_error_lists_every_source_why_and_the_import_command(cache, monk
     assert "python -m mnist_course data import PATH" in message
 
 
-def test_keras_source_converts_mnist_npz_to_the_official_files(cache, monkeypatch, mnist_dir):
+def test_keras_source_converts_mnist_npz_to_the_official_files(
+    cache, monkeypatch, mnist_dir
+):
     import keras
 
     arrays = [data.read_idx(mnist_dir / f.name) for f in FILES]
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((arrays[0], arrays[1]), (arrays[2], arrays[3])))
+    monkeypatch.setattr(
+        keras.datasets.mnist,
+        "load_data",
+        lambda: ((arrays[0], arrays[1]), (arrays[2], arrays[3])),
+    )
     data.fetch([KerasSource()])
     assert [s.ok for s in data.verify_cache()] == [True] * 4
 
@@ -134,12 +160,17 @@ def test_truncated_cache_is_detected_with_the_fix(cache_with_mnist):
         handle.truncate(1_000_000)
     statuses = {s.name: s for s in data.verify_cache()}
     assert not statuses["train-images-idx3-ubyte"].ok
-    assert "truncated: 1,000,000 bytes, expected 47,040,016" in statuses["train-images-idx3-ubyte"].detail
+    assert (
+        "truncated: 1,000,000 bytes, expected 47,040,016"
+        in statuses["train-images-idx3-ubyte"].detail
+    )
     with pytest.raises(CorruptCacheError, match="truncated"):
         data.load_mnist()
 
 
-def test_corrupt_cache_is_detected_and_refetched_keeping_the_bad_copy(cache_with_mnist, real_files):
+def test_corrupt_cache_is_detected_and_refetched_keeping_the_bad_copy(
+    cache_with_mnist, real_files
+):
     path = config.data_dir() / "train-labels-idx1-ubyte"
     path.write_bytes(b"garbage")
     data.fetch([FilesSource(real_files)])
@@ -190,67 +221,110 @@ def test_import_of_a_foreign_file_changes_nothing(cache_with_mnist, tmp_path):
     before = {p.name: p.stat().st_mtime_ns for p in config.data_dir().iterdir()}
     foreign = tmp_path / "notes.txt"
     foreign.write_text("hello")
-    with pytest.raises(DataSourceError, match="(?s)not a folder, a mnist.npz or a .tgz archive.*Nothing in the cache was changed"):
+    with pytest.raises(
+        DataSourceError,
+        match=(
+            "(?s)not a folder, a mnist.npz or a .tgz archive.*Nothing in the cache was"
+            " changed"
+        ),
+    ):
         data.import_path(foreign)
     assert {p.name: p.stat().st_mtime_ns for p in config.data_dir().iterdir()} == before
 
 
 def test_import_of_a_folder_missing_files_names_them(cache, tmp_path):
-    with pytest.raises(DataSourceError, match="lacks train-images-idx3-ubyte, train-labels-idx1-ubyte"):
+    with pytest.raises(
+        DataSourceError, match="lacks train-images-idx3-ubyte, train-labels-idx1-ubyte"
+    ):
         data.import_path(tmp_path)
 
 
-def test_a_cache_path_that_is_a_file_is_reported_not_called_missing(tmp_path, monkeypatch, real_files):
+def test_a_cache_path_that_is_a_file_is_reported_not_called_missing(
+    tmp_path, monkeypatch, real_files
+):
     plain = tmp_path / "not_a_folder"
     plain.write_text("I am a file")
     monkeypatch.setenv(config.CACHE_ENV, str(plain))
-    for action in (data.verify_cache, data.load_mnist, lambda: data.fetch([FilesSource(real_files)])):
-        with pytest.raises(CacheError, match=r"is a file, not a folder\. Fix: set MNIST_COURSE_CACHE"):
+    for action in (
+        data.verify_cache,
+        data.load_mnist,
+        lambda: data.fetch([FilesSource(real_files)]),
+    ):
+        with pytest.raises(
+            CacheError, match=r"is a file, not a folder\. Fix: set MNIST_COURSE_CACHE"
+        ):
             action()
     assert plain.read_text() == "I am a file"
 
 
-def test_import_of_well_formed_files_with_the_wrong_content_names_the_file_and_the_fix(cache, tmp_path):
+def test_import_of_well_formed_files_with_the_wrong_content_names_the_file_and_the_fix(
+    cache, tmp_path
+):
     folder = tmp_path / "fake"
     folder.mkdir()
     for f in FILES:
-        (folder / f.name).write_bytes(data.to_idx_bytes(np.zeros(f.shape, np.uint8)))  # right shape, wrong pixels
+        (folder / f.name).write_bytes(
+            data.to_idx_bytes(np.zeros(f.shape, np.uint8))
+        )  # right shape, wrong pixels
     with pytest.raises(DataSourceError) as error:
         data.import_path(folder)
     message = str(error.value)
     assert "\n" not in message
     origin = folder / "t10k-images-idx3-ubyte"
-    assert f"{origin}: a well-formed t10k-images-idx3-ubyte, but not the official one" in message
-    assert "python -m mnist_course data fetch" in message and "Nothing in the cache was changed" in message
+    assert (
+        f"{origin}: a well-formed t10k-images-idx3-ubyte, but not the official one"
+        in message
+    )
+    assert (
+        "python -m mnist_course data fetch" in message
+        and "Nothing in the cache was changed" in message
+    )
     assert not config.data_dir().exists() or not any(config.data_dir().iterdir())
 
 
-def test_import_refuses_a_file_far_larger_than_the_mnist_file_it_claims_to_be(cache, tmp_path, real_files):
+def test_import_refuses_a_file_far_larger_than_the_mnist_file_it_claims_to_be(
+    cache, tmp_path, real_files
+):
     folder = tmp_path / "huge"
     folder.mkdir()
     for name, raw in real_files.items():
         (folder / name).write_bytes(raw)
     with open(folder / "t10k-labels-idx1-ubyte", "r+b") as handle:
         handle.truncate(10_000_000)  # sparse: 10 MB claiming to be a 10 kB file
-    with pytest.raises(DataSourceError, match=r"10,000,000 bytes, far more than the official t10k-labels-idx1-ubyte"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"10,000,000 bytes, far more than the official t10k-labels-idx1-ubyte",
+    ):
         data.import_path(folder)
 
 
-def test_import_of_an_npz_with_oversized_arrays_is_refused_before_decompressing(cache, tmp_path):
+def test_import_of_an_npz_with_oversized_arrays_is_refused_before_decompressing(
+    cache, tmp_path
+):
     arrays = {f.npz_key: np.zeros(f.shape, np.uint8) for f in FILES}
-    arrays["y_test"] = np.zeros(50_000_000, np.uint8)  # 50 MB of zeros, compressed to ~50 kB
+    arrays["y_test"] = np.zeros(
+        50_000_000, np.uint8
+    )  # 50 MB of zeros, compressed to ~50 kB
     np.savez_compressed(tmp_path / "mnist.npz", **arrays)
-    with pytest.raises(DataSourceError, match=r"mnist.npz \(y_test\): 50,000,128 bytes, far more than the official"):
+    with pytest.raises(
+        DataSourceError,
+        match=r"mnist.npz \(y_test\): 50,000,128 bytes, far more than the official",
+    ):
         data.import_path(tmp_path / "mnist.npz")
 
 
 def test_a_missing_cache_file_says_how_to_get_it_back(cache_with_mnist):
     (config.data_dir() / "t10k-labels-idx1-ubyte").unlink()
-    with pytest.raises(CorruptCacheError, match=r"is missing\. Fix: run `python -m mnist_course data fetch`"):
+    with pytest.raises(
+        CorruptCacheError,
+        match=r"is missing\. Fix: run `python -m mnist_course data fetch`",
+    ):
         data.load_mnist()
 
 
-def test_a_write_error_becomes_one_clear_line_and_leaves_no_partial_file(cache, real_files, monkeypatch):
+def test_a_write_error_becomes_one_clear_line_and_leaves_no_partial_file(
+    cache, real_files, monkeypatch
+):
     import errno
 
     real_fsync = data.os.fsync
@@ -259,7 +333,12 @@ def test_a_write_error_becomes_one_clear_line_and_leaves_no_partial_file(cache, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(data.os, "fsync", full_disk)  # the true boundary: the disk
-    with pytest.raises(CacheError, match=r"Could not write .*train-images-idx3-ubyte: No space left on device\. Make"):
+    with pytest.raises(
+        CacheError,
+        match=(
+            r"Could not write .*train-images-idx3-ubyte: No space left on device\. Make"
+        ),
+    ):
         data.fetch([FilesSource(real_files)])
     monkeypatch.setattr(data.os, "fsync", real_fsync)
     assert [p.name for p in config.data_dir().iterdir()] == []

@@ -9,7 +9,6 @@ import numpy as np
 
 from mnist_course import config
 from mnist_course.training import FAST_TRAIN_SIZE, training_budget
-
 from tests.conftest import SOLVED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +38,15 @@ def test_training_budget_in_full_mode_is_silent_and_unchanged(monkeypatch, capsy
 
 
 def test_every_chapter_that_trains_goes_through_training_budget():
-    """A chapter calling .fit() must take its budget from training_budget, which announces fast mode."""
+    """A chapter calling .fit() must take its budget from training_budget, which
+    announces fast mode."""
     for path in sorted(SOLVED.glob("[0-9][0-9]_*.ipynb")):
-        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        code = "\n".join(
+            "".join(c["source"])
+            for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code"
+        )
         if ".fit(" in code:
-            assert "training_budget(" in code, f"{path.name} trains without training_budget()"
+            assert "training_budget(" in code, (
+                f"{path.name} trains without training_budget()"
+            )

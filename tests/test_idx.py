@@ -36,7 +36,10 @@ def test_wrong_magic_is_rejected_with_an_explanation():
 
 def test_truncated_file_names_the_missing_bytes():
     raw = to_idx_bytes(np.zeros((3, 28, 28), np.uint8))
-    with pytest.raises(IdxFormatError, match=r"truncated: 2,000 bytes, but its header \(3, 28, 28\) needs 2,368"):
+    with pytest.raises(
+        IdxFormatError,
+        match=r"truncated: 2,000 bytes, but its header \(3, 28, 28\) needs 2,368",
+    ):
         read_idx(raw[:2000])
 
 
@@ -60,15 +63,24 @@ def test_wrong_dimensions_are_rejected_on_import(tmp_path):
     for f in FILES:
         shape = (f.shape[0], 32, 32) if len(f.shape) == 3 else f.shape
         (folder / f.name).write_bytes(to_idx_bytes(np.zeros(shape, np.uint8)))
-    with pytest.raises(IdxFormatError, match=r"to hold uint8 values of shape \(\d+, 28, 28\), got uint8 of shape \(\d+, 32, 32\)"):
+    with pytest.raises(
+        IdxFormatError,
+        match=(
+            r"to hold uint8 values of shape \(\d+, 28, 28\), got uint8 of shape \(\d+,"
+            r" 32, 32\)"
+        ),
+    ):
         PathSource(folder).get()
 
 
 def test_a_gzip_bomb_is_decompressed_only_as_far_as_its_header_allows():
     import tracemalloc
 
-    # 512 MB of zeros behind a header that declares 10 bytes: only 11 bytes may come out.
-    member = gzip.compress(to_idx_bytes(np.zeros(10, np.uint8)) + bytes(64 << 20), compresslevel=1)
+    # 512 MB of zeros behind a header that declares 10 bytes: only 11 bytes may come
+    # out.
+    member = gzip.compress(
+        to_idx_bytes(np.zeros(10, np.uint8)) + bytes(64 << 20), compresslevel=1
+    )
     bomb = member + gzip.compress(bytes(64 << 20), compresslevel=1) * 7
     tracemalloc.start()
     try:
@@ -81,8 +93,13 @@ def test_a_gzip_bomb_is_decompressed_only_as_far_as_its_header_allows():
 
 
 def test_a_header_declaring_more_than_allowed_is_refused_before_decompressing():
-    header = bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in (100_000, 100, 100))  # 1 GB
-    with pytest.raises(IdxFormatError, match=r"declares 1,000,000,016 bytes, more than the 1,000 allowed"):
+    header = bytes([0, 0, 8, 3]) + b"".join(
+        n.to_bytes(4, "big") for n in (100_000, 100, 100)
+    )  # 1 GB
+    with pytest.raises(
+        IdxFormatError,
+        match=r"declares 1,000,000,016 bytes, more than the 1,000 allowed",
+    ):
         read_idx(gzip.compress(header + bytes(1000)), max_size=1000)
 
 
@@ -92,4 +109,6 @@ def test_damaged_gzip_streams_are_reported():
         read_idx(packed[:-20])
     with pytest.raises(IdxFormatError, match="not gzip data"):
         read_idx(packed + b"junk")
-    np.testing.assert_array_equal(read_idx(packed + bytes(7)), np.arange(100))  # zero padding is fine
+    np.testing.assert_array_equal(
+        read_idx(packed + bytes(7)), np.arange(100)
+    )  # zero padding is fine

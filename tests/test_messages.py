@@ -1,11 +1,12 @@
-"""Fresh wrong answers name their cause (issue 20): one or more per exercise of chapters 1-6.
+"""Fresh wrong answers name their cause (issue 20): one or more per exercise of chapters
+1-6.
 
-Three audits each wrote 32 plausible mistakes, none of them in the other tests, and rated
-the messages: 9 (first set), 11 (``AUDIT3``) and 8 (``AUDIT4``) named the cause before
-this file's nudges and the core's generic relations (a factor that is an argument, a
-sign, an offset, an elementwise function, a range the answer never leaves) were added. Each case pins
-a phrase of the message that says what is wrong, given by ``check()`` and by the grader
-alike (:func:`tests.test_checks.both`).
+Three audits each wrote 32 plausible mistakes, none of them in the other tests, and
+rated the messages: 9 (first set), 11 (``AUDIT3``) and 8 (``AUDIT4``) named the cause
+before this file's nudges and the core's generic relations (a factor that is an
+argument, a sign, an offset, an elementwise function, a range the answer never leaves)
+were added. Each case pins a phrase of the message that says what is wrong, given by
+``check()`` and by the grader alike (:func:`tests.test_checks.both`).
 """
 
 import numpy as np
@@ -14,495 +15,1845 @@ import pytest
 from tests.test_checks import both
 
 MISTAKES = [
-    ('ch01.q1', 'header sizes read from byte 4*i instead of 4+4*i (the magic number is read as the first size)',
-     "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims = [int.from_bytes(raw[4 * i : 4 * i + 4], 'big') for i in range(ndim)]\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n    return data.reshape(dims)\n",
-     'your first size is the magic number itself (2'),
-    ('ch01.q2', 'np.unique(..., return_counts=True): digits that never occur get no entry',
-     'def class_counts(labels):\n    values, counts = np.unique(labels, return_counts=True)\n    return counts\n',
-     'you count only the digits that occur: return '),
-    ('ch01.q3', 'running sum in np.zeros_like(images[0]): a uint8 accumulator that wraps at 256',
-     'def mean_digit(images, labels, digit):\n    total = np.zeros_like(images[0])\n    count = 0\n    for image, label in zip(images, labels):\n        if label == digit:\n            total += image\n            count += 1\n    return total / count\n',
-     'your running total wrapped around at 256: np.'),
-    ('ch01.q4', "min-max scaling by the batch's own min and max (0/0 on a uniform image)",
-     'def normalize(images):\n    x = images.astype(np.float32)\n    return (x - x.min()) / (x.max() - x.min())\n',
-     'divide by 255, the largest POSSIBLE pixel val'),
-    ('ch01.q5', 'rng.choice(n, val_size) without replace=False: duplicate validation indices',
-     'def split_indices(n, val_size, seed):\n    rng = np.random.default_rng(seed)\n    val = rng.choice(n, val_size)\n    train = np.setdiff1d(np.arange(n), val)\n    return train, val\n',
-     'repeat an index'),
-    ('ch01.q5', 'returns (val_indices, train_indices): the two parts swapped',
-     'def split_indices(n, val_size, seed):\n    order = np.random.default_rng(seed).permutation(n)\n    val, train = order[:val_size], order[val_size:]\n    return val, train\n',
-     'two parts are swapped'),
-    ('ch02.q1', 'row sums without keepdims=True (broadcasts against the wrong axis)',
-     'def softmax(logits):\n    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1)\n',
-     'could not be broadcast'),
-    ('ch02.q2', 'probabilities[:, labels] instead of probabilities[np.arange(N), labels] (an N×N block)',
-     'def cross_entropy(probabilities, labels):\n    p_true = np.clip(probabilities[:, labels], 1e-7, 1.0)\n    return float(-np.mean(np.log(p_true)))\n',
-     'probabilities[:, labels] is an N×N block (eve'),
-    ('ch02.q3', 'np.max(0, z) instead of np.maximum(0, z)',
-     'def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n    return np.max(0, z)\n',
-     'np.max(0, z) reads z as an AXIS (np.max takes'),
-    ('ch02.q4', 'loop range(len(sizes) - 2): the last layer is never counted',
-     'def count_parameters(layer_sizes):\n    total = 0\n    for i in range(len(layer_sizes) - 2):\n        total += layer_sizes[i] * layer_sizes[i + 1] + layer_sizes[i + 1]\n    return total\n',
-     'expected 7850, got 0'),
-    ('ch02.q5', 'slices written as [:-dy] / [:-dx]: a shift of 0 gives an empty slice (-0 == 0)',
-     'def shift_images(images, dx, dy):\n    out = np.zeros_like(images)\n    rows_to = slice(dy, None) if dy >= 0 else slice(None, dy)\n    rows_from = slice(None, -dy) if dy >= 0 else slice(-dy, None)\n    cols_to = slice(dx, None) if dx >= 0 else slice(None, dx)\n    cols_from = slice(None, -dx) if dx >= 0 else slice(-dx, None)\n    out[:, rows_to, cols_to] = images[:, rows_from, cols_from]\n    return out\n',
-     'the slice you copy from and the one you copy '),
-    ('ch03.q1', 'output allocated with np.zeros_like(image): an integer image truncates the float sums',
-     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros_like(image[: image.shape[0] - kh + 1, : image.shape[1] - kw + 1])\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.sum(image[i : i + kh, j : j + kw] * kernel)\n    return out\n',
-     'holds integers'),
-    ('ch03.q2', 'reshape(h, w, size, size) instead of (h, size, w, size): windows are not squares of the image',
-     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    return image[: h * size, : w * size].reshape(h, w, size, size).max(axis=(2, 3))\n',
-     'reshape(h, w, size, size) does not cut size ×'),
-    ('ch03.q3', "'same' as n // stride (rounded down instead of up)",
-     "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        return n // stride\n    return (n - kernel) // stride + 1\n",
-     "with padding='same', Keras pads so that the o"),
-    ('ch03.q4', 'each layer adds (kernel - 1) * its OWN stride, no accumulated jump',
-     'def receptive_field(layers):\n    field = 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * stride\n    return field\n',
-     "strides multiply: a layer's kernel is spread "),
-    ('ch03.q5', 'keras.Input(shape=(28, 28)) without the channel axis',
-     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(10, activation='softmax'),\n    ])\n",
-     'Conv2D works on images with a channel axis: t'),
-    ('ch04.q1', 'sign error: velocity = momentum*velocity + lr*grad, weights + velocity (gradient ascent)',
-     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity + lr * grad\n    return weights + velocity, velocity\n',
-     'your step goes uphill: the velocity moves AGA'),
-    ('ch04.q2', 'returns the bias-corrected m_hat, v_hat instead of the raw m, v',
-     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m_hat, v_hat\n',
-     'return the raw running averages m and v (the '),
-    ('ch04.q3', 'cosine phase scales peak instead of (peak - low): low + peak * 0.5 * (1 + cos)',
-     'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    low = peak / final_div\n    return low + peak * 0.5 * (1 + math.cos(math.pi * progress))\n',
-     'after the warm-up the rate goes from peak DOW'),
-    ('ch04.q4', 'one random number per example: whole rows dropped together',
-     'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random((x.shape[0], 1)) >= rate\n    return np.where(keep, x / (1 - rate), 0.0)\n',
-     'dropped whole examples'),
-    ('ch04.q5', 'mean and variance of the whole array (no axis)',
-     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    mean, variance = x.mean(), x.var()\n    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta\n',
-     'normalize each feature with its OWN mean and '),
-    ('ch05.q1', 'np.zeros((n, n)) with the default float dtype',
-     'def confusion_matrix(y_true, y_pred, num_classes=10):\n    matrix = np.zeros((num_classes, num_classes))\n    for t, p in zip(y_true, y_pred):\n        matrix[t, p] += 1\n    return matrix\n',
-     'holds floats'),
-    ('ch05.q3', 'np.argsort(..., axis=0): sorts down the columns instead of each row',
-     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=0)[:, -k:]\n    return float(np.mean((top == labels[:, None]).any(axis=1)))\n',
-     'sort each ROW (axis=1): np.argsort(probabilit'),
-    ('ch05.q4', 'edges = np.linspace(0, 1, n_bins): n_bins - 1 bins instead of n_bins',
-     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1)\n    correct = probabilities.argmax(axis=1) == labels\n    edges = np.linspace(0, 1, n_bins)\n    total = 0.0\n    for low, high in zip(edges[:-1], edges[1:]):\n        inside = (confidence > low) & (confidence <= high)\n        if inside.any():\n            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
-     'n_bins bins need n_bins + 1 edges: np.linspac'),
-    ('ch05.q5', 'operator precedence: z**2 / 2 * n instead of z**2 / (2 * n) in the centre',
-     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / 2 * n) / d\n    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d\n    return centre - half, centre + half\n',
-     'mind the brackets: z**2 / (2 * n), not z**2 /'),
-    ('ch05.q6', 'tail sums range(min(b, c)) instead of range(min(b, c) + 1)',
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n    tail = sum(math.comb(n, i) for i in range(min(b, c))) / 2**n\n    return min(1.0, 2 * tail)\n',
-     'include min(b, c) itself in the tail: sum the'),
-    ('ch06.q1', 'outputs are the layers themselves (forgot .output)',
-     'def layer_outputs(model, layer_names):\n    outputs = [model.get_layer(name) for name in layer_names]\n    return keras.Model(model.inputs[0], outputs)\n',
-     'must be KerasTensors'),
-    ('ch06.q2', 'model(x)[label] instead of model(x)[0, label] (indexes the batch axis)',
-     "def saliency_map(model, image, label):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = model(x, training=False)[label]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n",
-     'out of bounds'),
-    ('ch06.q3', 'left Riemann sum alphas = arange(steps) / steps instead of the midpoints',
-     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = np.arange(steps) / steps\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        scores = model(x, training=False)[:, label]\n    gradients = tape.gradient(scores, x).numpy()[..., 0]\n    return (image - baseline) * gradients.mean(axis=0)\n",
-     'take α at the midpoints (k + 0.5) / steps, no'),
-    ('ch06.q4', "scores the model's top probability (its confidence) instead of the probability of `label`",
-     'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    corners = range(0, 28 - patch + 1, stride)\n    copies = []\n    for top in corners:\n        for left in corners:\n            c = image.copy()\n            c[top:top + patch, left:left + patch] = fill\n            copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n    scores = np.asarray(model(batch, training=False)).max(axis=1)\n    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n',
-     'use the probability of the class `label` ([:,'),
-    ('ch06.q5', "components taken as ROWS of eigh's eigenvector matrix (they are its columns)",
-     'def pca(x, k):\n    x = x.astype(float)\n    centered = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(centered.T @ centered / (len(x) - 1))\n    order = np.argsort(values)[::-1][:k]\n    components = vectors[order]\n    return centered @ components.T, components, values[order] / values.sum()\n',
-     'ROWS of the eigenvector matrix'),
+    (
+        "ch01.q1",
+        (
+            "header sizes read from byte 4*i instead of 4+4*i (the magic number is read"
+            " as the first size)"
+        ),
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims ="
+            " [int.from_bytes(raw[4 * i : 4 * i + 4], 'big') for i in range(ndim)]\n   "
+            " data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n   "
+            " return data.reshape(dims)\n"
+        ),
+        "your first size is the magic number itself (2",
+    ),
+    (
+        "ch01.q2",
+        "np.unique(..., return_counts=True): digits that never occur get no entry",
+        (
+            "def class_counts(labels):\n    values, counts = np.unique(labels,"
+            " return_counts=True)\n    return counts\n"
+        ),
+        "you count only the digits that occur: return ",
+    ),
+    (
+        "ch01.q3",
+        (
+            "running sum in np.zeros_like(images[0]): a uint8 accumulator that wraps"
+            " at 256"
+        ),
+        (
+            "def mean_digit(images, labels, digit):\n    total ="
+            " np.zeros_like(images[0])\n    count = 0\n    for image, label in"
+            " zip(images, labels):\n        if label == digit:\n            total +="
+            " image\n            count += 1\n    return total / count\n"
+        ),
+        "your running total wrapped around at 256: np.",
+    ),
+    (
+        "ch01.q4",
+        "min-max scaling by the batch's own min and max (0/0 on a uniform image)",
+        (
+            "def normalize(images):\n    x = images.astype(np.float32)\n    return (x -"
+            " x.min()) / (x.max() - x.min())\n"
+        ),
+        "divide by 255, the largest POSSIBLE pixel val",
+    ),
+    (
+        "ch01.q5",
+        "rng.choice(n, val_size) without replace=False: duplicate validation indices",
+        (
+            "def split_indices(n, val_size, seed):\n    rng ="
+            " np.random.default_rng(seed)\n    val = rng.choice(n, val_size)\n    train"
+            " = np.setdiff1d(np.arange(n), val)\n    return train, val\n"
+        ),
+        "repeat an index",
+    ),
+    (
+        "ch01.q5",
+        "returns (val_indices, train_indices): the two parts swapped",
+        (
+            "def split_indices(n, val_size, seed):\n    order ="
+            " np.random.default_rng(seed).permutation(n)\n    val, train ="
+            " order[:val_size], order[val_size:]\n    return val, train\n"
+        ),
+        "two parts are swapped",
+    ),
+    (
+        "ch02.q1",
+        "row sums without keepdims=True (broadcasts against the wrong axis)",
+        (
+            "def softmax(logits):\n    e = np.exp(logits - logits.max(axis=1,"
+            " keepdims=True))\n    return e / e.sum(axis=1)\n"
+        ),
+        "could not be broadcast",
+    ),
+    (
+        "ch02.q2",
+        (
+            "probabilities[:, labels] instead of probabilities[np.arange(N), labels]"
+            " (an N×N block)"
+        ),
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " np.clip(probabilities[:, labels], 1e-7, 1.0)\n    return"
+            " float(-np.mean(np.log(p_true)))\n"
+        ),
+        "probabilities[:, labels] is an N×N block (eve",
+    ),
+    (
+        "ch02.q3",
+        "np.max(0, z) instead of np.maximum(0, z)",
+        (
+            "def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n    return"
+            " np.max(0, z)\n"
+        ),
+        "np.max(0, z) reads z as an AXIS (np.max takes",
+    ),
+    (
+        "ch02.q4",
+        "loop range(len(sizes) - 2): the last layer is never counted",
+        (
+            "def count_parameters(layer_sizes):\n    total = 0\n    for i in"
+            " range(len(layer_sizes) - 2):\n        total += layer_sizes[i] *"
+            " layer_sizes[i + 1] + layer_sizes[i + 1]\n    return total\n"
+        ),
+        "expected 7850, got 0",
+    ),
+    (
+        "ch02.q5",
+        (
+            "slices written as [:-dy] / [:-dx]: a shift of 0 gives an empty slice (-0"
+            " == 0)"
+        ),
+        (
+            "def shift_images(images, dx, dy):\n    out = np.zeros_like(images)\n   "
+            " rows_to = slice(dy, None) if dy >= 0 else slice(None, dy)\n    rows_from"
+            " = slice(None, -dy) if dy >= 0 else slice(-dy, None)\n    cols_to ="
+            " slice(dx, None) if dx >= 0 else slice(None, dx)\n    cols_from ="
+            " slice(None, -dx) if dx >= 0 else slice(-dx, None)\n    out[:, rows_to,"
+            " cols_to] = images[:, rows_from, cols_from]\n    return out\n"
+        ),
+        "the slice you copy from and the one you copy ",
+    ),
+    (
+        "ch03.q1",
+        (
+            "output allocated with np.zeros_like(image): an integer image truncates the"
+            " float sums"
+        ),
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out ="
+            " np.zeros_like(image[: image.shape[0] - kh + 1, : image.shape[1] - kw +"
+            " 1])\n    for i in range(out.shape[0]):\n        for j in"
+            " range(out.shape[1]):\n            out[i, j] = np.sum(image[i : i + kh, j"
+            " : j + kw] * kernel)\n    return out\n"
+        ),
+        "holds integers",
+    ),
+    (
+        "ch03.q2",
+        (
+            "reshape(h, w, size, size) instead of (h, size, w, size): windows are not"
+            " squares of the image"
+        ),
+        (
+            "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size,"
+            " image.shape[1] // size\n    return image[: h * size, : w *"
+            " size].reshape(h, w, size, size).max(axis=(2, 3))\n"
+        ),
+        "reshape(h, w, size, size) does not cut size ×",
+    ),
+    (
+        "ch03.q3",
+        "'same' as n // stride (rounded down instead of up)",
+        (
+            "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if"
+            " padding == 'same':\n        return n // stride\n    return (n - kernel)"
+            " // stride + 1\n"
+        ),
+        "with padding='same', Keras pads so that the o",
+    ),
+    (
+        "ch03.q4",
+        "each layer adds (kernel - 1) * its OWN stride, no accumulated jump",
+        (
+            "def receptive_field(layers):\n    field = 1\n    for kernel, stride in"
+            " layers:\n        field += (kernel - 1) * stride\n    return field\n"
+        ),
+        "strides multiply: a layer's kernel is spread ",
+    ),
+    (
+        "ch03.q5",
+        "keras.Input(shape=(28, 28)) without the channel axis",
+        (
+            "def build_cnn():\n    return keras.Sequential([\n       "
+            " keras.Input(shape=(28, 28)),\n        layers.Conv2D(32, 3,"
+            " activation='relu'),\n        layers.MaxPooling2D(2),\n       "
+            " layers.Flatten(),\n        layers.Dense(10, activation='softmax'),\n   "
+            " ])\n"
+        ),
+        "Conv2D works on images with a channel axis: t",
+    ),
+    (
+        "ch04.q1",
+        (
+            "sign error: velocity = momentum*velocity + lr*grad, weights + velocity"
+            " (gradient ascent)"
+        ),
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n   "
+            " velocity = momentum * velocity + lr * grad\n    return weights +"
+            " velocity, velocity\n"
+        ),
+        "your step goes uphill: the velocity moves AGA",
+    ),
+    (
+        "ch04.q2",
+        "returns the bias-corrected m_hat, v_hat instead of the raw m, v",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad**2\n    m_hat = m / (1 - beta1**t)\n    v_hat = v /"
+            " (1 - beta2**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) +"
+            " epsilon), m_hat, v_hat\n"
+        ),
+        "return the raw running averages m and v (the ",
+    ),
+    (
+        "ch04.q3",
+        (
+            "cosine phase scales peak instead of (peak - low): low + peak * 0.5 * (1 +"
+            " cos)"
+        ),
+        (
+            "import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25,"
+            " final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step"
+            " < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress ="
+            " min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    low = peak /"
+            " final_div\n    return low + peak * 0.5 * (1 + math.cos(math.pi *"
+            " progress))\n"
+        ),
+        "after the warm-up the rate goes from peak DOW",
+    ),
+    (
+        "ch04.q4",
+        "one random number per example: whole rows dropped together",
+        (
+            "def dropout_forward(x, rate, seed):\n    keep ="
+            " np.random.default_rng(seed).random((x.shape[0], 1)) >= rate\n    return"
+            " np.where(keep, x / (1 - rate), 0.0)\n"
+        ),
+        "dropped whole examples",
+    ),
+    (
+        "ch04.q5",
+        "mean and variance of the whole array (no axis)",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    mean, variance"
+            " = x.mean(), x.var()\n    return gamma * (x - mean) / np.sqrt(variance +"
+            " epsilon) + beta\n"
+        ),
+        "normalize each feature with its OWN mean and ",
+    ),
+    (
+        "ch05.q1",
+        "np.zeros((n, n)) with the default float dtype",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n    matrix ="
+            " np.zeros((num_classes, num_classes))\n    for t, p in zip(y_true,"
+            " y_pred):\n        matrix[t, p] += 1\n    return matrix\n"
+        ),
+        "holds floats",
+    ),
+    (
+        "ch05.q3",
+        "np.argsort(..., axis=0): sorts down the columns instead of each row",
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.argsort(probabilities, axis=0)[:, -k:]\n    return float(np.mean((top"
+            " == labels[:, None]).any(axis=1)))\n"
+        ),
+        "sort each ROW (axis=1): np.argsort(probabilit",
+    ),
+    (
+        "ch05.q4",
+        "edges = np.linspace(0, 1, n_bins): n_bins - 1 bins instead of n_bins",
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n   "
+            " confidence = probabilities.max(axis=1)\n    correct ="
+            " probabilities.argmax(axis=1) == labels\n    edges = np.linspace(0, 1,"
+            " n_bins)\n    total = 0.0\n    for low, high in zip(edges[:-1],"
+            " edges[1:]):\n        inside = (confidence > low) & (confidence <= high)\n"
+            "        if inside.any():\n            total += inside.mean() *"
+            " abs(correct[inside].mean() - confidence[inside].mean())\n    return"
+            " float(total)\n"
+        ),
+        "n_bins bins need n_bins + 1 edges: np.linspac",
+    ),
+    (
+        "ch05.q5",
+        "operator precedence: z**2 / 2 * n instead of z**2 / (2 * n) in the centre",
+        (
+            "import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes"
+            " / n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / 2 * n) / d\n    half"
+            " = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d\n    return"
+            " centre - half, centre + half\n"
+        ),
+        "mind the brackets: z**2 / (2 * n), not z**2 /",
+    ),
+    (
+        "ch05.q6",
+        "tail sums range(min(b, c)) instead of range(min(b, c) + 1)",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n    tail"
+            " = sum(math.comb(n, i) for i in range(min(b, c))) / 2**n\n    return"
+            " min(1.0, 2 * tail)\n"
+        ),
+        "include min(b, c) itself in the tail: sum the",
+    ),
+    (
+        "ch06.q1",
+        "outputs are the layers themselves (forgot .output)",
+        (
+            "def layer_outputs(model, layer_names):\n    outputs ="
+            " [model.get_layer(name) for name in layer_names]\n    return"
+            " keras.Model(model.inputs[0], outputs)\n"
+        ),
+        "must be KerasTensors",
+    ),
+    (
+        "ch06.q2",
+        "model(x)[label] instead of model(x)[0, label] (indexes the batch axis)",
+        (
+            "def saliency_map(model, image, label):\n    x ="
+            " tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with"
+            " tf.GradientTape() as tape:\n        tape.watch(x)\n        score ="
+            " model(x, training=False)[label]\n    return np.abs(tape.gradient(score,"
+            " x).numpy()[0, :, :, 0])\n"
+        ),
+        "out of bounds",
+    ),
+    (
+        "ch06.q3",
+        "left Riemann sum alphas = arange(steps) / steps instead of the midpoints",
+        (
+            "def integrated_gradients(model, image, label, baseline, steps=32):\n   "
+            " alphas = np.arange(steps) / steps\n    path = (baseline + alphas[:, None,"
+            " None] * (image - baseline)).astype('float32')\n    x ="
+            " tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as"
+            " tape:\n        tape.watch(x)\n        scores = model(x,"
+            " training=False)[:, label]\n    gradients = tape.gradient(scores,"
+            " x).numpy()[..., 0]\n    return (image - baseline) *"
+            " gradients.mean(axis=0)\n"
+        ),
+        "take α at the midpoints (k + 0.5) / steps, no",
+    ),
+    (
+        "ch06.q4",
+        (
+            "scores the model's top probability (its confidence) instead of the"
+            " probability of `label`"
+        ),
+        (
+            "def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n   "
+            " corners = range(0, 28 - patch + 1, stride)\n    copies = []\n    for top"
+            " in corners:\n        for left in corners:\n            c = image.copy()\n"
+            "            c[top:top + patch, left:left + patch] = fill\n           "
+            " copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n   "
+            " scores = np.asarray(model(batch, training=False)).max(axis=1)\n    return"
+            " (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n"
+        ),
+        "use the probability of the class `label` ([:,",
+    ),
+    (
+        "ch06.q5",
+        "components taken as ROWS of eigh's eigenvector matrix (they are its columns)",
+        (
+            "def pca(x, k):\n    x = x.astype(float)\n    centered = x -"
+            " x.mean(axis=0)\n    values, vectors = np.linalg.eigh(centered.T @"
+            " centered / (len(x) - 1))\n    order = np.argsort(values)[::-1][:k]\n   "
+            " components = vectors[order]\n    return centered @ components.T,"
+            " components, values[order] / values.sum()\n"
+        ),
+        "ROWS of the eigenvector matrix",
+    ),
 ]
 
 
-# A third set (audit 3), written after the nudges above: 11 of these 32 messages were good
-# before this set's nudges and checks (commit 6b5d5f1), the rest were weak or misleading.
+# A third set (audit 3), written after the nudges above: 11 of these 32 messages were
+# good before this set's nudges and checks (commit 6b5d5f1), the rest were weak or
+# misleading.
 AUDIT3 = [
-    ('ch01.q1', 'ndim read from raw[2] (the data-type byte, 0x08) instead of raw[3]',
-     "def read_idx_bytes(raw):\n    ndim = raw[2]\n    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], 'big') for i in range(ndim)]\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n    return data.reshape(dims)\n",
-     'raw[3], is the number of dimensions'),
-    ('ch01.q2', "np.histogram(labels, bins=10) without range=(0, 10): the bins span the data's min..max",
-     'def class_counts(labels):\n    counts, edges = np.histogram(labels, bins=10)\n    return counts\n',
-     'pass range=(0, 10)'),
-    ('ch01.q3', "sum of the digit's images divided by len(labels) (all images) instead of their own count",
-     'def mean_digit(images, labels, digit):\n    chosen = images[labels == digit].astype(np.float64)\n    return chosen.sum(axis=0) / len(labels)\n',
-     'divide by the number of images OF THIS DIGIT'),
-    ('ch01.q4', 'scales to [-1, 1] (x / 127.5 - 1, a GAN-tutorial habit) instead of [0, 1]',
-     'def normalize(images):\n    return images.astype(np.float32) / 127.5 - 1.0\n',
-     'expected 0.0, got -1.0'),
-    ('ch01.q5', 'order = rng.shuffle(np.arange(n)): shuffle works in place and returns None',
-     'def split_indices(n, val_size, seed):\n    rng = np.random.default_rng(seed)\n    order = rng.shuffle(np.arange(n))\n    return order[val_size:], order[:val_size]\n',
-     'rng.shuffle(a) shuffles `a` in place and returns None'),
-    ('ch02.q1', "subtracts each row's MEAN before np.exp (not its max): exp(1000 - 0) still overflows",
-     'def softmax(logits):\n    e = np.exp(logits - logits.mean(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n',
-     'subtract the maximum first'),
-    ('ch02.q2', "clips to 1e-15 (scikit-learn's old log_loss default) instead of the 1e-7 the text fixes",
-     'def cross_entropy(probabilities, labels):\n    p_true = probabilities[np.arange(len(labels)), labels]\n    return float(-np.mean(np.log(np.clip(p_true, 1e-15, 1.0))))\n',
-     'clip the probabilities to at least 1e-7'),
-    ('ch02.q3', 'x * weights (element-wise) instead of the matrix product x @ weights',
-     'def dense_relu(x, weights, bias):\n    z = x * weights + bias\n    return np.maximum(0, z)\n',
-     'could not be broadcast together'),
-    ('ch02.q4', 'np.sum over a list comprehension: for [5] the empty list sums to the float 0.0',
-     'def count_parameters(layer_sizes):\n    return np.sum([n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])])\n',
-     'np.sum of an empty list'),
-    ('ch02.q5', 'np.pad then crop: handles positive shifts only (a negative pad width raises)',
-     'def shift_images(images, dx, dy):\n    h, w = images.shape[1:]\n    padded = np.pad(images, ((0, 0), (dy, 0), (dx, 0)))\n    return padded[:, :h, :w]\n',
-     "index can't contain negative values"),
-    ('ch03.q1', 'np.sum(patch @ kernel): a matrix product instead of the element-wise product',
-     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.sum(image[i : i + kh, j : j + kw] @ kernel)\n    return out\n',
-     'mismatch in its core dimension'),
-    ('ch03.q2', 'right reshape (h, size, w, size) but max over axes (1, 2) instead of (1, 3)',
-     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    windows = image[: h * size, : w * size].reshape(h, size, w, size)\n    return windows.max(axis=(1, 2))\n',
-     'take the max over axes (1, 3)'),
-    ('ch03.q3', "forgot `return` in the 'same' branch: it falls through to the 'valid' formula",
-     "import math\ndef conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        math.ceil(n / stride)\n    return (n - kernel) // stride + 1\n",
-     "your function returned the 'valid' size"),
-    ('ch03.q4', 'jump multiplied by the KERNEL instead of the stride (two similar numbers mixed up)',
-     'def receptive_field(layers):\n    field, jump = 1, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= kernel\n    return field\n',
-     "the jump grows by each layer's STRIDE"),
-    ('ch03.q5', 'channels-first input keras.Input(shape=(1, 28, 28)) (a PyTorch habit)',
-     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(1, 28, 28)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(10, activation='softmax'),\n    ])\n",
-     'Keras puts the channels LAST'),
-    ('ch04.q1', "PyTorch's momentum convention: velocity = momentum*velocity + grad; weights - lr*velocity",
-     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity + grad\n    return weights - lr * velocity, velocity\n',
-     "that is PyTorch's convention"),
-    ('ch04.q2', 'epsilon inside the square root: sqrt(v_hat + epsilon) instead of sqrt(v_hat) + epsilon',
-     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    return weights - lr * m_hat / np.sqrt(v_hat + epsilon), m, v\n',
-     '`weights` is wrong'),
-    ('ch04.q3', 'cosine progress measured over all steps, step / total_steps, not over the steps after the warm-up',
-     'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress = step / total_steps\n    low = peak / final_div\n    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))\n',
-     'progress counts from the END of the warm-up'),
-    ('ch04.q4', 'returns x[keep] / (1 - rate): boolean indexing flattens to the kept values only',
-     'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return x[keep] / (1 - rate)\n',
-     'x[keep] keeps only the selected values'),
-    ('ch04.q5', 'standard deviation where the variance belongs: sqrt(std + epsilon)',
-     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    mean, std = x.mean(axis=axes), x.std(axis=axes)\n    return gamma * (x - mean) / np.sqrt(std + epsilon) + beta\n',
-     'not the standard deviation x.std(...)'),
-    ('ch05.q1', 'np.bincount(t * n + p) without minlength=n*n: reshape fails when the last classes are absent',
-     'def confusion_matrix(y_true, y_pred, num_classes=10):\n    codes = y_true.astype(int) * num_classes + y_pred.astype(int)\n    return np.bincount(codes).reshape(num_classes, num_classes)\n',
-     'cannot reshape array'),
-    ('ch05.q2', 'returns the macro averages (three floats) instead of one value per class',
-     'def precision_recall_f1(confusion):\n    correct = np.diag(confusion).astype(float)\n    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)\n    precision = np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted > 0)\n    recall = np.divide(correct, actual, out=np.zeros(len(correct)), where=actual > 0)\n    both = precision + recall\n    f1 = np.divide(2 * precision * recall, both, out=np.zeros(len(correct)), where=both > 0)\n    return precision.mean(), recall.mean(), f1.mean()\n',
-     'expected a NumPy array of shape (3,)'),
-    ('ch05.q3', 'np.isin(labels, top): asks whether each label is ANYWHERE in the top-k array, not in its own row',
-     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[:, -k:]\n    return float(np.mean(np.isin(labels, top)))\n',
-     'np.isin(labels, top) asks whether'),
-    ('ch05.q4', 'confidence = max(axis=1, keepdims=True) (a softmax habit): an (N, 1) mask indexes a 1-D array',
-     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1, keepdims=True)\n    correct = probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
-     'without keepdims=True'),
-    ('ch05.q5', 'p = successes // n (integer division): p is 0 (or 1)',
-     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes // n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / (2 * n)) / d\n    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d\n    return centre - half, centre + half\n',
-     'successes // n is integer division'),
-    ('ch05.q6', "McNemar's chi-squared approximation (b - c)^2 / (b + c) instead of the exact binomial test",
-     'from scipy import stats\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    if b + c == 0:\n        return 1.0\n    return float(stats.chi2.sf((b - c) ** 2 / (b + c), df=1))\n',
-     "McNemar's chi-squared approximation"),
-    ('ch06.q1', "a fresh keras.Input as the new model's input: the layers' outputs are not connected to it",
-     'def layer_outputs(model, layer_names):\n    inputs = keras.Input(shape=(28, 28, 1))\n    return keras.Model(inputs, [model.get_layer(name).output for name in layer_names])\n',
-     'is not connected to `inputs`'),
-    ('ch06.q2', 'score = model(x) without [0, label]: the gradient of the sum of all probabilities (always 1) is ~0',
-     "def saliency_map(model, image, label):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = model(x, training=False)\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n",
-     'you differentiated model(x) as a whole'),
-    ('ch06.q3', 'multiplies the averaged gradients by the image instead of (image - baseline)',
-     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        scores = model(x, training=False)[:, label]\n    gradients = tape.gradient(scores, x).numpy()[..., 0]\n    return image * gradients.mean(axis=0)\n",
-     'not by the image'),
-    ('ch06.q3', 'argument ignored: 32 midpoints hard-coded, whatever `steps` says',
-     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(32) + 0.5) / 32\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        scores = model(x, training=False)[:, label]\n    gradients = tape.gradient(scores, x).numpy()[..., 0]\n    return (image - baseline) * gradients.mean(axis=0)\n",
-     'your function seems to ignore `steps`'),
-    ('ch06.q4', "c = image (no .copy()): every 'copy' is the input itself, patched over and over",
-     'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    corners = range(0, 28 - patch + 1, stride)\n    copies = []\n    for top in corners:\n        for left in corners:\n            c = image\n            c[top:top + patch, left:left + patch] = fill\n            copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n    scores = np.asarray(model(batch, training=False))[:, label]\n    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n',
-     'changed its input `image`'),
-    ('ch06.q5', 'SVD route with ratios from the singular values s, not their squares s**2 (the variances)',
-     'def pca(x, k):\n    centered = x - x.mean(axis=0)\n    u, s, vt = np.linalg.svd(centered, full_matrices=False)\n    return centered @ vt[:k].T, vt[:k], s[:k] / s.sum()\n',
-     'Those are ratios of SINGULAR values'),
+    (
+        "ch01.q1",
+        "ndim read from raw[2] (the data-type byte, 0x08) instead of raw[3]",
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[2]\n    dims ="
+            " [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], 'big') for i in"
+            " range(ndim)]\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4"
+            " * ndim)\n    return data.reshape(dims)\n"
+        ),
+        "raw[3], is the number of dimensions",
+    ),
+    (
+        "ch01.q2",
+        (
+            "np.histogram(labels, bins=10) without range=(0, 10): the bins span the"
+            " data's min..max"
+        ),
+        (
+            "def class_counts(labels):\n    counts, edges = np.histogram(labels,"
+            " bins=10)\n    return counts\n"
+        ),
+        "pass range=(0, 10)",
+    ),
+    (
+        "ch01.q3",
+        (
+            "sum of the digit's images divided by len(labels) (all images) instead of"
+            " their own count"
+        ),
+        (
+            "def mean_digit(images, labels, digit):\n    chosen = images[labels =="
+            " digit].astype(np.float64)\n    return chosen.sum(axis=0) / len(labels)\n"
+        ),
+        "divide by the number of images OF THIS DIGIT",
+    ),
+    (
+        "ch01.q4",
+        "scales to [-1, 1] (x / 127.5 - 1, a GAN-tutorial habit) instead of [0, 1]",
+        "def normalize(images):\n    return images.astype(np.float32) / 127.5 - 1.0\n",
+        "expected 0.0, got -1.0",
+    ),
+    (
+        "ch01.q5",
+        "order = rng.shuffle(np.arange(n)): shuffle works in place and returns None",
+        (
+            "def split_indices(n, val_size, seed):\n    rng ="
+            " np.random.default_rng(seed)\n    order = rng.shuffle(np.arange(n))\n   "
+            " return order[val_size:], order[:val_size]\n"
+        ),
+        "rng.shuffle(a) shuffles `a` in place and returns None",
+    ),
+    (
+        "ch02.q1",
+        (
+            "subtracts each row's MEAN before np.exp (not its max): exp(1000 - 0) still"
+            " overflows"
+        ),
+        (
+            "def softmax(logits):\n    e = np.exp(logits - logits.mean(axis=1,"
+            " keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n"
+        ),
+        "subtract the maximum first",
+    ),
+    (
+        "ch02.q2",
+        (
+            "clips to 1e-15 (scikit-learn's old log_loss default) instead of the 1e-7"
+            " the text fixes"
+        ),
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " probabilities[np.arange(len(labels)), labels]\n    return"
+            " float(-np.mean(np.log(np.clip(p_true, 1e-15, 1.0))))\n"
+        ),
+        "clip the probabilities to at least 1e-7",
+    ),
+    (
+        "ch02.q3",
+        "x * weights (element-wise) instead of the matrix product x @ weights",
+        (
+            "def dense_relu(x, weights, bias):\n    z = x * weights + bias\n    return"
+            " np.maximum(0, z)\n"
+        ),
+        "could not be broadcast together",
+    ),
+    (
+        "ch02.q4",
+        (
+            "np.sum over a list comprehension: for [5] the empty list sums to the"
+            " float 0.0"
+        ),
+        (
+            "def count_parameters(layer_sizes):\n    return np.sum([n_in * n_out +"
+            " n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])])\n"
+        ),
+        "np.sum of an empty list",
+    ),
+    (
+        "ch02.q5",
+        "np.pad then crop: handles positive shifts only (a negative pad width raises)",
+        (
+            "def shift_images(images, dx, dy):\n    h, w = images.shape[1:]\n    padded"
+            " = np.pad(images, ((0, 0), (dy, 0), (dx, 0)))\n    return padded[:, :h,"
+            " :w]\n"
+        ),
+        "index can't contain negative values",
+    ),
+    (
+        "ch03.q1",
+        "np.sum(patch @ kernel): a matrix product instead of the element-wise product",
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out ="
+            " np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i"
+            " in range(out.shape[0]):\n        for j in range(out.shape[1]):\n         "
+            "   out[i, j] = np.sum(image[i : i + kh, j : j + kw] @ kernel)\n    return"
+            " out\n"
+        ),
+        "mismatch in its core dimension",
+    ),
+    (
+        "ch03.q2",
+        "right reshape (h, size, w, size) but max over axes (1, 2) instead of (1, 3)",
+        (
+            "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size,"
+            " image.shape[1] // size\n    windows = image[: h * size, : w *"
+            " size].reshape(h, size, w, size)\n    return windows.max(axis=(1, 2))\n"
+        ),
+        "take the max over axes (1, 3)",
+    ),
+    (
+        "ch03.q3",
+        "forgot `return` in the 'same' branch: it falls through to the 'valid' formula",
+        (
+            "import math\ndef conv_output_size(n, kernel, stride=1, padding='valid'):\n"
+            "    if padding == 'same':\n        math.ceil(n / stride)\n    return (n -"
+            " kernel) // stride + 1\n"
+        ),
+        "your function returned the 'valid' size",
+    ),
+    (
+        "ch03.q4",
+        (
+            "jump multiplied by the KERNEL instead of the stride (two similar numbers"
+            " mixed up)"
+        ),
+        (
+            "def receptive_field(layers):\n    field, jump = 1, 1\n    for kernel,"
+            " stride in layers:\n        field += (kernel - 1) * jump\n        jump *="
+            " kernel\n    return field\n"
+        ),
+        "the jump grows by each layer's STRIDE",
+    ),
+    (
+        "ch03.q5",
+        "channels-first input keras.Input(shape=(1, 28, 28)) (a PyTorch habit)",
+        (
+            "def build_cnn():\n    return keras.Sequential([\n       "
+            " keras.Input(shape=(1, 28, 28)),\n        layers.Conv2D(32, 3,"
+            " activation='relu'),\n        layers.MaxPooling2D(2),\n       "
+            " layers.Flatten(),\n        layers.Dense(10, activation='softmax'),\n   "
+            " ])\n"
+        ),
+        "Keras puts the channels LAST",
+    ),
+    (
+        "ch04.q1",
+        (
+            "PyTorch's momentum convention: velocity = momentum*velocity + grad;"
+            " weights - lr*velocity"
+        ),
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n   "
+            " velocity = momentum * velocity + grad\n    return weights - lr *"
+            " velocity, velocity\n"
+        ),
+        "that is PyTorch's convention",
+    ),
+    (
+        "ch04.q2",
+        (
+            "epsilon inside the square root: sqrt(v_hat + epsilon) instead of"
+            " sqrt(v_hat) + epsilon"
+        ),
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 -"
+            " beta2**t)\n    return weights - lr * m_hat / np.sqrt(v_hat + epsilon),"
+            " m, v\n"
+        ),
+        "`weights` is wrong",
+    ),
+    (
+        "ch04.q3",
+        (
+            "cosine progress measured over all steps, step / total_steps, not over the"
+            " steps after the warm-up"
+        ),
+        (
+            "import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25,"
+            " final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step"
+            " < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress ="
+            " step / total_steps\n    low = peak / final_div\n    return low + (peak -"
+            " low) * 0.5 * (1 + math.cos(math.pi * progress))\n"
+        ),
+        "progress counts from the END of the warm-up",
+    ),
+    (
+        "ch04.q4",
+        (
+            "returns x[keep] / (1 - rate): boolean indexing flattens to the kept values"
+            " only"
+        ),
+        (
+            "def dropout_forward(x, rate, seed):\n    keep ="
+            " np.random.default_rng(seed).random(x.shape) >= rate\n    return x[keep] /"
+            " (1 - rate)\n"
+        ),
+        "x[keep] keeps only the selected values",
+    ),
+    (
+        "ch04.q5",
+        "standard deviation where the variance belongs: sqrt(std + epsilon)",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes ="
+            " tuple(range(x.ndim - 1))\n    mean, std = x.mean(axis=axes),"
+            " x.std(axis=axes)\n    return gamma * (x - mean) / np.sqrt(std + epsilon)"
+            " + beta\n"
+        ),
+        "not the standard deviation x.std(...)",
+    ),
+    (
+        "ch05.q1",
+        (
+            "np.bincount(t * n + p) without minlength=n*n: reshape fails when the last"
+            " classes are absent"
+        ),
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n    codes ="
+            " y_true.astype(int) * num_classes + y_pred.astype(int)\n    return"
+            " np.bincount(codes).reshape(num_classes, num_classes)\n"
+        ),
+        "cannot reshape array",
+    ),
+    (
+        "ch05.q2",
+        "returns the macro averages (three floats) instead of one value per class",
+        (
+            "def precision_recall_f1(confusion):\n    correct ="
+            " np.diag(confusion).astype(float)\n    predicted, actual ="
+            " confusion.sum(axis=0), confusion.sum(axis=1)\n    precision ="
+            " np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted"
+            " > 0)\n    recall = np.divide(correct, actual, out=np.zeros(len(correct)),"
+            " where=actual > 0)\n    both = precision + recall\n    f1 = np.divide(2 *"
+            " precision * recall, both, out=np.zeros(len(correct)), where=both > 0)\n  "
+            "  return precision.mean(), recall.mean(), f1.mean()\n"
+        ),
+        "expected a NumPy array of shape (3,)",
+    ),
+    (
+        "ch05.q3",
+        (
+            "np.isin(labels, top): asks whether each label is ANYWHERE in the top-k"
+            " array, not in its own row"
+        ),
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.argsort(probabilities, axis=1)[:, -k:]\n    return"
+            " float(np.mean(np.isin(labels, top)))\n"
+        ),
+        "np.isin(labels, top) asks whether",
+    ),
+    (
+        "ch05.q4",
+        (
+            "confidence = max(axis=1, keepdims=True) (a softmax habit): an (N, 1) mask"
+            " indexes a 1-D array"
+        ),
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n   "
+            " confidence = probabilities.max(axis=1, keepdims=True)\n    correct ="
+            " probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in"
+            " range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence"
+            " <= (b + 1) / n_bins)\n        if inside.any():\n            total +="
+            " inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n"
+            "    return float(total)\n"
+        ),
+        "without keepdims=True",
+    ),
+    (
+        "ch05.q5",
+        "p = successes // n (integer division): p is 0 (or 1)",
+        (
+            "import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes"
+            " // n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / (2 * n)) / d\n   "
+            " half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d\n    return"
+            " centre - half, centre + half\n"
+        ),
+        "successes // n is integer division",
+    ),
+    (
+        "ch05.q6",
+        (
+            "McNemar's chi-squared approximation (b - c)^2 / (b + c) instead of the"
+            " exact binomial test"
+        ),
+        (
+            "from scipy import stats\ndef mcnemar_p_value(correct_a, correct_b):\n    b"
+            " = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    if b + c == 0:\n        return 1.0\n    return"
+            " float(stats.chi2.sf((b - c) ** 2 / (b + c), df=1))\n"
+        ),
+        "McNemar's chi-squared approximation",
+    ),
+    (
+        "ch06.q1",
+        (
+            "a fresh keras.Input as the new model's input: the layers' outputs are not"
+            " connected to it"
+        ),
+        (
+            "def layer_outputs(model, layer_names):\n    inputs ="
+            " keras.Input(shape=(28, 28, 1))\n    return keras.Model(inputs,"
+            " [model.get_layer(name).output for name in layer_names])\n"
+        ),
+        "is not connected to `inputs`",
+    ),
+    (
+        "ch06.q2",
+        (
+            "score = model(x) without [0, label]: the gradient of the sum of all"
+            " probabilities (always 1) is ~0"
+        ),
+        (
+            "def saliency_map(model, image, label):\n    x ="
+            " tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with"
+            " tf.GradientTape() as tape:\n        tape.watch(x)\n        score ="
+            " model(x, training=False)\n    return np.abs(tape.gradient(score,"
+            " x).numpy()[0, :, :, 0])\n"
+        ),
+        "you differentiated model(x) as a whole",
+    ),
+    (
+        "ch06.q3",
+        "multiplies the averaged gradients by the image instead of (image - baseline)",
+        (
+            "def integrated_gradients(model, image, label, baseline, steps=32):\n   "
+            " alphas = (np.arange(steps) + 0.5) / steps\n    path = (baseline +"
+            " alphas[:, None, None] * (image - baseline)).astype('float32')\n    x ="
+            " tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as"
+            " tape:\n        tape.watch(x)\n        scores = model(x,"
+            " training=False)[:, label]\n    gradients = tape.gradient(scores,"
+            " x).numpy()[..., 0]\n    return image * gradients.mean(axis=0)\n"
+        ),
+        "not by the image",
+    ),
+    (
+        "ch06.q3",
+        "argument ignored: 32 midpoints hard-coded, whatever `steps` says",
+        (
+            "def integrated_gradients(model, image, label, baseline, steps=32):\n   "
+            " alphas = (np.arange(32) + 0.5) / 32\n    path = (baseline + alphas[:,"
+            " None, None] * (image - baseline)).astype('float32')\n    x ="
+            " tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as"
+            " tape:\n        tape.watch(x)\n        scores = model(x,"
+            " training=False)[:, label]\n    gradients = tape.gradient(scores,"
+            " x).numpy()[..., 0]\n    return (image - baseline) *"
+            " gradients.mean(axis=0)\n"
+        ),
+        "your function seems to ignore `steps`",
+    ),
+    (
+        "ch06.q4",
+        (
+            "c = image (no .copy()): every 'copy' is the input itself, patched over and"
+            " over"
+        ),
+        (
+            "def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n   "
+            " corners = range(0, 28 - patch + 1, stride)\n    copies = []\n    for top"
+            " in corners:\n        for left in corners:\n            c = image\n       "
+            "     c[top:top + patch, left:left + patch] = fill\n           "
+            " copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n   "
+            " scores = np.asarray(model(batch, training=False))[:, label]\n    return"
+            " (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n"
+        ),
+        "changed its input `image`",
+    ),
+    (
+        "ch06.q5",
+        (
+            "SVD route with ratios from the singular values s, not their squares s**2"
+            " (the variances)"
+        ),
+        (
+            "def pca(x, k):\n    centered = x - x.mean(axis=0)\n    u, s, vt ="
+            " np.linalg.svd(centered, full_matrices=False)\n    return centered @"
+            " vt[:k].T, vt[:k], s[:k] / s.sum()\n"
+        ),
+        "Those are ratios of SINGULAR values",
+    ),
 ]
 
 
 # A fourth set (audit 4): 8 of these 32 messages were good before this set's nudges and
 # the generic relations of exercises/_core.py (commit 4931a70).
 AUDIT4 = [
-    ('ch01.q1', "pixels read as signed bytes, np.int8 ('a byte is int8'): pixels above 127 become negative",
-     "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], 'big') for i in range(ndim)]\n    data = np.frombuffer(raw, dtype=np.int8, offset=4 + 4 * ndim)\n    return data.reshape(dims)\n",
-     'expected uint8'),
-    ('ch01.q2', 'counts[labels] += 1 with fancy indexing: a repeated digit is counted once (no accumulation)',
-     'def class_counts(labels):\n    counts = np.zeros(10, dtype=int)\n    counts[labels] += 1\n    return counts\n',
-     'counts[labels] += 1 adds 1 only ONCE'),
-    ('ch01.q3', 'images[labels == digit].mean() without axis: one number instead of a 28×28 image',
-     'def mean_digit(images, labels, digit):\n    return images[labels == digit].astype(np.float64).mean()\n',
-     'expected a NumPy array of shape (28, 28)'),
-    ('ch01.q4', 'standardizes (x - mean) / std (z-score) where the text asks to scale to 0..1',
-     'def normalize(images):\n    x = images.astype(np.float32)\n    return (x - x.mean()) / x.std()\n',
-     'that is standardization'),
-    ('ch01.q5', 'two separate rng.permutation calls for val and train: the parts overlap and miss indices',
-     'def split_indices(n, val_size, seed):\n    rng = np.random.default_rng(seed)\n    val = rng.permutation(n)[:val_size]\n    train = rng.permutation(n)[val_size:]\n    return train, val\n',
-     'exactly once'),
-    ('ch02.q1', 'returns the LOG-softmax (logits - max - log(sum exp)): the log-sum-exp trick without the final exp',
-     'def softmax(logits):\n    shifted = logits - logits.max(axis=1, keepdims=True)\n    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n',
-     'the LOG-softmax'),
-    ('ch02.q2', 'one-hot form averaged over all N×C entries (np.mean of onehot * log p) instead of per row',
-     'def cross_entropy(probabilities, labels):\n    onehot = np.eye(probabilities.shape[1])[labels]\n    return float(-np.mean(onehot * np.log(np.clip(probabilities, 1e-7, 1.0))))\n',
-     'divided by the'),
-    ('ch02.q3', "PyTorch's nn.Linear convention: x @ weights.T (weights stored as (out, in))",
-     'def dense_relu(x, weights, bias):\n    return np.maximum(0, x @ weights.T + bias)\n',
-     'x @ weights, with no transpose'),
-    ('ch02.q4', 'total = ... instead of total += ...: only the last layer is counted',
-     'def count_parameters(layer_sizes):\n    total = 0\n    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):\n        total = n_in * n_out + n_out\n    return total\n',
-     'only the last layer is counted'),
-    ('ch02.q5', 'general slicing without the guard for a shift at least as large as the image',
-     'def shift_images(images, dx, dy):\n    h, w = images.shape[1:]\n    out = np.zeros_like(images)\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n',
-     'shift as large as the image'),
-    ('ch03.q1', "applies ReLU to the result (as Conv2D(activation='relu') does): negative sums become 0",
-     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)\n    return np.maximum(out, 0)\n',
-     'every negative value set to 0'),
-    ('ch03.q2', 'argument ignored: 2×2 pooling by four strided slices, whatever `size` says',
-     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // 2 * 2, image.shape[1] // 2 * 2\n    x = image[:h, :w]\n    return np.maximum.reduce([x[0::2, 0::2], x[1::2, 0::2], x[0::2, 1::2], x[1::2, 1::2]])\n',
-     'seems to ignore `size`'),
-    ('ch03.q3', "'same' as the PyTorch padding kernel // 2 on each side: (n - k + 2*(k//2)) // s + 1 (wrong for even kernels)",
-     "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    pad = kernel // 2 if padding == 'same' else 0\n    return (n - kernel + 2 * pad) // stride + 1\n",
-     'not a padding of kernel // 2'),
-    ('ch03.q4', 'field starts at 0 instead of 1 (off by one: a pixel sees itself)',
-     'def receptive_field(layers):\n    field, jump = 0, 1\n    for kernel, stride in layers:\n        field += (kernel - 1) * jump\n        jump *= stride\n    return field\n',
-     '`field, jump = (0, 1)` gives where `field, jump = (1, 1)` is needed'),
-    ('ch03.q5', "last layer Dense(10, activation='sigmoid') (a binary-classification habit) instead of softmax",
-     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(10, activation='sigmoid'),\n    ])\n",
-     "activation='softmax'"),
-    ('ch03.q5', 'one conv/pool pair, then Dense(512) straight after Flatten: 2.8 million parameters',
-     "def build_cnn():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(512, activation='relu'),\n        layers.Dense(10, activation='softmax'),\n    ])\n",
-     'keep it under 1,000,000'),
-    ('ch04.q1', "Nesterov's look-ahead update (weights + momentum*velocity - lr*grad) where plain momentum is asked",
-     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity - lr * grad\n    return weights + momentum * velocity - lr * grad, velocity\n',
-     "Nesterov's look-ahead update"),
-    ('ch04.q2', 'v accumulates the gradient, not its square: (1 - beta2) * grad',
-     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
-     'SQUARED gradient'),
-    ('ch04.q3', 'cosine decays to 0 instead of to peak / final_div (final_div ignored)',
-     'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    return peak * 0.5 * (1 + math.cos(math.pi * progress))\n',
-     'the cosine ends at low = peak / final_div'),
-    ('ch04.q4', 'kept values scaled by 1 / rate instead of 1 / (1 - rate) (drop and keep probability mixed up)',
-     'def dropout_forward(x, rate, seed):\n    keep = np.random.default_rng(seed).random(x.shape) >= rate\n    return np.where(keep, x / rate, 0.0)\n',
-     'are not x / (1 - rate)'),
-    ('ch04.q5', 'arguments ignored: gamma and beta never applied (only the standardization)',
-     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    return (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + epsilon)\n',
-     'scale by gamma and shift by beta'),
-    ('ch05.q1', "np.histogram2d(y_true, y_pred, bins=num_classes)[0]: bins span the data's min..max, counts are floats",
-     'def confusion_matrix(y_true, y_pred, num_classes=10):\n    return np.histogram2d(y_true, y_pred, bins=num_classes)[0]\n',
-     'np.histogram2d spreads its bins'),
-    ('ch05.q2', "scikit-learn's precision_recall_fscore_support habit: returns a 4th array, the support",
-     'def precision_recall_f1(confusion):\n    correct = np.diag(confusion).astype(float)\n    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)\n    precision = np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted > 0)\n    recall = np.divide(correct, actual, out=np.zeros(len(correct)), where=actual > 0)\n    both = precision + recall\n    f1 = np.divide(2 * precision * recall, both, out=np.zeros(len(correct)), where=both > 0)\n    return precision, recall, f1, actual\n',
-     'returned 4 values; expected 3'),
-    ('ch05.q3', 'np.argpartition(p, k)[:, -k:] (kth=k instead of -k): the last k are not the k largest',
-     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argpartition(probabilities, k, axis=1)[:, -k:]\n    return float(np.mean((top == labels[:, None]).any(axis=1)))\n',
-     'np.argpartition(probabilities, kth) needs'),
-    ('ch05.q4', 'signed gap (accuracy - confidence) without abs(): over- and under-confident bins cancel',
-     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities.max(axis=1)\n    correct = probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * (correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
-     'take the ABSOLUTE gap'),
-    ('ch05.q5', 'the half-width is not divided by the denominator d (only the centre is)',
-     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / (2 * n)) / d\n    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))\n    return centre - half, centre + half\n',
-     'divide the half-width by d'),
-    ('ch05.q6', 'binomial n = all images (len(correct_a)) instead of the disagreements b + c',
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    if b + c == 0:\n        return 1.0\n    n = len(correct_a)\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)\n',
-     'n = b + c, not the number of images'),
-    ('ch06.q1', "outputs collected in the MODEL's layer order ([l.output for l in model.layers if l.name in names]), not the order asked",
-     'def layer_outputs(model, layer_names):\n    outputs = [layer.output for layer in model.layers if layer.name in layer_names]\n    return keras.Model(model.inputs[0], outputs)\n',
-     'Use model.get_layer(name).output'),
-    ('ch06.q2', 'score = model.predict(x)[0, label] inside the tape: predict returns NumPy, so nothing is recorded',
-     "def saliency_map(model, image, label):\n    x = tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = model.predict(x, verbose=0)[0, label]\n    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n",
-     'tf.GradientTape can only follow TensorFlow operations'),
-    ('ch06.q3', "differentiates tf.reduce_mean of the path's scores, then averages again: attributions 1/steps too small",
-     "def integrated_gradients(model, image, label, baseline, steps=32):\n    alphas = (np.arange(steps) + 0.5) / steps\n    path = (baseline + alphas[:, None, None] * (image - baseline)).astype('float32')\n    x = tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as tape:\n        tape.watch(x)\n        score = tf.reduce_mean(model(x, training=False)[:, label])\n    gradients = tape.gradient(score, x).numpy()[..., 0]\n    return (image - baseline) * gradients.mean(axis=0)\n",
-     'divided by `steps` (32)'),
-    ('ch06.q4', 'corners range(0, 28, stride): also patches that stick out past the edge (too many positions)',
-     'def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n    corners = range(0, 28, stride)\n    copies = []\n    for top in corners:\n        for left in corners:\n            c = image.copy()\n            c[top:top + patch, left:left + patch] = fill\n            copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n    scores = np.asarray(model(batch, training=False))[:, label]\n    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n',
-     'range(0, 28 - patch + 1, stride)'),
-    ('ch06.q5', 'np.cov(centered) without .T (np.cov takes ROWS as variables): an n×n covariance of the samples',
-     'def pca(x, k):\n    centered = x - x.mean(axis=0)\n    values, vectors = np.linalg.eigh(np.cov(centered))\n    order = np.argsort(values)[::-1][:k]\n    components = vectors[:, order].T\n    return centered @ components.T, components, values[order] / values.sum()\n',
-     'np.cov treats each ROW as a variable'),
+    (
+        "ch01.q1",
+        (
+            "pixels read as signed bytes, np.int8 ('a byte is int8'): pixels above 127"
+            " become negative"
+        ),
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims ="
+            " [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], 'big') for i in"
+            " range(ndim)]\n    data = np.frombuffer(raw, dtype=np.int8, offset=4 + 4 *"
+            " ndim)\n    return data.reshape(dims)\n"
+        ),
+        "expected uint8",
+    ),
+    (
+        "ch01.q2",
+        (
+            "counts[labels] += 1 with fancy indexing: a repeated digit is counted once"
+            " (no accumulation)"
+        ),
+        (
+            "def class_counts(labels):\n    counts = np.zeros(10, dtype=int)\n   "
+            " counts[labels] += 1\n    return counts\n"
+        ),
+        "counts[labels] += 1 adds 1 only ONCE",
+    ),
+    (
+        "ch01.q3",
+        (
+            "images[labels == digit].mean() without axis: one number instead of a 28×28"
+            " image"
+        ),
+        (
+            "def mean_digit(images, labels, digit):\n    return images[labels =="
+            " digit].astype(np.float64).mean()\n"
+        ),
+        "expected a NumPy array of shape (28, 28)",
+    ),
+    (
+        "ch01.q4",
+        "standardizes (x - mean) / std (z-score) where the text asks to scale to 0..1",
+        (
+            "def normalize(images):\n    x = images.astype(np.float32)\n    return (x -"
+            " x.mean()) / x.std()\n"
+        ),
+        "that is standardization",
+    ),
+    (
+        "ch01.q5",
+        (
+            "two separate rng.permutation calls for val and train: the parts overlap"
+            " and miss indices"
+        ),
+        (
+            "def split_indices(n, val_size, seed):\n    rng ="
+            " np.random.default_rng(seed)\n    val = rng.permutation(n)[:val_size]\n   "
+            " train = rng.permutation(n)[val_size:]\n    return train, val\n"
+        ),
+        "exactly once",
+    ),
+    (
+        "ch02.q1",
+        (
+            "returns the LOG-softmax (logits - max - log(sum exp)): the log-sum-exp"
+            " trick without the final exp"
+        ),
+        (
+            "def softmax(logits):\n    shifted = logits - logits.max(axis=1,"
+            " keepdims=True)\n    return shifted - np.log(np.exp(shifted).sum(axis=1,"
+            " keepdims=True))\n"
+        ),
+        "the LOG-softmax",
+    ),
+    (
+        "ch02.q2",
+        (
+            "one-hot form averaged over all N×C entries (np.mean of onehot * log p)"
+            " instead of per row"
+        ),
+        (
+            "def cross_entropy(probabilities, labels):\n    onehot ="
+            " np.eye(probabilities.shape[1])[labels]\n    return float(-np.mean(onehot"
+            " * np.log(np.clip(probabilities, 1e-7, 1.0))))\n"
+        ),
+        "divided by the",
+    ),
+    (
+        "ch02.q3",
+        "PyTorch's nn.Linear convention: x @ weights.T (weights stored as (out, in))",
+        (
+            "def dense_relu(x, weights, bias):\n    return np.maximum(0, x @ weights.T"
+            " + bias)\n"
+        ),
+        "x @ weights, with no transpose",
+    ),
+    (
+        "ch02.q4",
+        "total = ... instead of total += ...: only the last layer is counted",
+        (
+            "def count_parameters(layer_sizes):\n    total = 0\n    for n_in, n_out in"
+            " zip(layer_sizes[:-1], layer_sizes[1:]):\n        total = n_in * n_out +"
+            " n_out\n    return total\n"
+        ),
+        "only the last layer is counted",
+    ),
+    (
+        "ch02.q5",
+        "general slicing without the guard for a shift at least as large as the image",
+        (
+            "def shift_images(images, dx, dy):\n    h, w = images.shape[1:]\n    out ="
+            " np.zeros_like(images)\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w"
+            " + min(dx, 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0),"
+            " max(-dx, 0):w - max(dx, 0)]\n    return out\n"
+        ),
+        "shift as large as the image",
+    ),
+    (
+        "ch03.q1",
+        (
+            "applies ReLU to the result (as Conv2D(activation='relu') does): negative"
+            " sums become 0"
+        ),
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out ="
+            " np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i"
+            " in range(out.shape[0]):\n        for j in range(out.shape[1]):\n         "
+            "   out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)\n    return"
+            " np.maximum(out, 0)\n"
+        ),
+        "every negative value set to 0",
+    ),
+    (
+        "ch03.q2",
+        "argument ignored: 2×2 pooling by four strided slices, whatever `size` says",
+        (
+            "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // 2 * 2,"
+            " image.shape[1] // 2 * 2\n    x = image[:h, :w]\n    return"
+            " np.maximum.reduce([x[0::2, 0::2], x[1::2, 0::2], x[0::2, 1::2], x[1::2,"
+            " 1::2]])\n"
+        ),
+        "seems to ignore `size`",
+    ),
+    (
+        "ch03.q3",
+        (
+            "'same' as the PyTorch padding kernel // 2 on each side: (n - k + 2*(k//2))"
+            " // s + 1 (wrong for even kernels)"
+        ),
+        (
+            "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    pad ="
+            " kernel // 2 if padding == 'same' else 0\n    return (n - kernel + 2 *"
+            " pad) // stride + 1\n"
+        ),
+        "not a padding of kernel // 2",
+    ),
+    (
+        "ch03.q4",
+        "field starts at 0 instead of 1 (off by one: a pixel sees itself)",
+        (
+            "def receptive_field(layers):\n    field, jump = 0, 1\n    for kernel,"
+            " stride in layers:\n        field += (kernel - 1) * jump\n        jump *="
+            " stride\n    return field\n"
+        ),
+        "`field, jump = (0, 1)` gives where `field, jump = (1, 1)` is needed",
+    ),
+    (
+        "ch03.q5",
+        (
+            "last layer Dense(10, activation='sigmoid') (a binary-classification habit)"
+            " instead of softmax"
+        ),
+        (
+            "def build_cnn():\n    return keras.Sequential([\n       "
+            " keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3,"
+            " activation='relu'),\n        layers.MaxPooling2D(2),\n       "
+            " layers.Flatten(),\n        layers.Dense(10, activation='sigmoid'),\n   "
+            " ])\n"
+        ),
+        "activation='softmax'",
+    ),
+    (
+        "ch03.q5",
+        (
+            "one conv/pool pair, then Dense(512) straight after Flatten: 2.8 million"
+            " parameters"
+        ),
+        (
+            "def build_cnn():\n    return keras.Sequential([\n       "
+            " keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3,"
+            " activation='relu'),\n        layers.MaxPooling2D(2),\n       "
+            " layers.Flatten(),\n        layers.Dense(512, activation='relu'),\n       "
+            " layers.Dense(10, activation='softmax'),\n    ])\n"
+        ),
+        "keep it under 1,000,000",
+    ),
+    (
+        "ch04.q1",
+        (
+            "Nesterov's look-ahead update (weights + momentum*velocity - lr*grad) where"
+            " plain momentum is asked"
+        ),
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n   "
+            " velocity = momentum * velocity - lr * grad\n    return weights + momentum"
+            " * velocity - lr * grad, velocity\n"
+        ),
+        "Nesterov's look-ahead update",
+    ),
+    (
+        "ch04.q2",
+        "v accumulates the gradient, not its square: (1 - beta2) * grad",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 -"
+            " beta2**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon),"
+            " m, v\n"
+        ),
+        "SQUARED gradient",
+    ),
+    (
+        "ch04.q3",
+        "cosine decays to 0 instead of to peak / final_div (final_div ignored)",
+        (
+            "import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25,"
+            " final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step"
+            " < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress ="
+            " min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    return peak *"
+            " 0.5 * (1 + math.cos(math.pi * progress))\n"
+        ),
+        "the cosine ends at low = peak / final_div",
+    ),
+    (
+        "ch04.q4",
+        (
+            "kept values scaled by 1 / rate instead of 1 / (1 - rate) (drop and keep"
+            " probability mixed up)"
+        ),
+        (
+            "def dropout_forward(x, rate, seed):\n    keep ="
+            " np.random.default_rng(seed).random(x.shape) >= rate\n    return"
+            " np.where(keep, x / rate, 0.0)\n"
+        ),
+        "are not x / (1 - rate)",
+    ),
+    (
+        "ch04.q5",
+        "arguments ignored: gamma and beta never applied (only the standardization)",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes ="
+            " tuple(range(x.ndim - 1))\n    return (x - x.mean(axis=axes)) /"
+            " np.sqrt(x.var(axis=axes) + epsilon)\n"
+        ),
+        "scale by gamma and shift by beta",
+    ),
+    (
+        "ch05.q1",
+        (
+            "np.histogram2d(y_true, y_pred, bins=num_classes)[0]: bins span the data's"
+            " min..max, counts are floats"
+        ),
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n    return"
+            " np.histogram2d(y_true, y_pred, bins=num_classes)[0]\n"
+        ),
+        "np.histogram2d spreads its bins",
+    ),
+    (
+        "ch05.q2",
+        (
+            "scikit-learn's precision_recall_fscore_support habit: returns a 4th array,"
+            " the support"
+        ),
+        (
+            "def precision_recall_f1(confusion):\n    correct ="
+            " np.diag(confusion).astype(float)\n    predicted, actual ="
+            " confusion.sum(axis=0), confusion.sum(axis=1)\n    precision ="
+            " np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted"
+            " > 0)\n    recall = np.divide(correct, actual, out=np.zeros(len(correct)),"
+            " where=actual > 0)\n    both = precision + recall\n    f1 = np.divide(2 *"
+            " precision * recall, both, out=np.zeros(len(correct)), where=both > 0)\n  "
+            "  return precision, recall, f1, actual\n"
+        ),
+        "returned 4 values; expected 3",
+    ),
+    (
+        "ch05.q3",
+        (
+            "np.argpartition(p, k)[:, -k:] (kth=k instead of -k): the last k are not"
+            " the k largest"
+        ),
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.argpartition(probabilities, k, axis=1)[:, -k:]\n    return"
+            " float(np.mean((top == labels[:, None]).any(axis=1)))\n"
+        ),
+        "np.argpartition(probabilities, kth) needs",
+    ),
+    (
+        "ch05.q4",
+        (
+            "signed gap (accuracy - confidence) without abs(): over- and"
+            " under-confident bins cancel"
+        ),
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n   "
+            " confidence = probabilities.max(axis=1)\n    correct ="
+            " probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in"
+            " range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence"
+            " <= (b + 1) / n_bins)\n        if inside.any():\n            total +="
+            " inside.mean() * (correct[inside].mean() - confidence[inside].mean())\n   "
+            " return float(total)\n"
+        ),
+        "take the ABSOLUTE gap",
+    ),
+    (
+        "ch05.q5",
+        "the half-width is not divided by the denominator d (only the centre is)",
+        (
+            "import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes"
+            " / n\n    d = 1 + z**2 / n\n    centre = (p + z**2 / (2 * n)) / d\n   "
+            " half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))\n    return"
+            " centre - half, centre + half\n"
+        ),
+        "divide the half-width by d",
+    ),
+    (
+        "ch05.q6",
+        "binomial n = all images (len(correct_a)) instead of the disagreements b + c",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    if b + c == 0:\n        return 1.0\n    n ="
+            " len(correct_a)\n    return min(1.0, 2 * sum(math.comb(n, i) for i in"
+            " range(min(b, c) + 1)) / 2**n)\n"
+        ),
+        "n = b + c, not the number of images",
+    ),
+    (
+        "ch06.q1",
+        (
+            "outputs collected in the MODEL's layer order ([l.output for l in"
+            " model.layers if l.name in names]), not the order asked"
+        ),
+        (
+            "def layer_outputs(model, layer_names):\n    outputs = [layer.output for"
+            " layer in model.layers if layer.name in layer_names]\n    return"
+            " keras.Model(model.inputs[0], outputs)\n"
+        ),
+        "Use model.get_layer(name).output",
+    ),
+    (
+        "ch06.q2",
+        (
+            "score = model.predict(x)[0, label] inside the tape: predict returns NumPy,"
+            " so nothing is recorded"
+        ),
+        (
+            "def saliency_map(model, image, label):\n    x ="
+            " tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n    with"
+            " tf.GradientTape() as tape:\n        tape.watch(x)\n        score ="
+            " model.predict(x, verbose=0)[0, label]\n    return"
+            " np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n"
+        ),
+        "tf.GradientTape can only follow TensorFlow operations",
+    ),
+    (
+        "ch06.q3",
+        (
+            "differentiates tf.reduce_mean of the path's scores, then averages again:"
+            " attributions 1/steps too small"
+        ),
+        (
+            "def integrated_gradients(model, image, label, baseline, steps=32):\n   "
+            " alphas = (np.arange(steps) + 0.5) / steps\n    path = (baseline +"
+            " alphas[:, None, None] * (image - baseline)).astype('float32')\n    x ="
+            " tf.convert_to_tensor(path[..., None])\n    with tf.GradientTape() as"
+            " tape:\n        tape.watch(x)\n        score = tf.reduce_mean(model(x,"
+            " training=False)[:, label])\n    gradients = tape.gradient(score,"
+            " x).numpy()[..., 0]\n    return (image - baseline) *"
+            " gradients.mean(axis=0)\n"
+        ),
+        "divided by `steps` (32)",
+    ),
+    (
+        "ch06.q4",
+        (
+            "corners range(0, 28, stride): also patches that stick out past the edge"
+            " (too many positions)"
+        ),
+        (
+            "def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n   "
+            " corners = range(0, 28, stride)\n    copies = []\n    for top in"
+            " corners:\n        for left in corners:\n            c = image.copy()\n   "
+            "         c[top:top + patch, left:left + patch] = fill\n           "
+            " copies.append(c)\n    batch = np.stack([image] + copies)[..., None]\n   "
+            " scores = np.asarray(model(batch, training=False))[:, label]\n    return"
+            " (scores[0] - scores[1:]).reshape(len(corners), len(corners))\n"
+        ),
+        "range(0, 28 - patch + 1, stride)",
+    ),
+    (
+        "ch06.q5",
+        (
+            "np.cov(centered) without .T (np.cov takes ROWS as variables): an n×n"
+            " covariance of the samples"
+        ),
+        (
+            "def pca(x, k):\n    centered = x - x.mean(axis=0)\n    values, vectors ="
+            " np.linalg.eigh(np.cov(centered))\n    order ="
+            " np.argsort(values)[::-1][:k]\n    components = vectors[:, order].T\n   "
+            " return centered @ components.T, components, values[order] /"
+            " values.sum()\n"
+        ),
+        "np.cov treats each ROW as a variable",
+    ),
 ]
 
 
 # A fifth set (audit 5): 13 of its 32 messages were good at commit 3676bf0; these got a
 # hint after it (the others are in the closing note of issue 20).
 AUDIT5 = [
-    ('ch01.q2', 'returns the SHARE of each digit (counts / len(labels)) instead of the counts',
-     'def class_counts(labels):\n    return np.bincount(labels, minlength=10) / len(labels)\n',
-     'return the COUNTS'),
-    ('ch01.q4', 'in-place division images /= 255.0 on the uint8 input (mutating the input; NumPy refuses the cast)',
-     'def normalize(images):\n    images /= 255.0\n    return images\n',
-     'images /= 255 tries to write floats'),
-    ('ch02.q2', 'log of the mean probability, -log(mean(p_true)), instead of the mean of the logs',
-     'def cross_entropy(probabilities, labels):\n    p_true = probabilities[np.arange(len(labels)), labels]\n    return float(-np.log(np.clip(np.mean(p_true), 1e-7, 1.0)))\n',
-     'not -log of the mean probability'),
-    ('ch02.q4', 'forgot to add them up: returns the list of per-layer counts',
-     'def count_parameters(layer_sizes):\n    return [n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]\n',
-     'expected ONE number'),
-    ('ch02.q5', 'y axis pointing UP (plot convention): positive dy moves the content up instead of down',
-     'def shift_images(images, dx, dy):\n    dy = -dy  # positive dy = up, as on a plot\n    h, w = images.shape[1:]\n    out = np.zeros_like(images)\n    if abs(dx) >= w or abs(dy) >= h:\n        return out\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n',
-     'positive dy moves the digit DOWN'),
-    ('ch03.q1', "np.mean of the window × kernel instead of np.sum (an averaging filter habit): divided by the kernel's size",
-     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = np.mean(image[i:i + kh, j:j + kw] * kernel)\n    return out\n',
-     '`np.mean(image[i:i + kh, j:j + kw] * kernel)` gives where `np.sum(image[i:i + kh, j:j + kw] * kernel)`'),
-    ('ch03.q3', "'valid' as (n - kernel + 1) // stride (the positions at stride 1, then divided by the stride)",
-     "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        return (n + stride - 1) // stride\n    return (n - kernel + 1) // stride\n",
-     'the + 1 comes after the division'),
-    ('ch03.q4', 'operator precedence: kernel - 1 * jump instead of (kernel - 1) * jump',
-     'def receptive_field(layers):\n    field, jump = 1, 1\n    for kernel, stride in layers:\n        field += kernel - 1 * jump\n        jump *= stride\n    return field\n',
-     'mind the brackets: (kernel - 1) * jump'),
-    ('ch03.q5', 'no keras.Input (a tf.keras 2 habit of letting the first call build the model): the model is never built',
-     "def build_cnn():\n    return keras.Sequential([\n        layers.Conv2D(32, 3, activation='relu'),\n        layers.MaxPooling2D(2),\n        layers.Flatten(),\n        layers.Dense(128, activation='relu'),\n        layers.Dense(10, activation='softmax'),\n    ])\n",
-     'the model has no defined input'),
-    ('ch04.q3', "warmup read as a number of STEPS (Keras' warmup_steps habit): warm = max(1, warmup), not warmup * total_steps",
-     'import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n    warm = max(1.0, warmup)\n    if step < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    low = peak / final_div\n    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))\n',
-     '`warmup` is a FRACTION of the run'),
-    ('ch05.q3', 'np.sort instead of np.argsort: compares the k largest probabilities (values) with the labels',
-     'def top_k_accuracy(probabilities, labels, k):\n    top = np.sort(probabilities, axis=1)[:, -k:]\n    return float(np.mean((top == labels[:, None]).any(axis=1)))\n',
-     'np.sort returns the sorted probabilities'),
-    ('ch05.q6', 'tail summed up to max(b, c) instead of min(b, c): the p-value is (almost) always 1',
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n    tail = sum(math.comb(n, i) for i in range(max(b, c) + 1)) / 2**n\n    return min(1.0, 2 * tail)\n',
-     'the tail runs up to the SMALLER count'),
+    (
+        "ch01.q2",
+        "returns the SHARE of each digit (counts / len(labels)) instead of the counts",
+        (
+            "def class_counts(labels):\n    return np.bincount(labels, minlength=10) /"
+            " len(labels)\n"
+        ),
+        "return the COUNTS",
+    ),
+    (
+        "ch01.q4",
+        (
+            "in-place division images /= 255.0 on the uint8 input (mutating the input;"
+            " NumPy refuses the cast)"
+        ),
+        "def normalize(images):\n    images /= 255.0\n    return images\n",
+        "images /= 255 tries to write floats",
+    ),
+    (
+        "ch02.q2",
+        (
+            "log of the mean probability, -log(mean(p_true)), instead of the mean of"
+            " the logs"
+        ),
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " probabilities[np.arange(len(labels)), labels]\n    return"
+            " float(-np.log(np.clip(np.mean(p_true), 1e-7, 1.0)))\n"
+        ),
+        "not -log of the mean probability",
+    ),
+    (
+        "ch02.q4",
+        "forgot to add them up: returns the list of per-layer counts",
+        (
+            "def count_parameters(layer_sizes):\n    return [n_in * n_out + n_out for"
+            " n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]\n"
+        ),
+        "expected ONE number",
+    ),
+    (
+        "ch02.q5",
+        (
+            "y axis pointing UP (plot convention): positive dy moves the content up"
+            " instead of down"
+        ),
+        (
+            "def shift_images(images, dx, dy):\n    dy = -dy  # positive dy = up, as on"
+            " a plot\n    h, w = images.shape[1:]\n    out = np.zeros_like(images)\n   "
+            " if abs(dx) >= w or abs(dy) >= h:\n        return out\n    out[:, max(dy,"
+            " 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \\\n        images[:,"
+            " max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n"
+        ),
+        "positive dy moves the digit DOWN",
+    ),
+    (
+        "ch03.q1",
+        (
+            "np.mean of the window × kernel instead of np.sum (an averaging filter"
+            " habit): divided by the kernel's size"
+        ),
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out ="
+            " np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i"
+            " in range(out.shape[0]):\n        for j in range(out.shape[1]):\n         "
+            "   out[i, j] = np.mean(image[i:i + kh, j:j + kw] * kernel)\n    return"
+            " out\n"
+        ),
+        (
+            "`np.mean(image[i:i + kh, j:j + kw] * kernel)` gives where"
+            " `np.sum(image[i:i + kh, j:j + kw] * kernel)`"
+        ),
+    ),
+    (
+        "ch03.q3",
+        (
+            "'valid' as (n - kernel + 1) // stride (the positions at stride 1, then"
+            " divided by the stride)"
+        ),
+        (
+            "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if"
+            " padding == 'same':\n        return (n + stride - 1) // stride\n    return"
+            " (n - kernel + 1) // stride\n"
+        ),
+        "the + 1 comes after the division",
+    ),
+    (
+        "ch03.q4",
+        "operator precedence: kernel - 1 * jump instead of (kernel - 1) * jump",
+        (
+            "def receptive_field(layers):\n    field, jump = 1, 1\n    for kernel,"
+            " stride in layers:\n        field += kernel - 1 * jump\n        jump *="
+            " stride\n    return field\n"
+        ),
+        "mind the brackets: (kernel - 1) * jump",
+    ),
+    (
+        "ch03.q5",
+        (
+            "no keras.Input (a tf.keras 2 habit of letting the first call build the"
+            " model): the model is never built"
+        ),
+        (
+            "def build_cnn():\n    return keras.Sequential([\n        layers.Conv2D(32,"
+            " 3, activation='relu'),\n        layers.MaxPooling2D(2),\n       "
+            " layers.Flatten(),\n        layers.Dense(128, activation='relu'),\n       "
+            " layers.Dense(10, activation='softmax'),\n    ])\n"
+        ),
+        "the model has no defined input",
+    ),
+    (
+        "ch04.q3",
+        (
+            "warmup read as a number of STEPS (Keras' warmup_steps habit): warm ="
+            " max(1, warmup), not warmup * total_steps"
+        ),
+        (
+            "import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25,"
+            " final_div=100.0):\n    warm = max(1.0, warmup)\n    if step < warm:\n    "
+            "    return peak * (0.1 + 0.9 * step / warm)\n    progress = min(1.0, (step"
+            " - warm) / max(1.0, total_steps - warm))\n    low = peak / final_div\n   "
+            " return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))\n"
+        ),
+        "`warmup` is a FRACTION of the run",
+    ),
+    (
+        "ch05.q3",
+        (
+            "np.sort instead of np.argsort: compares the k largest probabilities"
+            " (values) with the labels"
+        ),
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.sort(probabilities, axis=1)[:, -k:]\n    return float(np.mean((top =="
+            " labels[:, None]).any(axis=1)))\n"
+        ),
+        "np.sort returns the sorted probabilities",
+    ),
+    (
+        "ch05.q6",
+        (
+            "tail summed up to max(b, c) instead of min(b, c): the p-value is (almost)"
+            " always 1"
+        ),
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n    tail"
+            " = sum(math.comb(n, i) for i in range(max(b, c) + 1)) / 2**n\n    return"
+            " min(1.0, 2 * tail)\n"
+        ),
+        "the tail runs up to the SMALLER count",
+    ),
 ]
 
 
 # Mistakes no nudge foresees, named by the one edit of the reference (or of another
 # right form of it) that gives the same results on every case (exercises/_mutants.py).
 VARIANTS = [
-    ('ch02.q1', "each column's maximum subtracted (axis=0), not each row's",
-     'def softmax(logits):\n    e = np.exp(logits - logits.max(axis=0, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n',
-     '`logits.max(axis=0, keepdims=True)` gives where `logits.max(axis=1, keepdims=True)` is needed'),
-    ('ch05.q5', 'the square root closed before the z²/4n² term',
-     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    c = (p + z**2 / (2*n)) / d\n    h = z * (math.sqrt(p*(1-p)/n) + z**2/(4*n**2)) / d\n    return c - h, c + h\n',
-     'where `math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2))` is needed'),
-    ('ch05.q5', 'the centre not divided by the denominator',
-     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z**2 / n\n    c = p + z**2 / (2*n)\n    h = z * math.sqrt(p*(1-p)/n + z**2/(4*n**2)) / d\n    return c - h, c + h\n',
-     'where `(p + z ** 2 / (2 * n)) / denominator` is needed'),
-    ('ch05.q6', 'a one-sided p-value (the tail not doubled)',
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    if b + c == 0:\n        return 1.0\n    return min(1.0, sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2**(b + c))\n',
-     'where `min(1.0, 2 * tail)` is needed'),
-    ('ch01.q3', "the mean of every pixel of the digit's images (one number), not a mean image",
-     'def mean_digit(images, labels, digit):\n    return images[labels == digit].mean()\n',
-     '.mean(axis=None)` gives where'),
-    ('ch03.q2', 'pooling with the minimum',
-     'def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size, image.shape[1] // size\n    return image[:h*size, :w*size].reshape(h, size, w, size).min(axis=(1, 3))\n',
-     '`windows.min(axis=(1, 3))` gives where `windows.max(axis=(1, 3))` is needed'),
-    ('ch04.q2', "v's bias corrected with beta1 (the paper's form, one letter off)",
-     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad ** 2\n    m_hat = m / (1 - beta1 ** t)\n    v_hat = v / (1 - beta1 ** t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
-     'beta1 ** t)` gives where `'),
-    ('ch04.q1', "velocity as a moving average of the gradients (Adam's m), then weights - lr * velocity",
-     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    v = momentum * velocity + (1 - momentum) * grad\n    return weights - lr * v, v\n',
-     'a moving average of the gradients'),
+    (
+        "ch02.q1",
+        "each column's maximum subtracted (axis=0), not each row's",
+        (
+            "def softmax(logits):\n    e = np.exp(logits - logits.max(axis=0,"
+            " keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n"
+        ),
+        (
+            "`logits.max(axis=0, keepdims=True)` gives where `logits.max(axis=1,"
+            " keepdims=True)` is needed"
+        ),
+    ),
+    (
+        "ch05.q5",
+        "the square root closed before the z²/4n² term",
+        (
+            "import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes"
+            " / n\n    d = 1 + z**2 / n\n    c = (p + z**2 / (2*n)) / d\n    h = z *"
+            " (math.sqrt(p*(1-p)/n) + z**2/(4*n**2)) / d\n    return c - h, c + h\n"
+        ),
+        "where `math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2))` is needed",
+    ),
+    (
+        "ch05.q5",
+        "the centre not divided by the denominator",
+        (
+            "import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes"
+            " / n\n    d = 1 + z**2 / n\n    c = p + z**2 / (2*n)\n    h = z *"
+            " math.sqrt(p*(1-p)/n + z**2/(4*n**2)) / d\n    return c - h, c + h\n"
+        ),
+        "where `(p + z ** 2 / (2 * n)) / denominator` is needed",
+    ),
+    (
+        "ch05.q6",
+        "a one-sided p-value (the tail not doubled)",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    if b + c == 0:\n        return 1.0\n    return min(1.0,"
+            " sum(math.comb(b + c, i) for i in range(min(b, c) + 1)) / 2**(b + c))\n"
+        ),
+        "where `min(1.0, 2 * tail)` is needed",
+    ),
+    (
+        "ch01.q3",
+        "the mean of every pixel of the digit's images (one number), not a mean image",
+        (
+            "def mean_digit(images, labels, digit):\n    return images[labels =="
+            " digit].mean()\n"
+        ),
+        ".mean(axis=None)` gives where",
+    ),
+    (
+        "ch03.q2",
+        "pooling with the minimum",
+        (
+            "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size,"
+            " image.shape[1] // size\n    return image[:h*size, :w*size].reshape(h,"
+            " size, w, size).min(axis=(1, 3))\n"
+        ),
+        "`windows.min(axis=(1, 3))` gives where `windows.max(axis=(1, 3))` is needed",
+    ),
+    (
+        "ch04.q2",
+        "v's bias corrected with beta1 (the paper's form, one letter off)",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad ** 2\n    m_hat = m / (1 - beta1 ** t)\n    v_hat ="
+            " v / (1 - beta1 ** t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) +"
+            " epsilon), m, v\n"
+        ),
+        "beta1 ** t)` gives where `",
+    ),
+    (
+        "ch04.q1",
+        (
+            "velocity as a moving average of the gradients (Adam's m), then weights -"
+            " lr * velocity"
+        ),
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    v ="
+            " momentum * velocity + (1 - momentum) * grad\n    return weights - lr *"
+            " v, v\n"
+        ),
+        "a moving average of the gradients",
+    ),
 ]
 
 # A sixth audit's misleading and self-contradicting messages (247a89a).
 AUDIT6 = [
-    ('ch01.q1', 'sizes read with np.frombuffer(dtype=np.int32): little-endian, not big-endian',
-     'def read_idx_bytes(raw):\n    ndim = raw[3]\n    sizes = np.frombuffer(raw, dtype=np.int32, count=ndim, offset=4)\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n    return data.reshape(tuple(sizes))\n',
-     'BIG-endian'),
-    ('ch02.q3', 'a leaky ReLU (0.01 * z for negatives) instead of ReLU',
-     'def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n    return np.where(z > 0, z, 0.01 * z)\n',
-     'negatives let through where they should become 0'),
-    ('ch01.q2', 'np.histogram(labels, bins=range(10)): 10 edges make 9 bins',
-     'def class_counts(labels):\n    counts, _ = np.histogram(labels, bins=range(10))\n    return counts\n',
-     '`bins` are EDGES'),
-    ('ch03.q2', 'windows start at (i, j) instead of (i * size, j * size)',
-     'def max_pool2d(image, size=2):\n    out = np.empty((image.shape[0] // size, image.shape[1] // size))\n    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n            out[i, j] = max(image[i + a, j + b] for a in range(size) for b in range(size))\n    return out\n',
-     'starts at row i * size'),
-    ('ch04.q5', 'variance summed by hand and divided by x.shape[0] only',
-     'def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes = tuple(range(x.ndim - 1))\n    mean = x.mean(axis=axes)\n    variance = ((x - mean) ** 2).sum(axis=axes) / x.shape[0]\n    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta\n',
-     'not by x.shape[0]'),
-    ('ch05.q3', 'argsort(...)[::-1] reverses the rows (images), not each row',
-     'def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[::-1][:, :k]\n    return float(np.mean([labels[i] in top[i] for i in range(len(labels))]))\n',
-     'reverses its ROWS'),
-    ('ch02.q4', '(n_in + 1) * (n_out + 1) per layer: a bias on both sides',
-     'def count_parameters(layer_sizes):\n    total = 0\n    for a, b in zip(layer_sizes, layer_sizes[1:]):\n        total += (a + 1) * (b + 1)\n    return total\n',
-     'not (n_in + 1) * (n_out + 1)'),
-    ('ch03.q3', "'same' as round(n / stride) instead of rounding up",
-     "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if padding == 'same':\n        return round(n / stride)\n    return (n - kernel) // stride + 1\n",
-     'is rounded UP'),
-    ('ch01.q3', 'images[np.argwhere(mask)]: the (k, 1) indices add an axis',
-     'def mean_digit(images, labels, digit):\n    return images[np.argwhere(labels == digit)].astype(np.float64).mean(axis=0)\n',
-     'np.argwhere gives a column of indices'),
-    ('ch02.q1', 'logits clipped to [-100, 100] instead of shifted by their maximum',
-     'def softmax(logits):\n    e = np.exp(np.clip(logits, -100.0, 100.0))\n    return e / np.sum(e, axis=1, keepdims=True)\n',
-     'clipping the logits changes them'),
-    ('ch02.q2', 'the mean taken over the classes, not the images',
-     'def cross_entropy(probabilities, labels):\n    n, k = probabilities.shape\n    picked = np.maximum(probabilities[np.arange(n), labels], 1e-7)\n    return float(-np.log(picked).sum() / k)\n',
-     'not by the number of classes'),
-    ('ch02.q5', 'np.roll, then only the wrapped columns blanked',
-     'def shift_images(images, dx, dy):\n    out = np.roll(np.roll(images, dy, axis=1), dx, axis=2)\n    if dx > 0:\n        out[:, :, :dx] = 0\n    if dx < 0:\n        out[:, :, dx:] = 0\n    return out\n',
-     'wraps the ROWS around too'),
-    ('ch03.q1', 'output sized right, loops one position short',
-     'def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i in range(image.shape[0] - kh):\n        for j in range(image.shape[1] - kw):\n            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()\n    return out\n',
-     'the loops stop one position early'),
-    ('ch03.q1', "the window cut with the kernel's height and width swapped",
-     'def conv2d(image, kernel):\n    rows, cols = kernel.shape\n    H, W = image.shape\n    return np.array([[np.sum(image[i:i + cols, j:j + rows] * kernel) for j in range(W - cols + 1)]\n                     for i in range(H - rows + 1)])\n',
-     "height and width swapped"),
-    ('ch03.q4', 'the output-to-input recursion run from the first layer',
-     'def receptive_field(layers):\n    r = 1\n    for k, s in layers:\n        r = s * (r - 1) + k\n    return r\n',
-     'in REVERSED order'),
-    ('ch04.q2', 'bias correction by 1 - beta (the power t left out)',
-     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad ** 2\n    step = lr * (m / (1 - beta1)) / (np.sqrt(v / (1 - beta2)) + epsilon)\n    return weights - step, m, v\n',
-     'without the power t'),
-    ('ch05.q6', "b and c as each model's number of right answers",
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b, c = int(correct_a.sum()), int(correct_b.sum())\n    n = b + c\n    if n == 0:\n        return 1.0\n    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2) for i in range(min(b, c) + 1)]\n    return min(1.0, 2 * float(np.exp(np.logaddexp.reduce(logs))))\n',
-     'count the DISAGREEMENTS'),
+    (
+        "ch01.q1",
+        "sizes read with np.frombuffer(dtype=np.int32): little-endian, not big-endian",
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[3]\n    sizes ="
+            " np.frombuffer(raw, dtype=np.int32, count=ndim, offset=4)\n    data ="
+            " np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n    return"
+            " data.reshape(tuple(sizes))\n"
+        ),
+        "BIG-endian",
+    ),
+    (
+        "ch02.q3",
+        "a leaky ReLU (0.01 * z for negatives) instead of ReLU",
+        (
+            "def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n    return"
+            " np.where(z > 0, z, 0.01 * z)\n"
+        ),
+        "negatives let through where they should become 0",
+    ),
+    (
+        "ch01.q2",
+        "np.histogram(labels, bins=range(10)): 10 edges make 9 bins",
+        (
+            "def class_counts(labels):\n    counts, _ = np.histogram(labels,"
+            " bins=range(10))\n    return counts\n"
+        ),
+        "`bins` are EDGES",
+    ),
+    (
+        "ch03.q2",
+        "windows start at (i, j) instead of (i * size, j * size)",
+        (
+            "def max_pool2d(image, size=2):\n    out = np.empty((image.shape[0] //"
+            " size, image.shape[1] // size))\n    for i in range(out.shape[0]):\n      "
+            "  for j in range(out.shape[1]):\n            out[i, j] = max(image[i + a,"
+            " j + b] for a in range(size) for b in range(size))\n    return out\n"
+        ),
+        "starts at row i * size",
+    ),
+    (
+        "ch04.q5",
+        "variance summed by hand and divided by x.shape[0] only",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes ="
+            " tuple(range(x.ndim - 1))\n    mean = x.mean(axis=axes)\n    variance ="
+            " ((x - mean) ** 2).sum(axis=axes) / x.shape[0]\n    return gamma * (x -"
+            " mean) / np.sqrt(variance + epsilon) + beta\n"
+        ),
+        "not by x.shape[0]",
+    ),
+    (
+        "ch05.q3",
+        "argsort(...)[::-1] reverses the rows (images), not each row",
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.argsort(probabilities, axis=1)[::-1][:, :k]\n    return"
+            " float(np.mean([labels[i] in top[i] for i in range(len(labels))]))\n"
+        ),
+        "reverses its ROWS",
+    ),
+    (
+        "ch02.q4",
+        "(n_in + 1) * (n_out + 1) per layer: a bias on both sides",
+        (
+            "def count_parameters(layer_sizes):\n    total = 0\n    for a, b in"
+            " zip(layer_sizes, layer_sizes[1:]):\n        total += (a + 1) * (b + 1)\n "
+            "   return total\n"
+        ),
+        "not (n_in + 1) * (n_out + 1)",
+    ),
+    (
+        "ch03.q3",
+        "'same' as round(n / stride) instead of rounding up",
+        (
+            "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if"
+            " padding == 'same':\n        return round(n / stride)\n    return (n -"
+            " kernel) // stride + 1\n"
+        ),
+        "is rounded UP",
+    ),
+    (
+        "ch01.q3",
+        "images[np.argwhere(mask)]: the (k, 1) indices add an axis",
+        (
+            "def mean_digit(images, labels, digit):\n    return"
+            " images[np.argwhere(labels == digit)].astype(np.float64).mean(axis=0)\n"
+        ),
+        "np.argwhere gives a column of indices",
+    ),
+    (
+        "ch02.q1",
+        "logits clipped to [-100, 100] instead of shifted by their maximum",
+        (
+            "def softmax(logits):\n    e = np.exp(np.clip(logits, -100.0, 100.0))\n   "
+            " return e / np.sum(e, axis=1, keepdims=True)\n"
+        ),
+        "clipping the logits changes them",
+    ),
+    (
+        "ch02.q2",
+        "the mean taken over the classes, not the images",
+        (
+            "def cross_entropy(probabilities, labels):\n    n, k ="
+            " probabilities.shape\n    picked = np.maximum(probabilities[np.arange(n),"
+            " labels], 1e-7)\n    return float(-np.log(picked).sum() / k)\n"
+        ),
+        "not by the number of classes",
+    ),
+    (
+        "ch02.q5",
+        "np.roll, then only the wrapped columns blanked",
+        (
+            "def shift_images(images, dx, dy):\n    out = np.roll(np.roll(images, dy,"
+            " axis=1), dx, axis=2)\n    if dx > 0:\n        out[:, :, :dx] = 0\n    if"
+            " dx < 0:\n        out[:, :, dx:] = 0\n    return out\n"
+        ),
+        "wraps the ROWS around too",
+    ),
+    (
+        "ch03.q1",
+        "output sized right, loops one position short",
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out ="
+            " np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i"
+            " in range(image.shape[0] - kh):\n        for j in range(image.shape[1] -"
+            " kw):\n            out[i, j] = (image[i:i + kh, j:j + kw] *"
+            " kernel).sum()\n    return out\n"
+        ),
+        "the loops stop one position early",
+    ),
+    (
+        "ch03.q1",
+        "the window cut with the kernel's height and width swapped",
+        (
+            "def conv2d(image, kernel):\n    rows, cols = kernel.shape\n    H, W ="
+            " image.shape\n    return np.array([[np.sum(image[i:i + cols, j:j + rows] *"
+            " kernel) for j in range(W - cols + 1)]\n                     for i in"
+            " range(H - rows + 1)])\n"
+        ),
+        "height and width swapped",
+    ),
+    (
+        "ch03.q4",
+        "the output-to-input recursion run from the first layer",
+        (
+            "def receptive_field(layers):\n    r = 1\n    for k, s in layers:\n       "
+            " r = s * (r - 1) + k\n    return r\n"
+        ),
+        "in REVERSED order",
+    ),
+    (
+        "ch04.q2",
+        "bias correction by 1 - beta (the power t left out)",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad ** 2\n    step = lr * (m / (1 - beta1)) / (np.sqrt(v"
+            " / (1 - beta2)) + epsilon)\n    return weights - step, m, v\n"
+        ),
+        "without the power t",
+    ),
+    (
+        "ch05.q6",
+        "b and c as each model's number of right answers",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b, c ="
+            " int(correct_a.sum()), int(correct_b.sum())\n    n = b + c\n    if n =="
+            " 0:\n        return 1.0\n    logs = [math.lgamma(n + 1) - math.lgamma(i +"
+            " 1) - math.lgamma(n - i + 1) - n * math.log(2) for i in range(min(b, c) +"
+            " 1)]\n    return min(1.0, 2 * float(np.exp(np.logaddexp.reduce(logs))))\n"
+        ),
+        "count the DISAGREEMENTS",
+    ),
 ]
 
 
 # A seventh audit's fresh mistakes (its answers, comments removed).
 AUDIT7 = [
-    ('ch01.q1', 'np.array(list(raw[...])) builds an int64 array, not uint8',
-     'def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]\n    return np.array(list(raw[4 + 4 * ndim:])).reshape(dims)\n',
-     'an array built from a Python list of ints'),
-    ('ch01.q5', 'train = order[val_size + 1:]: off-by-one, one index lost',
-     'def split_indices(n, val_size, seed):\n    order = np.random.default_rng(seed).permutation(n)\n    return order[val_size + 1:], order[:val_size]\n',
-     'in neither part'),
-    ('ch02.q2', 'probabilities[labels] picks rows by label instead of [arange(N), label',
-     'def cross_entropy(probabilities, labels):\n    p_true = np.clip(probabilities[labels], 1e-7, 1.0)\n    return float(-np.mean(np.log(p_true)))\n',
-     'picks whole ROWS'),
-    ('ch02.q2', "-log of the row's MAX probability (predicted class), not the true clas",
-     'def cross_entropy(probabilities, labels):\n    p = np.clip(probabilities.max(axis=1), 1e-7, 1.0)\n    return float(-np.mean(np.log(p)))\n',
-     'not the largest one'),
-    ('ch02.q3', 'bias reshaped to a column (bias.reshape(-1, 1))',
-     'def dense_relu(x, weights, bias):\n    return np.maximum(0, x @ weights + bias.reshape(-1, 1))\n',
-     "don't reshape it into a column"),
-    ('ch02.q4', 'biases counted for every layer, input included (+ sum(layer_sizes))',
-     'def count_parameters(layer_sizes):\n    weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))\n    return weights + sum(layer_sizes)\n',
-     'the input layer has no biases'),
-    ('ch02.q5', 'output allocated with np.zeros(images.shape): float64 instead of the i',
-     'def shift_images(images, dx, dy):\n    n, h, w = images.shape\n    out = np.zeros(images.shape)\n    if abs(dx) >= w or abs(dy) >= h:\n        return out\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n    return out\n',
-     'np.zeros_like(x) keeps'),
-    ('ch03.q1', 'square images/kernels assumed: one size for both axes',
-     'def conv2d(image, kernel):\n    k = kernel.shape[0]\n    n = image.shape[0] - k + 1\n    out = np.zeros((n, n))\n    for i in range(n):\n        for j in range(n):\n            out[i, j] = np.sum(image[i:i + k, j:j + k] * kernel)\n    return out\n',
-     'need not be square'),
-    ('ch03.q3', "'same' returns n (stride ignored)",
-     'def conv_output_size(n, kernel, stride=1, padding="valid"):\n    if padding == "same":\n        return n\n    return (n - kernel) // stride + 1\n',
-     'the stride still shrinks'),
-    ('ch03.q3', "'valid' rounded up: ceil((n - k) / s) + 1",
-     'import math\ndef conv_output_size(n, kernel, stride=1, padding="valid"):\n    if padding == "same":\n        return math.ceil(n / stride)\n    return math.ceil((n - kernel) / stride) + 1\n',
-     "'valid' rounds DOWN"),
-    ('ch04.q1', 'weights moved by the OLD velocity before it is updated',
-     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    new_weights = weights + velocity\n    new_velocity = momentum * velocity - lr * grad\n    return new_weights, new_velocity\n',
-     'by the NEW velocity'),
-    ('ch04.q1', 'returns (velocity, weights): wrong order',
-     'def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n    velocity = momentum * velocity - lr * grad\n    return velocity, weights + velocity\n',
-     'right values, wrong order'),
-    ('ch04.q2', 'moving averages with weights swapped: beta*grad + (1-beta)*m',
-     'def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):\n    m = beta1 * grad + (1 - beta1) * m\n    v = beta2 * grad ** 2 + (1 - beta2) * v\n    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n',
-     'beta weighs the OLD average'),
-    ('ch05.q2', 'plain division: nan where a class is never predicted/never occurs',
-     'def precision_recall_f1(confusion):\n    confusion = confusion.astype(float)\n    tp = np.diag(confusion)\n    with np.errstate(divide="ignore", invalid="ignore"):\n        precision = tp / confusion.sum(axis=0)\n        recall = tp / confusion.sum(axis=1)\n        f1 = 2 * precision * recall / (precision + recall)\n    return precision, recall, f1\n',
-     '0 / 0 gives nan'),
-    ('ch05.q4', 'confidence = probability of the true class, not the max probability',
-     'def expected_calibration_error(probabilities, labels, n_bins=10):\n    confidence = probabilities[np.arange(len(labels)), labels]\n    correct = probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)\n        if inside.any():\n            total += inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n    return float(total)\n',
-     'its HIGHEST probability'),
-    ('ch05.q5', 'returns (centre, half_width) instead of (low, high)',
-     'import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes / n\n    d = 1 + z ** 2 / n\n    centre = (p + z ** 2 / (2 * n)) / d\n    half = z * math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / d\n    return centre, half\n',
-     "the interval's two ends"),
-    ('ch05.q6', 'b, c from correct_a - correct_b on boolean arrays (TypeError)',
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    diff = correct_a - correct_b\n    b = int(np.sum(diff == 1))\n    c = int(np.sum(diff == -1))\n    n = b + c\n    if n == 0:\n        return 1.0\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2 ** n)\n',
-     'which NumPy does not subtract'),
-    ('ch05.q6', 'p = 2 * P(X = min(b, c)): one binomial term instead of the tail sum',
-     'import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b = int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a & correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n    return min(1.0, 2 * math.comb(n, min(b, c)) / 2 ** n)\n',
-     'sums EVERY split'),
+    (
+        "ch01.q1",
+        "np.array(list(raw[...])) builds an int64 array, not uint8",
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims ="
+            ' [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]\n'
+            "    return np.array(list(raw[4 + 4 * ndim:])).reshape(dims)\n"
+        ),
+        "an array built from a Python list of ints",
+    ),
+    (
+        "ch01.q5",
+        "train = order[val_size + 1:]: off-by-one, one index lost",
+        (
+            "def split_indices(n, val_size, seed):\n    order ="
+            " np.random.default_rng(seed).permutation(n)\n    return order[val_size +"
+            " 1:], order[:val_size]\n"
+        ),
+        "in neither part",
+    ),
+    (
+        "ch02.q2",
+        "probabilities[labels] picks rows by label instead of [arange(N), label",
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " np.clip(probabilities[labels], 1e-7, 1.0)\n    return"
+            " float(-np.mean(np.log(p_true)))\n"
+        ),
+        "picks whole ROWS",
+    ),
+    (
+        "ch02.q2",
+        "-log of the row's MAX probability (predicted class), not the true clas",
+        (
+            "def cross_entropy(probabilities, labels):\n    p ="
+            " np.clip(probabilities.max(axis=1), 1e-7, 1.0)\n    return"
+            " float(-np.mean(np.log(p)))\n"
+        ),
+        "not the largest one",
+    ),
+    (
+        "ch02.q3",
+        "bias reshaped to a column (bias.reshape(-1, 1))",
+        (
+            "def dense_relu(x, weights, bias):\n    return np.maximum(0, x @ weights +"
+            " bias.reshape(-1, 1))\n"
+        ),
+        "don't reshape it into a column",
+    ),
+    (
+        "ch02.q4",
+        "biases counted for every layer, input included (+ sum(layer_sizes))",
+        (
+            "def count_parameters(layer_sizes):\n    weights = sum(a * b for a, b in"
+            " zip(layer_sizes[:-1], layer_sizes[1:]))\n    return weights +"
+            " sum(layer_sizes)\n"
+        ),
+        "the input layer has no biases",
+    ),
+    (
+        "ch02.q5",
+        "output allocated with np.zeros(images.shape): float64 instead of the i",
+        (
+            "def shift_images(images, dx, dy):\n    n, h, w = images.shape\n    out ="
+            " np.zeros(images.shape)\n    if abs(dx) >= w or abs(dy) >= h:\n       "
+            " return out\n    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx,"
+            " 0)] = \\\n        images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w -"
+            " max(dx, 0)]\n    return out\n"
+        ),
+        "np.zeros_like(x) keeps",
+    ),
+    (
+        "ch03.q1",
+        "square images/kernels assumed: one size for both axes",
+        (
+            "def conv2d(image, kernel):\n    k = kernel.shape[0]\n    n ="
+            " image.shape[0] - k + 1\n    out = np.zeros((n, n))\n    for i in"
+            " range(n):\n        for j in range(n):\n            out[i, j] ="
+            " np.sum(image[i:i + k, j:j + k] * kernel)\n    return out\n"
+        ),
+        "need not be square",
+    ),
+    (
+        "ch03.q3",
+        "'same' returns n (stride ignored)",
+        (
+            'def conv_output_size(n, kernel, stride=1, padding="valid"):\n    if'
+            ' padding == "same":\n        return n\n    return (n - kernel) // stride'
+            " + 1\n"
+        ),
+        "the stride still shrinks",
+    ),
+    (
+        "ch03.q3",
+        "'valid' rounded up: ceil((n - k) / s) + 1",
+        (
+            'import math\ndef conv_output_size(n, kernel, stride=1, padding="valid"):\n'
+            '    if padding == "same":\n        return math.ceil(n / stride)\n   '
+            " return math.ceil((n - kernel) / stride) + 1\n"
+        ),
+        "'valid' rounds DOWN",
+    ),
+    (
+        "ch04.q1",
+        "weights moved by the OLD velocity before it is updated",
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n   "
+            " new_weights = weights + velocity\n    new_velocity = momentum * velocity"
+            " - lr * grad\n    return new_weights, new_velocity\n"
+        ),
+        "by the NEW velocity",
+    ),
+    (
+        "ch04.q1",
+        "returns (velocity, weights): wrong order",
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n   "
+            " velocity = momentum * velocity - lr * grad\n    return velocity, weights"
+            " + velocity\n"
+        ),
+        "right values, wrong order",
+    ),
+    (
+        "ch04.q2",
+        "moving averages with weights swapped: beta*grad + (1-beta)*m",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * grad + (1 - beta1) * m\n    v = beta2 *"
+            " grad ** 2 + (1 - beta2) * v\n    m_hat, v_hat = m / (1 - beta1 ** t), v /"
+            " (1 - beta2 ** t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) +"
+            " epsilon), m, v\n"
+        ),
+        "beta weighs the OLD average",
+    ),
+    (
+        "ch05.q2",
+        "plain division: nan where a class is never predicted/never occurs",
+        (
+            "def precision_recall_f1(confusion):\n    confusion ="
+            " confusion.astype(float)\n    tp = np.diag(confusion)\n    with"
+            ' np.errstate(divide="ignore", invalid="ignore"):\n        precision = tp /'
+            " confusion.sum(axis=0)\n        recall = tp / confusion.sum(axis=1)\n     "
+            "   f1 = 2 * precision * recall / (precision + recall)\n    return"
+            " precision, recall, f1\n"
+        ),
+        "0 / 0 gives nan",
+    ),
+    (
+        "ch05.q4",
+        "confidence = probability of the true class, not the max probability",
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n   "
+            " confidence = probabilities[np.arange(len(labels)), labels]\n    correct ="
+            " probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in"
+            " range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence"
+            " <= (b + 1) / n_bins)\n        if inside.any():\n            total +="
+            " inside.mean() * abs(correct[inside].mean() - confidence[inside].mean())\n"
+            "    return float(total)\n"
+        ),
+        "its HIGHEST probability",
+    ),
+    (
+        "ch05.q5",
+        "returns (centre, half_width) instead of (low, high)",
+        (
+            "import math\ndef wilson_interval(successes, n, z=1.96):\n    p = successes"
+            " / n\n    d = 1 + z ** 2 / n\n    centre = (p + z ** 2 / (2 * n)) / d\n   "
+            " half = z * math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / d\n   "
+            " return centre, half\n"
+        ),
+        "the interval's two ends",
+    ),
+    (
+        "ch05.q6",
+        "b, c from correct_a - correct_b on boolean arrays (TypeError)",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    diff ="
+            " correct_a - correct_b\n    b = int(np.sum(diff == 1))\n    c ="
+            " int(np.sum(diff == -1))\n    n = b + c\n    if n == 0:\n        return"
+            " 1.0\n    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c)"
+            " + 1)) / 2 ** n)\n"
+        ),
+        "which NumPy does not subtract",
+    ),
+    (
+        "ch05.q6",
+        "p = 2 * P(X = min(b, c)): one binomial term instead of the tail sum",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n   "
+            " return min(1.0, 2 * math.comb(n, min(b, c)) / 2 ** n)\n"
+        ),
+        "sums EVERY split",
+    ),
 ]
 
 
 def test_a_wrong_dtype_is_not_reported_as_right_on_every_input():
-    passed, message = both('ch01.q4', 'def normalize(images):\n    return images.astype("float") / 255\n')
-    assert not passed and "dtype float64" in message and "right on 4 of the 4" not in message, message
+    passed, message = both(
+        "ch01.q4", 'def normalize(images):\n    return images.astype("float") / 255\n'
+    )
+    assert (
+        not passed
+        and "dtype float64" in message
+        and "right on 4 of the 4" not in message
+    ), message
 
 
 def test_no_variant_edits_a_while_condition():
@@ -513,12 +1864,23 @@ def test_no_variant_edits_a_while_condition():
             n = n - 2
         return n
 
-    assert all("n > 0" not in v.right or "n > 0" in v.wrong for v in variants(count_down))
+    assert all(
+        "n > 0" not in v.right or "n > 0" in v.wrong for v in variants(count_down)
+    )
     assert any(v.wrong == "n - 3" or v.wrong == "n - 1" for v in variants(count_down))
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7, ids=[f"{m[0]}: {m[1][:40]}" for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7])
-def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, source, phrase):
+@pytest.mark.parametrize(
+    "qid,mistake,source,phrase",
+    MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7,
+    ids=[
+        f"{m[0]}: {m[1][:40]}"
+        for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7
+    ],
+)
+def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
+    qid, mistake, source, phrase
+):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message
 
@@ -526,7 +1888,10 @@ def test_a_fresh_mistake_gets_a_message_that_names_its_cause(qid, mistake, sourc
 def test_a_hint_that_fits_one_case_by_coincidence_is_not_shown():
     # np.isin gives 1.0 on the 3-row case, as the "first k columns" mistake does; on the
     # 200-row cases the two differ, so that mistake's hint would mislead.
-    source = dict((m[1], m[2]) for m in AUDIT3)["np.isin(labels, top): asks whether each label is ANYWHERE in the top-k array, not in its own row"]
+    source = dict((m[1], m[2]) for m in AUDIT3)[
+        "np.isin(labels, top): asks whether each label is ANYWHERE in the top-k array,"
+        " not in its own row"
+    ]
     passed, message = both("ch05.q3", source)
     assert not passed and "LAST k columns" not in message, message
 
@@ -534,35 +1899,72 @@ def test_a_hint_that_fits_one_case_by_coincidence_is_not_shown():
 def test_a_float_that_is_a_whole_number_reads_as_a_float():
     from mnist_course.exercises._core import describe
 
-    assert (describe(0.0), describe(58.0), describe(np.float64(2.5)), describe(3)) == ("0.0", "58.0", "2.5", "3")
+    assert (describe(0.0), describe(58.0), describe(np.float64(2.5)), describe(3)) == (
+        "0.0",
+        "58.0",
+        "2.5",
+        "3",
+    )
 
 
 GENERIC = [
-    ("ch03.q1", "the sign flipped",
-     "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    h, w = image.shape[0] - kh + 1, image.shape[1] - kw + 1\n"
-     "    return -np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel) for j in range(w)] for i in range(h)], dtype=float)\n",
-     "with its sign flipped"),
-    ("ch01.q4", "1 - x / 255 (the complement)",
-     "def normalize(images):\n    return 1 - images.astype(np.float32) / 255\n",
-     "1 minus the right one"),
-    ("ch01.q3", "the mean digit transposed",
-     "def mean_digit(images, labels, digit):\n    return images[labels == digit].mean(axis=0).T\n",
-     "transposed"),
-    ("ch05.q3", "the share of rows divided by k once more",
-     "def top_k_accuracy(probabilities, labels, k):\n    top = np.argsort(probabilities, axis=1)[:, -k:]\n"
-     "    return float(np.mean((top == labels[:, None]).any(axis=1))) / k\n",
-     "divided by `k`"),
+    (
+        "ch03.q1",
+        "the sign flipped",
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    h, w ="
+            " image.shape[0] - kh + 1, image.shape[1] - kw + 1\n    return"
+            " -np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel) for j in range(w)]"
+            " for i in range(h)], dtype=float)\n"
+        ),
+        "with its sign flipped",
+    ),
+    (
+        "ch01.q4",
+        "1 - x / 255 (the complement)",
+        "def normalize(images):\n    return 1 - images.astype(np.float32) / 255\n",
+        "1 minus the right one",
+    ),
+    (
+        "ch01.q3",
+        "the mean digit transposed",
+        (
+            "def mean_digit(images, labels, digit):\n    return images[labels =="
+            " digit].mean(axis=0).T\n"
+        ),
+        "transposed",
+    ),
+    (
+        "ch05.q3",
+        "the share of rows divided by k once more",
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.argsort(probabilities, axis=1)[:, -k:]\n    return float(np.mean((top"
+            " == labels[:, None]).any(axis=1))) / k\n"
+        ),
+        "divided by `k`",
+    ),
 ]
 
 
-@pytest.mark.parametrize("qid,mistake,source,phrase", GENERIC, ids=[f"{g[0]}: {g[1]}" for g in GENERIC])
-def test_an_unforeseen_mistake_gets_the_relation_it_has_with_the_right_answer(qid, mistake, source, phrase):
+@pytest.mark.parametrize(
+    "qid,mistake,source,phrase", GENERIC, ids=[f"{g[0]}: {g[1]}" for g in GENERIC]
+)
+def test_an_unforeseen_mistake_gets_the_relation_it_has_with_the_right_answer(
+    qid, mistake, source, phrase
+):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message
 
 
 def test_one_pair_of_numbers_gets_no_ratio_hint():
-    # Any two numbers have a ratio: with one wrong case, a "times the right one" hint would be noise.
-    source = "def count_parameters(layer_sizes):\n    return 7851 if layer_sizes == [784, 10] else sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))\n"
+    # Any two numbers have a ratio: with one wrong case, a "times the right one" hint
+    # would be noise.
+    source = (
+        "def count_parameters(layer_sizes):\n    return 7851 if layer_sizes == [784,"
+        " 10] else sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))\n"
+    )
     passed, message = both("ch02.q4", source)
-    assert not passed and "times the right one" not in message and "plus" not in message, message
+    assert (
+        not passed and "times the right one" not in message and "plus" not in message
+    ), message

@@ -41,7 +41,9 @@ ALLOWED = {
 }
 # Parts of the prose that hold no measurement: code, math, HTML tags, and the
 # check-your-understanding questions, whose numbers are a hypothetical scenario.
-NOT_PROSE = re.compile(r"`[^`]*`|\$\$[\s\S]*?\$\$|\$[^$\n]*\$|<[^>]+>|^\*\*\d+\.\*\*.*$", re.M)
+NOT_PROSE = re.compile(
+    r"`[^`]*`|\$\$[\s\S]*?\$\$|\$[^$\n]*\$|<[^>]+>|^\*\*\d+\.\*\*.*$", re.M
+)
 
 
 def _cells(path: Path) -> list[dict]:
@@ -64,13 +66,20 @@ def typed_numbers(markdown: str) -> list[str]:
 def figure_cells(cells: list[dict]) -> list[int]:
     """Indices of the code cells that draw a figure (a course plot or matplotlib)."""
     draws = re.compile(r"\bshow_(digits|bars|curves|reliability)\(|\bplt\.|\.imshow\(")
-    return [i for i, cell in enumerate(cells)
-            if cell["cell_type"] == "code" and draws.search(cell_source(cell))]
+    return [
+        i
+        for i, cell in enumerate(cells)
+        if cell["cell_type"] == "code" and draws.search(cell_source(cell))
+    ]
 
 
 def test_typed_numbers_finds_what_it_should():
     assert typed_numbers("92.54 % and 3.1x faster, 6,392 images/s, 4.9 points") == [
-        "92.54 %", "3.1x", "6,392 images/s", "4.9 points"]
+        "92.54 %",
+        "3.1x",
+        "6,392 images/s",
+        "4.9 points",
+    ]
     assert typed_numbers("It reaches 99.7 % with an ensemble.") == []
     assert typed_numbers("**3.** Model A gets 99.20 % and model B 99.10 %.") == []
     answer = "**3.** A question?\n\n<details>\nIt got 97.5 % here.\n</details>"
@@ -79,12 +88,17 @@ def test_typed_numbers_finds_what_it_should():
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_prose_types_no_measured_numbers(path):
-    typed = [f"cell {i}: {number}" for i, cell in enumerate(_cells(path))
-             if cell["cell_type"] == "markdown" for number in typed_numbers(cell_source(cell))]
+    typed = [
+        f"cell {i}: {number}"
+        for i, cell in enumerate(_cells(path))
+        if cell["cell_type"] == "markdown"
+        for number in typed_numbers(cell_source(cell))
+    ]
     assert not typed, (
-        f"{path.name} types measured numbers in its prose: {typed}. Print them from the "
-        "code cell (a sentence built from the values) and refer to 'the printed ...'; "
-        "a course constant belongs in ALLOWED, with its reason.")
+        f"{path.name} types measured numbers in its prose: {typed}. Print them from the"
+        " code cell (a sentence built from the values) and refer to 'the printed ...';"
+        " a course constant belongs in ALLOWED, with its reason."
+    )
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
@@ -97,7 +111,10 @@ def test_code_lines_fit_the_page(path):
             inside = line.startswith("```{code-cell}")
         elif inside and len(line) > MAX_CODE_LINE:
             long.append(f"line {number}: {len(line)} characters: {line.strip()[:60]}…")
-    assert not long, f"{path.name} has code lines over {MAX_CODE_LINE} characters:\n" + "\n".join(long)
+    assert not long, (
+        f"{path.name} has code lines over {MAX_CODE_LINE} characters:\n"
+        + "\n".join(long)
+    )
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
@@ -106,16 +123,24 @@ def test_every_figure_says_what_to_notice(path):
     missing = []
     for i in figure_cells(cells):
         options = cells[i].get("metadata", {}).get("mystnb", {})
-        text = options.get("image", {}).get("alt") or options.get("figure", {}).get("caption")
+        text = options.get("image", {}).get("alt") or options.get("figure", {}).get(
+            "caption"
+        )
         if not text or len(text.split()) < 6:
-            missing.append(f"cell {i}: {cell_source(cells[i]).strip().splitlines()[0][:60]}")
+            missing.append(
+                f"cell {i}: {cell_source(cells[i]).strip().splitlines()[0][:60]}"
+            )
     assert not missing, (
-        f"{path.name}: these figures have no alt text saying what they show (cell metadata "
-        "mystnb.image.alt, a sentence of at least six words):\n" + "\n".join(missing))
+        f"{path.name}: these figures have no alt text saying what they show (cell"
+        " metadata mystnb.image.alt, a sentence of at least six words):\n"
+        + "\n".join(missing)
+    )
 
 
 def test_the_figure_finder_sees_figures():
-    cells = [{"cell_type": "code", "source": "show_curves({'a': [1, 2]});"},
-             {"cell_type": "code", "source": "print(1)"},
-             {"cell_type": "markdown", "source": "show_digits("}]
+    cells = [
+        {"cell_type": "code", "source": "show_curves({'a': [1, 2]});"},
+        {"cell_type": "code", "source": "print(1)"},
+        {"cell_type": "markdown", "source": "show_digits("},
+    ]
     assert figure_cells(cells) == [0]

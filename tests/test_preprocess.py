@@ -28,7 +28,9 @@ def test_a_digit_on_a_big_light_page_is_cropped_scaled_and_centred():
 def test_polarity_does_not_matter():
     dark_on_light = np.full((60, 60), 255, np.uint8)
     dark_on_light[10:50, 25:35] = 0
-    np.testing.assert_array_equal(to_mnist(dark_on_light), to_mnist(255 - dark_on_light))
+    np.testing.assert_array_equal(
+        to_mnist(dark_on_light), to_mnist(255 - dark_on_light)
+    )
 
 
 def test_transparent_background_is_handled_for_dark_and_light_ink():
@@ -61,7 +63,8 @@ def test_a_missing_file_is_reported(tmp_path):
 
 
 def _digit_page() -> np.ndarray:
-    """A dark, asymmetric "7"-like stroke on light paper: rotating it changes what to_mnist sees."""
+    """A dark, asymmetric "7"-like stroke on light paper: rotating it changes what
+    to_mnist sees."""
     page = np.full((90, 60), 235, np.uint8)
     page[15:22, 10:50] = 20  # the top bar
     page[22:80, 40:47] = 20  # the stem on the right
@@ -70,49 +73,80 @@ def _digit_page() -> np.ndarray:
 
 def test_a_16_bit_png_reads_like_the_same_8_bit_image(tmp_path):
     page = _digit_page()
-    Image.fromarray(page.astype(np.uint16) * 257).save(tmp_path / "deep.png")  # 0..255 -> 0..65535
+    Image.fromarray(page.astype(np.uint16) * 257).save(
+        tmp_path / "deep.png"
+    )  # 0..255 -> 0..65535
     Image.fromarray(page).save(tmp_path / "plain.png")
-    assert Image.open(tmp_path / "deep.png").mode == "I;16", "the test needs a real 16-bit PNG"
+    assert Image.open(tmp_path / "deep.png").mode == "I;16", (
+        "the test needs a real 16-bit PNG"
+    )
     expected = to_mnist(load_image(tmp_path / "plain.png"))
     np.testing.assert_array_equal(to_mnist(load_image(tmp_path / "deep.png")), expected)
-    np.testing.assert_array_equal(to_mnist(page.astype(np.uint16) * 257), expected)  # a 16-bit array too
+    np.testing.assert_array_equal(
+        to_mnist(page.astype(np.uint16) * 257), expected
+    )  # a 16-bit array too
 
 
 def test_an_exif_rotated_photo_is_read_upright(tmp_path):
     upright = Image.fromarray(_digit_page())
     exif = Image.Exif()
-    exif[0x0112] = 6  # "rotate 90° clockwise to display", as a phone held upright writes it
-    upright.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    exif[0x0112] = (
+        6  # "rotate 90° clockwise to display", as a phone held upright writes it
+    )
+    upright.transpose(Image.Transpose.ROTATE_90).save(
+        tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95
+    )
     upright.save(tmp_path / "upright.jpg", quality=95)
     read = load_image(tmp_path / "phone.jpg")
     assert read.size == upright.size
     np.testing.assert_allclose(
-        to_mnist(read).astype(int), to_mnist(load_image(tmp_path / "upright.jpg")).astype(int), atol=8
+        to_mnist(read).astype(int),
+        to_mnist(load_image(tmp_path / "upright.jpg")).astype(int),
+        atol=8,
     )
 
 
 def png_bomb(path, width: int, height: int) -> None:
-    """A valid 1-bit PNG of width × height white pixels: a few kB that decode to a huge image."""
+    """A valid 1-bit PNG of width × height white pixels: a few kB that decode to a huge
+    image."""
     import struct
     import zlib
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     deflate = zlib.compressobj(9)
     row = b"\0" + b"\xff" * ((width + 7) // 8)
     pixels = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize("side", [10_000, 20_000])  # over Pillow's warning limit; over its error limit
-def test_an_image_over_the_pixel_limit_is_refused_without_a_raw_warning(tmp_path, side, recwarn):
+@pytest.mark.parametrize(
+    "side", [10_000, 20_000]
+)  # over Pillow's warning limit; over its error limit
+def test_an_image_over_the_pixel_limit_is_refused_without_a_raw_warning(
+    tmp_path, side, recwarn
+):
     path = tmp_path / "bomb.png"
     png_bomb(path, side, side)
-    with pytest.raises(ImageError, match=r"the image is too large \(.*megapixels.*scale it down"):
+    with pytest.raises(
+        ImageError, match=r"the image is too large \(.*megapixels.*scale it down"
+    ):
         load_image(path)
-    assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert not [
+        w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""A real front end: JupyterLab in headless Chromium runs a RobustnessExplorer and a slider moves it.
+"""A real front end: JupyterLab in headless Chromium runs a RobustnessExplorer and a
+slider moves it.
 
 This is what the Python-side tests cannot see: the widget renders in JupyterLab, its
 slider talks to the kernel, and the probabilities the kernel sends back are drawn.
@@ -44,8 +45,14 @@ model.fit(prepare_images(x_train[:2000]), y_train[:2000], epochs=1, verbose=0)
 RobustnessExplorer(model, x_test[0], label=y_test[0])
 """
 
-# JupyterLab 4 asks whether to fetch news on first start; the toast must not cover the page.
-QUIET_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False}}
+# JupyterLab 4 asks whether to fetch news on first start; the toast must not cover the
+# page.
+QUIET_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    }
+}
 
 
 def free_port() -> int:
@@ -57,7 +64,11 @@ def free_port() -> int:
 def write_notebook(directory: Path) -> Path:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(NOTEBOOK_CODE)]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = directory / "robustness.ipynb"
     nbformat.write(notebook, path)
     return path
@@ -65,8 +76,18 @@ def write_notebook(directory: Path) -> Path:
 
 def isolated_jupyter_env(home: Path) -> dict[str, str]:
     """Environment for a JupyterLab that reads no user settings or workspaces."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
+    )
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+    ):
         env[name] = str(home / name.lower())
     for relative, settings in QUIET_SETTINGS.items():
         path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / relative
@@ -91,16 +112,27 @@ def wait_until_serving(url: str, server: subprocess.Popen, timeout: float) -> No
 
 @pytest.fixture
 def jupyterlab(tmp_path, mnist_dir, chromium):
-    """A JupyterLab server on a free local port serving a notebook that builds the explorer."""
+    """A JupyterLab server on a free local port serving a notebook that builds the
+    explorer."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     write_notebook(notebooks)
     port, token = free_port(), secrets.token_hex(16)
     log = (tmp_path / "jupyterlab.log").open("w")
     server = subprocess.Popen(
-        [str(JUPYTER), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
-         f"--ServerApp.token={token}", f"--notebook-dir={notebooks}"],
-        env=isolated_jupyter_env(tmp_path / "jupyter"), stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(JUPYTER),
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--allow-root",
+            f"--ServerApp.token={token}",
+            f"--notebook-dir={notebooks}",
+        ],
+        env=isolated_jupyter_env(tmp_path / "jupyter"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
     )
     try:
@@ -118,7 +150,9 @@ def jupyterlab(tmp_path, mnist_dir, chromium):
 
 
 @pytest.mark.timeout(180)
-def test_moving_the_rotation_slider_in_jupyterlab_changes_the_probabilities(jupyterlab, chromium):
+def test_moving_the_rotation_slider_in_jupyterlab_changes_the_probabilities(
+    jupyterlab, chromium
+):
     from playwright.sync_api import expect
 
     url, tmp_path = jupyterlab
@@ -136,12 +170,16 @@ def test_moving_the_rotation_slider_in_jupyterlab_changes_the_probabilities(jupy
         before = bars.inner_text()
         assert before.count("%") == 11, before  # the heading's and one per digit
 
-        rotation = page.locator(".widget-slider", has=page.locator("label", has_text="rotation"))
+        rotation = page.locator(
+            ".widget-slider", has=page.locator("label", has_text="rotation")
+        )
         handle = rotation.locator(".noUi-handle")
         handle.focus()
         for _ in range(9):  # 9 steps of 5°: 45°
             handle.press("ArrowRight")
-        expect(rotation.locator(".widget-readout")).to_have_text("45.00", timeout=10_000)
+        expect(rotation.locator(".widget-readout")).to_have_text(
+            "45.00", timeout=10_000
+        )
         expect(bars).not_to_have_text(before, timeout=30_000)
     except Exception:
         page.screenshot(path=str(tmp_path / "jupyterlab.png"))

@@ -44,18 +44,22 @@ import re
 import textwrap
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ._handmade import DEEP_LEARNING, library_uses
 from ._mutants import variants
 
-
-VARIANT_SECONDS = 2.0  # at most this long looking for the one edit that explains a wrong answer
-NOT_WRITTEN = "is not written yet"  # the verdict of an untouched stub (reports look for it)
+VARIANT_SECONDS = (
+    2.0  # at most this long looking for the one edit that explains a wrong answer
+)
+NOT_WRITTEN = (  # the verdict of an untouched stub (reports look for it)
+    "is not written yet"
+)
 # What the learner's function returned on every case of the verdict being judged: a
 # nudge is shown only when the mistake it names explains all of them (a mistake that
 # happens to give the same number on one small case explains nothing).
@@ -88,7 +92,8 @@ class Result:
 
 @dataclass(frozen=True)
 class Nudge:
-    """A known wrong answer: if the learner's output matches ``wrong``'s, say ``message``."""
+    """A known wrong answer: if the learner's output matches ``wrong``'s, say
+    ``message``."""
 
     wrong: Callable
     message: str
@@ -111,18 +116,29 @@ class Outcome:
     mutated: int | None = None
 
     def as_data(self) -> dict:
-        return {"error": self.error, "message": self.message, "where": self.where,
-                "not_written": self.not_written, "mutated": self.mutated}
+        return {
+            "error": self.error,
+            "message": self.message,
+            "where": self.where,
+            "not_written": self.not_written,
+            "mutated": self.mutated,
+        }
 
 
 def _dtype_hint(got: np.dtype, expected: np.dtype) -> str:
     """Where an array of the wrong dtype usually comes from."""
     if got == np.float64:
-        return (" Hint: np.zeros(shape), np.ones and np.empty make float64 arrays whatever your input is: "
-                "np.zeros_like(x) keeps x's dtype (or pass dtype=...).")
+        return (
+            " Hint: np.zeros(shape), np.ones and np.empty make float64 arrays whatever"
+            " your input is: np.zeros_like(x) keeps x's dtype (or pass dtype=...)."
+        )
     if got == np.int64 and expected.kind in "ui":
-        return (" Hint: an array built from a Python list of ints is int64 whatever the data was: make it with "
-                f"the right dtype from the start (np.frombuffer(..., dtype=np.{expected.name}), or .astype(np.{expected.name})).")
+        return (
+            " Hint: an array built from a Python list of ints is int64 whatever the"
+            " data was: make it with the right dtype from the start"
+            f" (np.frombuffer(..., dtype=np.{expected.name}), or"
+            f" .astype(np.{expected.name}))."
+        )
     return ""
 
 
@@ -130,13 +146,24 @@ def _equal(a: Any, b: Any) -> bool:
     """Exact equality of two argument values (arrays: same dtype, shape and bits)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
-            isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
-            and a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
         )
     if isinstance(a, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+        return (
+            type(a) is type(b)
+            and len(a) == len(b)
+            and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+        )
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+        return (
+            isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_equal(a[k], b[k]) for k in a)
+        )
     try:
         return bool(a == b)
     except Exception:
@@ -147,28 +174,39 @@ _PACKAGE = str(Path(__file__).resolve().parents[1])
 
 
 def seeded_calls(args: tuple, label: str, other_label: str) -> list[Case]:
-    """Three calls that test a seeded function (the seed is its last argument): as given,
-    the same again (same result expected), and with the seed + 1 (another result expected).
+    """Three calls that test a seeded function (the seed is its last argument): as
+    given, the same again (same result expected), and with the seed + 1 (another result
+    expected).
 
     >>> [c.args for c in seeded_calls((10, 2, 0), "a", "b")]
     [(10, 2, 0), (10, 2, 0), (10, 2, 1)]
     """
     *rest, seed = args
-    return [Case(args, label), Case(args, f"{label} (called a second time)"), Case((*rest, seed + 1), other_label)]
+    return [
+        Case(args, label),
+        Case(args, f"{label} (called a second time)"),
+        Case((*rest, seed + 1), other_label),
+    ]
 
 
 def in_threes(cases: list[Case], values: list):
-    """``(first case, [value, same seed again, other seed])`` for cases made by :func:`seeded_calls`."""
+    """``(first case, [value, same seed again, other seed])`` for cases made by
+    :func:`seeded_calls`."""
     for start in range(0, len(cases), 3):
         yield cases[start], values[start : start + 3]
 
 
 def _learner_line(exc: BaseException) -> str:
-    """The last line of the learner's own code in a traceback ("line 3: x = raw[4:]")."""
+    """The last line of the learner's own code in a traceback ("line 3: x =
+    raw[4:]")."""
     tb, where = exc.__traceback__, ""
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
-        library = name.startswith(("<frozen", _PACKAGE)) or "site-packages" in name or "/lib/python" in name
+        library = (
+            name.startswith(("<frozen", _PACKAGE))
+            or "site-packages" in name
+            or "/lib/python" in name
+        )
         if not library:
             where = f"line {tb.tb_lineno}"
             try:
@@ -185,8 +223,11 @@ def _learner_line(exc: BaseException) -> str:
 
 def is_keras_model(value: Any) -> bool:
     """True for a Keras model (checked by class name, so Keras need not be imported)."""
-    return any(c.__module__.startswith("keras") and c.__name__ in {"Model", "Sequential", "Functional"}
-               for c in type(value).__mro__)
+    return any(
+        c.__module__.startswith("keras")
+        and c.__name__ in {"Model", "Sequential", "Functional"}
+        for c in type(value).__mro__
+    )
 
 
 def once(case: Case, key: str, compute: Callable[[], Any]) -> Any:
@@ -194,26 +235,37 @@ def once(case: Case, key: str, compute: Callable[[], Any]) -> Any:
 
     The grader keeps an exercise's cases for all the notebooks it grades, so a reference
     answer (for chapter 6, a model run) is computed once, not once per notebook."""
-    store = case.__dict__.setdefault("_once", {})  # a frozen dataclass still has a __dict__
+    store = case.__dict__.setdefault(
+        "_once", {}
+    )  # a frozen dataclass still has a __dict__
     if key not in store:
         store[key] = compute()
     return store[key]
 
 
 def copy_arguments(args: tuple) -> tuple:
-    """A deep copy of ``args``, except that a Keras model argument stays the same object:
-    exercises only read the models they are given (:func:`call_function` checks their weights)."""
+    """A deep copy of ``args``, except that a Keras model argument stays the same
+    object: exercises only read the models they are given (:func:`call_function` checks
+    their weights).
+    """
     models = {id(value): value for value in args if is_keras_model(value)}
     return copy.deepcopy(args, models)
 
 
 def _weights(args: tuple) -> dict[int, list[np.ndarray]]:
-    return {i: [np.array(w) for w in value.get_weights()] for i, value in enumerate(args) if is_keras_model(value)}
+    return {
+        i: [np.array(w) for w in value.get_weights()]
+        for i, value in enumerate(args)
+        if is_keras_model(value)
+    }
 
 
 def _weights_changed(before: list[np.ndarray], model: Any) -> bool:
     after = model.get_weights()
-    return len(after) != len(before) or any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(after, before))
+    return len(after) != len(before) or any(
+        a.shape != b.shape or not np.array_equal(a, b)
+        for a, b in zip(after, before, strict=True)
+    )
 
 
 def call_function(function: Callable, args: tuple) -> Outcome:
@@ -226,11 +278,21 @@ def call_function(function: Callable, args: tuple) -> Outcome:
     except NotImplementedError:
         return Outcome(not_written=True)
     except RecursionError as exc:
-        return Outcome(error="RecursionError", message=str(exc)[:300], where=_learner_line(exc))
+        return Outcome(
+            error="RecursionError", message=str(exc)[:300], where=_learner_line(exc)
+        )
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
-        return Outcome(error=type(exc).__name__, message=str(exc)[:500], where=_learner_line(exc))
-    mutated = next((i for i, (a, b) in enumerate(zip(pristine, args))
-                    if not _equal(a, b) or (i in weights and _weights_changed(weights[i], b))), None)
+        return Outcome(
+            error=type(exc).__name__, message=str(exc)[:500], where=_learner_line(exc)
+        )
+    mutated = next(
+        (
+            i
+            for i, (a, b) in enumerate(zip(pristine, args, strict=True))
+            if not _equal(a, b) or (i in weights and _weights_changed(weights[i], b))
+        ),
+        None,
+    )
     return Outcome(value=value, mutated=mutated)
 
 
@@ -246,7 +308,9 @@ def _number(value: Any) -> str:
         if not np.isfinite(value):
             return repr(value)
         text = format(value, ".6g")
-        return text if any(c in text for c in ".e") else text + ".0"  # 0.0 reads as a float, 0 as an int
+        return (
+            text if any(c in text for c in ".e") else text + ".0"
+        )  # 0.0 reads as a float, 0 as an int
     return repr(value)
 
 
@@ -261,7 +325,12 @@ def describe(value: Any) -> str:
     if isinstance(value, (bool, int, float, np.generic)):
         return _number(value)
     if isinstance(value, tuple):
-        return "(" + ", ".join(describe(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        return (
+            "("
+            + ", ".join(describe(v) for v in value)
+            + ("," if len(value) == 1 else "")
+            + ")"
+        )
     if isinstance(value, list) and len(value) <= 12:
         return "[" + ", ".join(describe(v) for v in value) + "]"
     text = repr(value)
@@ -274,62 +343,138 @@ def _finite_problem(got: Any) -> str:
     except (TypeError, ValueError):
         return ""
     if np.isinf(array).any():
-        return (" Your result contains inf: a number overflowed (np.exp of a large value gives inf) "
-                "or you took the log of 0 (log(0) = -inf).")
+        return (
+            " Your result contains inf: a number overflowed (np.exp of a large value"
+            " gives inf) or you took the log of 0 (log(0) = -inf)."
+        )
     if np.isnan(array).any():
-        return (" Your result contains nan. It comes from 0 / 0 (a division by a count or a sum that is 0: "
-                "an empty class or bin, guard that division), from the square root or log of a negative "
-                "number, or from inf / inf or inf - inf after a number overflowed (np.exp of a large value: "
-                "subtract the maximum first).")
+        return (
+            " Your result contains nan. It comes from 0 / 0 (a division by a count or a"
+            " sum that is 0: an empty class or bin, guard that division), from the"
+            " square root or log of a negative number, or from inf / inf or inf - inf"
+            " after a number overflowed (np.exp of a large value: subtract the maximum"
+            " first)."
+        )
     return ""
 
 
 # Exception messages (fragments) and what they usually mean, when the exercise has no
 # hint of its own for them.
 _ERROR_HINTS = (
-    ("mismatch in its core dimension", "the two sides of a matrix product (@) must share their inner size: "
-     "(a, b) @ (b, c). Print both shapes: one of them is the other way round (or the wrong array)."),
-    ("could not be broadcast", "two arrays whose shapes do not line up meet in one operation: print their "
-     "shapes. A reduction with keepdims=True, or [:, None], keeps an axis to line them up."),
-    ("could not broadcast", "the slice or array you assign has another shape than the place it goes to: "
-     "print both shapes."),
-    ("out of bounds", "an index or a position is past the end of an axis: check which axis you index, and "
-     "that a range stops where the axis ends."),
-    ("object has no attribute '_id'", "tf.GradientTape can only follow TensorFlow operations: model.predict "
-     "and .numpy() give NumPy values, which it cannot differentiate. Call model(x, training=False) inside the tape."),
-    ("'NoneType' object", "a value is None: a function that does not `return` its result, or a method that "
-     "works in place and returns None (list.sort(), rng.shuffle(), ...)."),
-    ("too many indices for array", "an array has fewer axes than you index: print its shape "
-     "(a reduction without keepdims, or a mask of another shape)."),
-    ("cannot reshape array", "a reshape keeps the number of values: print the array's size and the shape you "
-     "ask for (np.bincount's length, for example, depends on the largest value unless you pass minlength)."),
+    (
+        "mismatch in its core dimension",
+        (
+            "the two sides of a matrix product (@) must share their inner size: (a, b)"
+            " @ (b, c). Print both shapes: one of them is the other way round (or the"
+            " wrong array)."
+        ),
+    ),
+    (
+        "could not be broadcast",
+        (
+            "two arrays whose shapes do not line up meet in one operation: print their"
+            " shapes. A reduction with keepdims=True, or [:, None], keeps an axis to"
+            " line them up."
+        ),
+    ),
+    (
+        "could not broadcast",
+        (
+            "the slice or array you assign has another shape than the place it goes to:"
+            " print both shapes."
+        ),
+    ),
+    (
+        "out of bounds",
+        (
+            "an index or a position is past the end of an axis: check which axis you"
+            " index, and that a range stops where the axis ends."
+        ),
+    ),
+    (
+        "object has no attribute '_id'",
+        (
+            "tf.GradientTape can only follow TensorFlow operations: model.predict and"
+            " .numpy() give NumPy values, which it cannot differentiate. Call model(x,"
+            " training=False) inside the tape."
+        ),
+    ),
+    (
+        "'NoneType' object",
+        (
+            "a value is None: a function that does not `return` its result, or a method"
+            " that works in place and returns None (list.sort(), rng.shuffle(), ...)."
+        ),
+    ),
+    (
+        "too many indices for array",
+        (
+            "an array has fewer axes than you index: print its shape "
+            "(a reduction without keepdims, or a mask of another shape)."
+        ),
+    ),
+    (
+        "cannot reshape array",
+        (
+            "a reshape keeps the number of values: print the array's size and the shape"
+            " you ask for (np.bincount's length, for example, depends on the largest"
+            " value unless you pass minlength)."
+        ),
+    ),
 )
 
 
-def _argument_names(case: Case, factor: float, parameters: list[str]) -> list[tuple[str, Any]]:
-    """The arguments (or arguments' sizes) equal to ``factor``, named as the learner knows them."""
+def _argument_names(
+    case: Case, factor: float, parameters: list[str]
+) -> list[tuple[str, Any]]:
+    """The arguments (or arguments' sizes) equal to ``factor``, named as the learner
+    knows them."""
     found = []
-    for name, value in zip(parameters, case.args):
-        sizes = [("", value)] if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) else []
+    for name, value in zip(parameters, case.args, strict=False):
+        sizes = (
+            [("", value)]
+            if isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, bool)
+            else []
+        )
         if isinstance(value, np.ndarray):
-            sizes = [(f"len({name})" if axis == 0 else f"{name}.shape[{axis}]", size) for axis, size in enumerate(value.shape)]
+            sizes = [
+                (f"len({name})" if axis == 0 else f"{name}.shape[{axis}]", size)
+                for axis, size in enumerate(value.shape)
+            ]
             sizes += [(f"{name}.size", value.size)] if value.ndim > 1 else []
         elif isinstance(value, (list, tuple)):
             sizes = [(f"len({name})", len(value))]
-        found += [(label or name, size) for label, size in sizes
-                  if float(size) not in (0.0, 1.0) and abs(float(size) - factor) <= 1e-6 * abs(factor)]
+        found += [
+            (label or name, size)
+            for label, size in sizes
+            if float(size) not in (0.0, 1.0)
+            and abs(float(size) - factor) <= 1e-6 * abs(factor)
+        ]
     return found
 
 
-def _common_name(wrong: list, factors: list[float], parameters: list[str]) -> str | None:
-    names = [_argument_names(c, f, parameters) for (c, _, _), f in zip(wrong, factors)]
-    common = [(n, size) for n, size in names[0] if all(n in [m for m, _ in other] for other in names[1:])]
+def _common_name(
+    wrong: list, factors: list[float], parameters: list[str]
+) -> str | None:
+    names = [
+        _argument_names(c, f, parameters)
+        for (c, _, _), f in zip(wrong, factors, strict=True)
+    ]
+    common = [
+        (n, size)
+        for n, size in names[0]
+        if all(n in [m for m, _ in other] for other in names[1:])
+    ]
     return f"`{common[0][0]}` ({_number(common[0][1])})" if common else None
 
 
 def _negated(wrong: list, close: Callable, parameters: list[str]) -> str | None:
     if all(close(-e, g) and np.abs(e).max() > 0 for _, g, e in wrong):
-        return "your answer is the right one with its sign flipped: a subtraction the wrong way round, or a minus too many."
+        return (
+            "your answer is the right one with its sign flipped: a subtraction the"
+            " wrong way round, or a minus too many."
+        )
     return None
 
 
@@ -345,42 +490,90 @@ def _scaled(wrong: list, close: Callable, parameters: list[str]) -> str | None:
         factors.append(factor)
     named = _common_name(wrong, [1 / f for f in factors], parameters)
     if named:
-        return (f"your answer is the right one divided by {named}: a division (or a mean) too many, "
-                "or a sum where a mean was meant the other way round.")
+        return (
+            f"your answer is the right one divided by {named}: a division (or a mean)"
+            " too many, or a sum where a mean was meant the other way round."
+        )
     named = _common_name(wrong, factors, parameters)
     if named:
-        return (f"your answer is the right one multiplied by {named}: a sum where a mean belongs, "
-                "or a division missing.")
-    if len(wrong) > 1 and max(factors) - min(factors) > 1e-6 * max(abs(f) for f in factors):
-        return None  # a factor that changes from input to input: no simple cause to name
+        return (
+            f"your answer is the right one multiplied by {named}: a sum where a mean"
+            " belongs, or a division missing."
+        )
+    if len(wrong) > 1 and max(factors) - min(factors) > 1e-6 * max(
+        abs(f) for f in factors
+    ):
+        return (
+            None  # a factor that changes from input to input: no simple cause to name
+        )
     factor = factors[0]
-    shown = f"1/{_number(round(1 / factor, 4))}" if abs(factor) < 1 else _number(round(factor, 4))
-    return (f"your answer is {shown} times the right one: a constant factor is missing or too many "
-            "(a mean instead of a sum, a division by the wrong count, a missing scale).")
+    shown = (
+        f"1/{_number(round(1 / factor, 4))}"
+        if abs(factor) < 1
+        else _number(round(factor, 4))
+    )
+    return (
+        f"your answer is {shown} times the right one: a constant factor is missing or"
+        " too many (a mean instead of a sum, a division by the wrong count, a missing"
+        " scale)."
+    )
 
 
 def _elementwise(wrong: list, close: Callable, parameters: list[str]) -> str | None:
     functions = (
-        ("the right one with every negative value set to 0 (a ReLU or np.maximum(0, ...) that does not belong here)",
-         lambda e: np.maximum(e, 0.0), lambda e: (e < 0).any()),
-        ("the absolute value of the right one (an abs() too many: the sign matters here)", np.abs, lambda e: (e < 0).any()),
-        ("the logarithm of the right one (a log too many, or an exp missing)", np.log, lambda e: (e > 0).all()),
-        ("the exponential of the right one (an exp too many, or a log missing)", np.exp, lambda e: np.abs(e).max() < 50),
+        (
+            (
+                "the right one with every negative value set to 0 (a ReLU or"
+                " np.maximum(0, ...) that does not belong here)"
+            ),
+            lambda e: np.maximum(e, 0.0),
+            lambda e: (e < 0).any(),
+        ),
+        (
+            (
+                "the absolute value of the right one (an abs() too many: the sign"
+                " matters here)"
+            ),
+            np.abs,
+            lambda e: (e < 0).any(),
+        ),
+        (
+            "the logarithm of the right one (a log too many, or an exp missing)",
+            np.log,
+            lambda e: (e > 0).all(),
+        ),
+        (
+            "the exponential of the right one (an exp too many, or a log missing)",
+            np.exp,
+            lambda e: np.abs(e).max() < 50,
+        ),
         ("the square of the right one", np.square, lambda e: True),
         ("the square root of the right one", np.sqrt, lambda e: (e >= 0).all()),
-        ("1 minus the right one (the complement: the other class, or the share that is NOT counted)",
-         lambda e: 1.0 - e, lambda e: True),
+        (
+            (
+                "1 minus the right one (the complement: the other class, or the share"
+                " that is NOT counted)"
+            ),
+            lambda e: 1.0 - e,
+            lambda e: True,
+        ),
     )
     for text, function, applies in functions:
         with np.errstate(all="ignore"):
-            fits = [close(function(e), g) for _, g, e in wrong if applies(e) and not np.allclose(function(e), e)]
+            fits = [
+                close(function(e), g)
+                for _, g, e in wrong
+                if applies(e) and not np.allclose(function(e), e)
+            ]
         if fits and all(fits) and len(fits) >= (len(wrong) + 1) // 2:
             return f"your answer is {text}."
     return None
 
 
 def _transposed(wrong: list, close: Callable, parameters: list[str]) -> str | None:
-    if all(e.ndim == 2 and not np.allclose(e, e.T) and close(e.T, g) for _, g, e in wrong):
+    if all(
+        e.ndim == 2 and not np.allclose(e, e.T) and close(e.T, g) for _, g, e in wrong
+    ):
         return "your answer is the right one transposed: rows and columns are swapped."
     return None
 
@@ -393,9 +586,15 @@ def _offset(wrong: list, close: Callable, parameters: list[str]) -> str | None:
     if offset == 0 or not all(close(e + offset, g) for _, g, e in wrong):
         return None
     if abs(abs(offset) - 1) < 1e-9:
-        return (f"your answer is {'one more' if offset > 0 else 'one less'} than the right one on every input it gets "
-                "wrong: an off-by-one (where does a count or a range start, and is its last value included?).")
-    return f"your answer is the right one {'plus' if offset > 0 else 'minus'} {_number(abs(offset))} on every input it gets wrong."
+        return (
+            f"your answer is {'one more' if offset > 0 else 'one less'} than the right"
+            " one on every input it gets wrong: an off-by-one (where does a count or a"
+            " range start, and is its last value included?)."
+        )
+    return (
+        f"your answer is the right one {'plus' if offset > 0 else 'minus'}"
+        f" {_number(abs(offset))} on every input it gets wrong."
+    )
 
 
 def _outside_range(pairs: list, wrong: list) -> str:
@@ -403,21 +602,34 @@ def _outside_range(pairs: list, wrong: list) -> str:
         expected = [np.asarray(e, dtype=np.float64) for _, _, e in pairs]
         if not expected or any(not np.isfinite(e).all() for e in expected):
             return ""
-        low, high = min(float(e.min()) for e in expected), max(float(e.max()) for e in expected)
+        low, high = (
+            min(float(e.min()) for e in expected),
+            max(float(e.max()) for e in expected),
+        )
     except (TypeError, ValueError):
         return ""
     below = next(((c, g) for c, g, _ in wrong if float(g.min()) < 0), None)
     if low >= 0 and below:
-        return (f" Hint: on {below[0].label}, your answer is negative ({_number(float(below[1].min()))}), and the right "
-                "answer never is: what you add up or return must not be able to go below 0 (a missing abs() or "
-                "np.maximum(0, ...), negatives let through where they should become 0, a difference taken the wrong "
-                "way round, or a log where the value itself is asked for?).")
+        return (
+            f" Hint: on {below[0].label}, your answer is negative"
+            f" ({_number(float(below[1].min()))}), and the right answer never is: what"
+            " you add up or return must not be able to go below 0 (a missing abs() or"
+            " np.maximum(0, ...), negatives let through where they should become 0, a"
+            " difference taken the wrong way round, or a log where the value itself is"
+            " asked for?)."
+        )
     above = next(((c, g) for c, g, _ in wrong if float(g.max()) > 1 + 1e-9), None)
     if low >= 0 and high <= 1 and above:
-        return (f" Hint: on {above[0].label}, your answer goes above 1 ({_number(float(above[1].max()))}), and the right "
-                "answer (a share, a probability, an accuracy, an interval's end) always stays inside [0, 1].")
+        return (
+            f" Hint: on {above[0].label}, your answer goes above 1"
+            f" ({_number(float(above[1].max()))}), and the right answer (a share, a"
+            " probability, an accuracy, an interval's end) always stays inside [0, 1]."
+        )
     if low >= 0 and high <= 1 and any(float(g.min()) < 0 for _, g, _ in wrong):
-        return " Hint: your answer goes below 0, and the right answer always stays inside [0, 1]."
+        return (
+            " Hint: your answer goes below 0, and the right answer always stays inside"
+            " [0, 1]."
+        )
     return ""
 
 
@@ -425,20 +637,32 @@ def _shape_relation(expected: tuple, got: tuple) -> str:
     if len(expected) != len(got):
         return ""
     if got == expected[::-1]:
-        return " Hint: the axes are the other way round: transpose, or build it the other way."
-    extra = [g - e for g, e in zip(got, expected)]
+        return (
+            " Hint: the axes are the other way round: transpose, or build it the other"
+            " way."
+        )
+    extra = [g - e for g, e in zip(got, expected, strict=True)]
     if all(abs(d) <= 3 for d in extra) and any(extra):
         more = "more" if all(d >= 0 for d in extra) else "fewer"
-        return (f" Hint: {', '.join(str(abs(d)) for d in extra)} {more} along the axes: an off-by-one in a size or a "
-                "range (does it stop where the last window or position still fits?).")
+        return (
+            f" Hint: {', '.join(str(abs(d)) for d in extra)} {more} along the axes: an"
+            " off-by-one in a size or a range (does it stop where the last window or"
+            " position still fits?)."
+        )
     return ""
 
 
 def _same_kind_and_value(a: Any, b: Any) -> bool:
-    """Equal values of the same kind (float vs integer): a mistake that gives exactly this
-    explains nothing about an answer that differs from it."""
-    kinds = {np.asarray(v).dtype.kind if isinstance(v, (np.ndarray, np.generic, int, float)) else None
-             for v in (a, b)}
+    """Equal values of the same kind (float vs integer): a mistake that gives exactly
+    this explains nothing about an answer that differs from it."""
+    kinds = {
+        (
+            np.asarray(v).dtype.kind
+            if isinstance(v, (np.ndarray, np.generic, int, float))
+            else None
+        )
+        for v in (a, b)
+    }
     return len(kinds) == 1 and _same(a, b, 0.0, 0.0)
 
 
@@ -447,7 +671,7 @@ def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
         return (
             isinstance(got, (tuple, list, np.ndarray))
             and len(got) == len(expected)
-            and all(_same(e, g, rtol, atol) for e, g in zip(expected, got))
+            and all(_same(e, g, rtol, atol) for e, g in zip(expected, got, strict=True))
         )
     try:
         got_array = np.asarray(got)
@@ -457,13 +681,21 @@ def _same(expected: Any, got: Any, rtol: float, atol: float) -> bool:
     if got_array.shape != expected_array.shape or got_array.dtype == object:
         return False
     try:
-        return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True))
+        return bool(
+            np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True)
+        )
     except TypeError:  # e.g. strings
         return False
 
 
 def _family(dtype: np.dtype) -> str:
-    return {"i": "integer", "u": "integer", "f": "float", "b": "bool", "c": "complex"}.get(dtype.kind, dtype.kind)
+    return {
+        "i": "integer",
+        "u": "integer",
+        "f": "float",
+        "b": "bool",
+        "c": "complex",
+    }.get(dtype.kind, dtype.kind)
 
 
 class Exercise:
@@ -475,9 +707,9 @@ class Exercise:
     ``None``. A scalar result must be of the reference's type (an ``int`` where the
     text asks for a count, a ``float`` for a loss). ``by_hand`` refuses functions
     that call a deep-learning library, or one of the ``forbidden`` routes (dotted
-    prefixes such as ``"scipy.special.softmax"``): the text asks for NumPy. ``judge``, when
-    given, replaces the comparison with the reference: it receives the cases and the
-    returned values and returns a failing :class:`Result` or ``None``.
+    prefixes such as ``"scipy.special.softmax"``): the text asks for NumPy. ``judge``,
+    when given, replaces the comparison with the reference: it receives the cases and
+    the returned values and returns a failing :class:`Result` or ``None``.
     ``error_nudges`` pairs a fragment of an exception message (``""``: any) with
     advice shown when the learner's code raises it. ``returns`` names the values of a
     tuple result (``("weights", "velocity")``), so a message says which one is wrong.
@@ -512,13 +744,23 @@ class Exercise:
         self.qid, self.function_name, self.reference = qid, function_name, reference
         self._cases, self.nudges, self.error_nudges = cases, nudges, error_nudges
         self.hints = (hint,) if isinstance(hint, str) else tuple(hint)
-        self.dtype, self.rtol, self.atol, self._judge, self.by_hand = dtype, rtol, atol, judge, by_hand
-        self.forbidden = DEEP_LEARNING + tuple(forbidden)  # with by_hand: library routes refused
+        self.dtype, self.rtol, self.atol, self._judge, self.by_hand = (
+            dtype,
+            rtol,
+            atol,
+            judge,
+            by_hand,
+        )
+        self.forbidden = DEEP_LEARNING + tuple(
+            forbidden
+        )  # with by_hand: library routes refused
         self._hints_shown = 0
         self.parameters = list(inspect.signature(reference).parameters)
         self.returns = returns
         self.scale_tolerance = scale_tolerance
-        self.forms = forms  # other right ways to write it, whose one-edit variants are tried too
+        self.forms = (
+            forms  # other right ways to write it, whose one-edit variants are tried too
+        )
         self._variant_cache: list | None = None
         self.setup = ""  # the chapter's set-up code (its imports), set by its Chapter
 
@@ -529,9 +771,14 @@ class Exercise:
         return self._cases()
 
     def grade(self, function: Any) -> Result:
-        """Call ``function`` on every case here, in this process, and judge the outcomes."""
+        """Call ``function`` on every case here, in this process, and judge the
+        outcomes."""
         if not callable(function):
-            return Result(False, f"`{self.function_name}` should be a function, but it is {type(function).__name__}.")
+            return Result(
+                False,
+                f"`{self.function_name}` should be a function, but it is"
+                f" {type(function).__name__}.",
+            )
         refused = self.refuse_libraries(self._uses_in_process(function))
         if refused:
             return refused
@@ -539,14 +786,16 @@ class Exercise:
         return self.judge(cases, [call_function(function, case.args) for case in cases])
 
     def refuse_libraries(self, uses: list[str]) -> Result | None:
-        """The verdict for a function that calls a deep-learning library it should not."""
+        """The verdict for a function that calls a deep-learning library it should
+        not."""
         if not self.by_hand or not uses:
             return None
-        return Result(False, (
-            f"this exercise asks you to write `{self.function_name}` by hand, in NumPy, but your function uses "
-            f"`{uses[0]}`. The chapter compares your version with the library's right after: "
-            "write the computation yourself here."
-        ))
+        return Result(
+            False,
+            f"this exercise asks you to write `{self.function_name}` by hand, in NumPy,"
+            f" but your function uses `{uses[0]}`. The chapter compares your version"
+            " with the library's right after: write the computation yourself here.",
+        )
 
     def _uses_in_process(self, function: Callable) -> list[str]:
         try:
@@ -561,7 +810,9 @@ class Exercise:
                 return None
             if inspect.ismodule(value):
                 return value.__name__
-            if inspect.isfunction(value) and value.__module__ == getattr(function, "__module__", None):
+            if inspect.isfunction(value) and value.__module__ == getattr(
+                function, "__module__", None
+            ):
                 return None  # the learner's own helper: followed below
             module = getattr(value, "__module__", None)
             if isinstance(module, str):
@@ -570,7 +821,9 @@ class Exercise:
 
         def helper(name: str) -> str | None:
             value = namespace.get(name)
-            if inspect.isfunction(value) and value.__module__ == getattr(function, "__module__", None):
+            if inspect.isfunction(value) and value.__module__ == getattr(
+                function, "__module__", None
+            ):
                 try:
                     return inspect.getsource(value)
                 except (OSError, TypeError):
@@ -580,27 +833,40 @@ class Exercise:
         return library_uses(source, resolve, helper, self.forbidden)
 
     def judge(self, cases: list[Case], outcomes: list[Outcome]) -> Result:
-        """The verdict on what the learner's function did (pure: data in, verdict out)."""
+        """The verdict on what the learner's function did (pure: data in, verdict
+        out)."""
         if len(outcomes) < len(cases):
-            return Result(False, f"Grading `{self.function_name}` stopped before every input was tried.")
-        for case, outcome in zip(cases, outcomes):
+            return Result(
+                False,
+                f"Grading `{self.function_name}` stopped before every input was tried.",
+            )
+        for case, outcome in zip(cases, outcomes, strict=False):
             if outcome.not_written:
                 return self.not_written()
             if outcome.error:
                 return Result(False, self._error_message(case, outcome))
             if outcome.mutated is not None:
-                name = self.parameters[outcome.mutated] if outcome.mutated < len(self.parameters) else f"#{outcome.mutated + 1}"
+                name = (
+                    self.parameters[outcome.mutated]
+                    if outcome.mutated < len(self.parameters)
+                    else f"#{outcome.mutated + 1}"
+                )
                 if is_keras_model(case.args[outcome.mutated]):
-                    return Result(False, (
-                        f"On {case.label}, your function changed its input `{name}`: the model's weights are not what they were. Only read the model: "
-                        "no fit(), set_weights() or assign() on it (a gradient is computed, never applied)."
-                    ))
-                return Result(False, (
-                    f"On {case.label}, your function changed its input `{name}`. A function should leave its "
-                    f"arguments as they were: work on a copy ({name}.copy()) or build a new array."
-                ))
+                    return Result(
+                        False,
+                        f"On {case.label}, your function changed its input `{name}`:"
+                        " the model's weights are not what they were. Only read the"
+                        " model: no fit(), set_weights() or assign() on it (a gradient"
+                        " is computed, never applied).",
+                    )
+                return Result(
+                    False,
+                    f"On {case.label}, your function changed its input `{name}`. A"
+                    " function should leave its arguments as they were: work on a copy"
+                    f" ({name}.copy()) or build a new array.",
+                )
         values = [outcome.value for outcome in outcomes]
-        token = _JUDGED.set(tuple(zip(cases, values)))
+        token = _JUDGED.set(tuple(zip(cases, values, strict=False)))
         try:
             return self._judge_values(cases, values)
         finally:
@@ -609,80 +875,124 @@ class Exercise:
     def _judge_values(self, cases: list[Case], values: list) -> Result:
         unreadable = next((v for v in values if type(v).__name__ == "Unreadable"), None)
         if unreadable is not None and self._judge is None:
-            return Result(False, f"your function returned {unreadable!r}, which the grader cannot read {unreadable.reason}".rstrip() + ".")
+            return Result(
+                False,
+                f"your function returned {unreadable!r}, which the grader cannot read"
+                f" {unreadable.reason}".rstrip()
+                + ".",
+            )
         if self._judge is not None:
             verdict = self._judge(cases, values)
             if verdict is not None:
                 return verdict
         else:
-            for case, got in zip(cases, values):
+            for case, got in zip(cases, values, strict=False):
                 problem = self.compare(case, got)
                 if problem:
                     return Result(False, problem + self._how_many_right(cases, values))
         return Result(True, f"Correct! `{self.function_name}` passed every test.")
 
     def _how_many_right(self, cases: list[Case], values: list) -> str:
-        """Which inputs the function gets right, when some: where to look for the mistake."""
+        """Which inputs the function gets right, when some: where to look for the
+        mistake."""
         right = []
-        for case, got in zip(cases, values):
+        for case, got in zip(cases, values, strict=False):
             try:
                 right.append(bool(self._close(self._expected(case), got)))
             except Exception:
                 right.append(False)
-        if not any(right) or all(right) or len(cases) < 3:  # all: the values are right, their type is not
+        if (
+            not any(right) or all(right) or len(cases) < 3
+        ):  # all: the values are right, their type is not
             return ""
-        wrong = [case.label for case, ok in zip(cases, right) if not ok]
+        wrong = [case.label for case, ok in zip(cases, right, strict=False) if not ok]
         listed = "; ".join(wrong[:3]) + ("; ..." if len(wrong) > 3 else "")
-        return (f" (Your function is right on {sum(right)} of the {len(cases)} inputs and wrong on: {listed}. "
-                "What sets those apart points at the mistake.)")
+        return (
+            f" (Your function is right on {sum(right)} of the {len(cases)} inputs and"
+            f" wrong on: {listed}. What sets those apart points at the mistake.)"
+        )
 
     def _relation(self, expected: Any, got: Any, case: Case) -> str:
-        """A simple relation between the answer and the right one, the same on every input the
-        function got wrong (a constant factor that is one of the arguments, a sign, an offset,
-        a transposition, an elementwise function), or a range the right answers never leave."""
-        pairs = [(c, g, self._expected(c)) for c, g in _JUDGED.get()] or [(case, got, expected)]
+        """A simple relation between the answer and the right one, the same on every
+        input the function got wrong (a constant factor that is one of the arguments, a
+        sign, an offset, a transposition, an elementwise function), or a range the right
+        answers never leave.
+        """
+        pairs = [(c, g, self._expected(c)) for c, g in _JUDGED.get()] or [
+            (case, got, expected)
+        ]
         wrong = [(c, g, e) for c, g, e in pairs if not self._close(e, g)]
         if not any(c is case for c, _, _ in wrong):
             wrong = [(case, got, expected)]
         try:
-            wrong = [(c, np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64)) for c, g, e in wrong
-                     if not isinstance(g, (tuple, list, dict, str))]
+            wrong = [
+                (c, np.asarray(g, dtype=np.float64), np.asarray(e, dtype=np.float64))
+                for c, g, e in wrong
+                if not isinstance(g, (tuple, list, dict, str))
+            ]
         except (TypeError, ValueError):
             return ""
         # Inputs where the shapes differ get their own message; compare the others.
-        wrong = [(c, g, e) for c, g, e in wrong if g.shape == e.shape and np.isfinite(g).all() and np.isfinite(e).all()]
+        wrong = [
+            (c, g, e)
+            for c, g, e in wrong
+            if g.shape == e.shape and np.isfinite(g).all() and np.isfinite(e).all()
+        ]
         if not any(c is case for c, _, _ in wrong):
             return ""
         values = sum(e.size for _, _, e in wrong)
         if not (len(wrong) >= 3 or (len(wrong) >= 2 and values >= 8) or values >= 16):
-            return ""  # too few numbers: almost any two answers look like a factor or an offset apart
-        for describe_relation in (_negated, _scaled, _elementwise, _transposed, _offset):
+            # too few numbers: almost any two answers look like a factor or an offset
+            # apart
+            return ""
+        for describe_relation in (
+            _negated,
+            _scaled,
+            _elementwise,
+            _transposed,
+            _offset,
+        ):
             found = describe_relation(wrong, self._close, self.parameters)
             if found:
                 return f" Hint: {found}"
         return _outside_range([(c, g, e) for c, g, e in pairs], wrong)
 
-
     def compare(self, case: Case, got: Any) -> str | None:
-        """Why ``got`` is not the reference's answer on ``case`` (None if it is), with the nudges:
-        the standard comparison, for a ``judge`` that adds checks of its own."""
+        """Why ``got`` is not the reference's answer on ``case`` (None if it is), with
+        the nudges: the standard comparison, for a ``judge`` that adds checks of its
+        own."""
         return self._compare(self._expected(case), got, case)
 
     def _expected(self, case: Case) -> Any:
         """The reference's answer on ``case``, computed once per case."""
-        return once(case, "expected", lambda: self.reference(*copy_arguments(case.args)))
+        return once(
+            case, "expected", lambda: self.reference(*copy_arguments(case.args))
+        )
 
     def not_written(self) -> Result:
         """The verdict for a function that still raises ``NotImplementedError``."""
-        return Result(False, f"`{self.function_name}` {NOT_WRITTEN}: replace `raise NotImplementedError` with your code.")
+        return Result(
+            False,
+            f"`{self.function_name}` {NOT_WRITTEN}: replace `raise NotImplementedError`"
+            " with your code.",
+        )
 
     def _error_message(self, case: Case, outcome: Outcome) -> str:
         if outcome.error in {"SystemExit", "KeyboardInterrupt"}:
-            return f"On {case.label}, your function called exit() ({outcome.error}). Return a value instead."
+            return (
+                f"On {case.label}, your function called exit() ({outcome.error})."
+                " Return a value instead."
+            )
         if outcome.error == "MemoryError":
-            return f"On {case.label}, your function ran out of memory (MemoryError). Is an array much larger than it needs to be?"
+            return (
+                f"On {case.label}, your function ran out of memory (MemoryError). Is an"
+                " array much larger than it needs to be?"
+            )
         where = f" at {outcome.where}" if outcome.where else ""
-        message = f"On {case.label}, your function raised {outcome.error}{where}: {outcome.message}"
+        message = (
+            f"On {case.label}, your function raised {outcome.error}{where}:"
+            f" {outcome.message}"
+        )
         for fragment, advice in (*self.error_nudges, *_ERROR_HINTS):
             if fragment in outcome.message:
                 return f"{_sentence(message)} Hint: {advice}"
@@ -692,85 +1002,179 @@ class Exercise:
         if isinstance(expected, (bool, np.bool_)):
             return None
         if isinstance(expected, (int, float, np.integer, np.floating)) and (
-                isinstance(got, (list, tuple)) or (isinstance(got, np.ndarray) and got.size > 1)):
-            return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__} of {len(got)} value{'s' if len(got) != 1 else ''}); "
-                    "expected ONE number: add the values up, or return the single value the exercise asks for.")
+            isinstance(got, (list, tuple))
+            or (isinstance(got, np.ndarray) and got.size > 1)
+        ):
+            return (
+                f"On {case.label}, your function returned {describe(got)}"
+                f" ({type(got).__name__} of {len(got)}"
+                f" value{'s' if len(got) != 1 else ''}); expected ONE number: add the"
+                " values up, or return the single value the exercise asks for."
+            )
         if isinstance(expected, (int, np.integer)):
-            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
-                return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); "
-                        "expected a whole number (int). Use integer arithmetic (// instead of /) or int(...).")
-        elif isinstance(expected, (float, np.floating)):  # a whole number is a number too (a p-value of 1)
-            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (float, np.floating, int, np.integer)):
-                return (f"On {case.label}, your function returned {describe(got)} ({type(got).__name__}); "
-                        "expected one number as a float: float(...) turns a 0-d array into one.")
+            if isinstance(got, (bool, np.bool_)) or not isinstance(
+                got, (int, np.integer)
+            ):
+                return (
+                    f"On {case.label}, your function returned {describe(got)}"
+                    f" ({type(got).__name__}); expected a whole number (int). Use"
+                    " integer arithmetic (// instead of /) or int(...)."
+                )
+        elif isinstance(expected, (float, np.floating)) and (
+            # a whole number is a number too (a p-value of 1)
+            isinstance(got, (bool, np.bool_))
+            or not isinstance(got, (float, np.floating, int, np.integer))
+        ):
+            return (
+                f"On {case.label}, your function returned {describe(got)}"
+                f" ({type(got).__name__}); expected one number as a float:"
+                " float(...) turns a 0-d array into one."
+            )
         return None
 
     def _compare(self, expected: Any, got: Any, case: Case) -> str | None:
         if got is None and expected is not None:
-            return f"On {case.label}, your function returned None. Did you forget `return`?"
+            return (
+                f"On {case.label}, your function returned None. Did you forget"
+                " `return`?"
+            )
         problem = self._type_problem(expected, got, case)
         if problem:
             return problem + self._nudge(got, case)
         if isinstance(expected, np.ndarray):
             if not isinstance(got, np.ndarray):
-                tensor = " (call .numpy() on a tensor)" if type(got).__module__.startswith(("tensorflow", "keras")) else ""
-                return (f"On {case.label}, your function returned a {type(got).__name__}, expected a NumPy array "
-                        f"of shape {expected.shape}{tensor}.") + self._nudge(got, case)
+                tensor = (
+                    " (call .numpy() on a tensor)"
+                    if type(got).__module__.startswith(("tensorflow", "keras"))
+                    else ""
+                )
+                return (
+                    f"On {case.label}, your function returned a {type(got).__name__},"
+                    f" expected a NumPy array of shape {expected.shape}{tensor}."
+                    + self._nudge(got, case)
+                )
             if got.shape != expected.shape:
-                return (f"On {case.label}, your function returned shape {got.shape}, expected {expected.shape}."
-                        + (self._nudge(got, case) or _shape_relation(expected.shape, got.shape)))
+                return (
+                    f"On {case.label}, your function returned shape {got.shape},"
+                    f" expected {expected.shape}."
+                    + (
+                        self._nudge(got, case)
+                        or _shape_relation(expected.shape, got.shape)
+                    )
+                )
             if self.dtype == "exact" and got.dtype != expected.dtype:
-                return (f"On {case.label}, your array has dtype {got.dtype}, expected {expected.dtype}."
-                        + (self._nudge(got, case) or _dtype_hint(got.dtype, expected.dtype)))
+                return (
+                    f"On {case.label}, your array has dtype {got.dtype}, expected"
+                    f" {expected.dtype}."
+                    + (self._nudge(got, case) or _dtype_hint(got.dtype, expected.dtype))
+                )
             if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
-                return (f"On {case.label}, your array holds {_family(got.dtype)}s (dtype {got.dtype}), expected "
-                        f"{_family(expected.dtype)}s (dtype {expected.dtype}).") + self._nudge(got, case)
+                return (
+                    f"On {case.label}, your array holds {_family(got.dtype)}s (dtype"
+                    f" {got.dtype}), expected {_family(expected.dtype)}s (dtype"
+                    f" {expected.dtype})." + self._nudge(got, case)
+                )
         if self._close(expected, got):
             return None
-        if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) != len(expected):
-            names = f" ({', '.join(self.returns)})" if len(self.returns) == len(expected) else ""
-            return (f"On {case.label}, your function returned {len(got)} values; expected {len(expected)}{names}. "
-                    "Return exactly those, in that order." + self._nudge(got, case))
-        if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
-            wrong = [k for k, (e, g) in enumerate(zip(expected, got)) if not self._close(e, g)]
+        if (
+            isinstance(expected, tuple)
+            and isinstance(got, (tuple, list))
+            and len(got) != len(expected)
+        ):
+            names = (
+                f" ({', '.join(self.returns)})"
+                if len(self.returns) == len(expected)
+                else ""
+            )
+            return (
+                f"On {case.label}, your function returned {len(got)} values; expected"
+                f" {len(expected)}{names}. Return exactly those, in that order."
+                + self._nudge(got, case)
+            )
+        if (
+            isinstance(expected, tuple)
+            and isinstance(got, (tuple, list))
+            and len(got) == len(expected)
+        ):
+            wrong = [
+                k
+                for k, (e, g) in enumerate(zip(expected, got, strict=True))
+                if not self._close(e, g)
+            ]
             first = wrong[0]
-            name = (f"`{self.returns[first]}`" if len(self.returns) == len(expected)
-                    else f"value {first + 1} of the {len(expected)} you returned")
-            inner = self._compare(expected[first], got[first], Case(case.args, "\0")) or ""
-            detail = re.sub(r"^On \0[,:] ", "", inner).replace("your function returned", "it is")
-            others = f" ({len(wrong) - 1} other value(s) differ too)" if len(wrong) > 1 else ""
+            name = (
+                f"`{self.returns[first]}`"
+                if len(self.returns) == len(expected)
+                else f"value {first + 1} of the {len(expected)} you returned"
+            )
+            inner = (
+                self._compare(expected[first], got[first], Case(case.args, "\0")) or ""
+            )
+            detail = re.sub(r"^On \0[,:] ", "", inner).replace(
+                "your function returned", "it is"
+            )
+            others = (
+                f" ({len(wrong) - 1} other value(s) differ too)"
+                if len(wrong) > 1
+                else ""
+            )
             nudge = self._nudge(got, case)
-            if nudge:  # the known mistake explains the whole tuple better than a relation in one value
+            # the known mistake explains the whole tuple better than a relation in one
+            # value
+            if nudge:
                 detail = detail.split(" Hint: ")[0]
             return f"On {case.label}, {name} is wrong{others}: {detail}" + nudge
         shown_expected, shown_got = describe(expected), describe(got)
         if shown_expected == shown_got:
-            message = (f"On {case.label}, your answer has the expected form ({shown_got}) but not the "
-                       "expected values.")
+            message = (
+                f"On {case.label}, your answer has the expected form ({shown_got}) but"
+                " not the expected values."
+            )
         else:
             message = f"On {case.label}: expected {shown_expected}, got {shown_got}."
         nudge = self._nudge(got, case) or self._relation(expected, got, case)
-        if not nudge and not _finite_problem(expected):  # a known mistake explains its nan better
+        if not nudge and not _finite_problem(
+            expected
+        ):  # a known mistake explains its nan better
             message += _finite_problem(got)
-        if isinstance(expected, np.ndarray) and np.asarray(got).shape == expected.shape and expected.size > 1:
+        if (
+            isinstance(expected, np.ndarray)
+            and np.asarray(got).shape == expected.shape
+            and expected.size > 1
+        ):
             try:
-                difference = np.abs(np.asarray(got, dtype=float) - expected.astype(float))
-                where = np.unravel_index(int(np.nanargmax(np.where(np.isnan(difference), np.inf, difference))), expected.shape)
+                difference = np.abs(
+                    np.asarray(got, dtype=float) - expected.astype(float)
+                )
+                where = np.unravel_index(
+                    int(
+                        np.nanargmax(np.where(np.isnan(difference), np.inf, difference))
+                    ),
+                    expected.shape,
+                )
                 message += (
-                    f" The largest difference is at index {tuple(int(i) for i in where)}: "
-                    f"expected {_number(expected[where])}, got {_number(np.asarray(got)[where])}."
+                    " The largest difference is at index"
+                    f" {tuple(int(i) for i in where)}: expected"
+                    f" {_number(expected[where])}, got"
+                    f" {_number(np.asarray(got)[where])}."
                 )
                 if self.scale_tolerance is not None:
                     largest = float(np.abs(expected).max())
-                    message += (f" (Differences up to {self.scale_tolerance * 100:g} % of the largest value, "
-                                f"{_number(largest)}, are allowed.)")
+                    message += (
+                        f" (Differences up to {self.scale_tolerance * 100:g} % of the"
+                        f" largest value, {_number(largest)}, are allowed.)"
+                    )
             except (TypeError, ValueError):
                 pass
         return message + nudge
 
     def _close(self, expected: Any, got: Any) -> bool:
         """Whether ``got`` is ``expected`` within this exercise's tolerance."""
-        if self.scale_tolerance is None or not isinstance(expected, np.ndarray) or expected.dtype.kind != "f":
+        if (
+            self.scale_tolerance is None
+            or not isinstance(expected, np.ndarray)
+            or expected.dtype.kind != "f"
+        ):
             return _same(expected, got, self.rtol, self.atol)
         try:
             got = np.asarray(got, dtype=np.float64)
@@ -782,22 +1186,28 @@ class Exercise:
         return float(np.abs(got - expected).max(initial=0.0)) <= allowed
 
     def _nudge(self, got: Any, case: Case) -> str:
-        """The hint of the first known mistake that explains ``got`` on ``case`` and what the
-        function returned on every other case judged with it; else, if the answer is what the
-        reference gives with one argument replaced by its default, that the argument is ignored."""
+        """The hint of the first known mistake that explains ``got`` on ``case`` and
+        what the function returned on every other case judged with it; else, if the
+        answer is what the reference gives with one argument replaced by its default,
+        that the argument is ignored.
+        """
         judged = [(c, g) for c, g in _JUDGED.get() if c is not case]
         expected = self._expected(case)
         for nudge in self.nudges:
             if self._explains(nudge.wrong, got, case, expected, judged):
                 return f" Hint: {nudge.message}"  # callers add it after a full sentence
         for name, index, default in self._defaults(case):
+
             def ignored(*args, index=index, default=default):
-                return self.reference(*args[:index], default, *args[index + 1:])
+                return self.reference(*args[:index], default, *args[index + 1 :])
 
             if self._explains(ignored, got, case, expected, judged):
-                return (f" Hint: your function seems to ignore `{name}`: here `{name}` is "
-                        f"{describe(case.args[index])}, and your answer is what `{name}={default!r}` (its default) "
-                        f"gives. Use the `{name}` your function is called with.")
+                return (
+                    f" Hint: your function seems to ignore `{name}`: here `{name}` is"
+                    f" {describe(case.args[index])}, and your answer is what"
+                    f" `{name}={default!r}` (its default) gives. Use the `{name}` your"
+                    " function is called with."
+                )
         deadline = time.monotonic() + VARIANT_SECONDS
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -809,21 +1219,33 @@ class Exercise:
         return ""
 
     def _variants(self) -> list:
-        """The reference's one-edit variants (:mod:`._mutants`), made once; none for Keras
-        references, whose variants would each build and run a model."""
+        """The reference's one-edit variants (:mod:`._mutants`), made once; none for
+        Keras references, whose variants would each build and run a model."""
         if self._variant_cache is None:
             try:
                 source = inspect.getsource(self.reference)
             except (OSError, TypeError):
                 source = "keras"
             heavy = any(word in source for word in ("keras", "tensorflow", "tf."))
-            self._variant_cache = [] if heavy else [
-                variant for form in (self.reference, *self.forms) for variant in variants(form)]
+            self._variant_cache = (
+                []
+                if heavy
+                else [
+                    variant
+                    for form in (self.reference, *self.forms)
+                    for variant in variants(form)
+                ]
+            )
         return self._variant_cache
 
-    def _explains(self, wrong: Callable, got: Any, case: Case, expected: Any, judged: list) -> bool:
-        """Whether the mistake ``wrong`` gives ``got`` on ``case`` (where it differs from the right
-        answer) and, on every other judged case where it runs, what the learner's function gave."""
+    def _explains(
+        self, wrong: Callable, got: Any, case: Case, expected: Any, judged: list
+    ) -> bool:
+        """Whether the mistake ``wrong`` gives ``got`` on ``case`` (where it differs
+        from the right answer) and, on every other judged case where it runs, what the
+        learner's function gave.
+        """
+
         def run(c: Case) -> Any:
             with np.errstate(all="ignore"):
                 return wrong(*copy_arguments(c.args))
@@ -832,7 +1254,8 @@ class Exercise:
             value = run(case)
         except Exception:
             return False
-        # A mistake that gives the right answer on this case cannot explain what is wrong here.
+        # A mistake that gives the right answer on this case cannot explain what is
+        # wrong here.
         if not self._close(value, got) or _same_kind_and_value(value, expected):
             return False
         for other, other_got in judged:
@@ -845,9 +1268,12 @@ class Exercise:
         return True
 
     def _defaults(self, case: Case) -> list[tuple[str, int, Any]]:
-        """The arguments of ``case`` given a value other than the reference's default for them."""
+        """The arguments of ``case`` given a value other than the reference's default
+        for them."""
         found = []
-        for index, parameter in enumerate(inspect.signature(self.reference).parameters.values()):
+        for index, parameter in enumerate(
+            inspect.signature(self.reference).parameters.values()
+        ):
             if parameter.default is inspect.Parameter.empty or index >= len(case.args):
                 continue
             if not _equal(case.args[index], parameter.default):
@@ -856,7 +1282,7 @@ class Exercise:
 
     # --------------------------------------------------------------- notebook
 
-    def check(self, function: Any) -> "Verdict":
+    def check(self, function: Any) -> Verdict:
         """Grade ``function``, show the verdict and return it (a :class:`Verdict`).
 
         In Jupyter the verdict shows itself as HTML (Markdown and plain text for other
@@ -869,21 +1295,28 @@ class Exercise:
         return verdict
 
     def _cell_order(self, passed: Result) -> Result:
-        """A pass here that the grader would fail: the function needs a name that only a cell
-        below the check defines (it exists because that cell ran). Found by reading the
-        notebook file the kernel runs (Jupyter's ``JPY_SESSION_NAME``, VS Code's
+        """A pass here that the grader would fail: the function needs a name that only a
+        cell below the check defines (it exists because that cell ran). Found by reading
+        the notebook file the kernel runs (Jupyter's ``JPY_SESSION_NAME``, VS Code's
         ``__vsc_ipynb_file__``) as the grader would; without one, ``passed`` stands."""
         path = os.environ.get("JPY_SESSION_NAME", "")
         try:
             from IPython import get_ipython
 
             shell = get_ipython()
-            path = (shell.user_ns.get("__vsc_ipynb_file__") if shell is not None else None) or path
+            path = (
+                shell.user_ns.get("__vsc_ipynb_file__") if shell is not None else None
+            ) or path
         except ImportError:
             pass
         if not path or not str(path).endswith(".ipynb") or not os.path.isfile(path):
             return passed
-        from ..notebook import NotebookError, defined_only_below, exercise_program, read_notebook
+        from ..notebook import (
+            NotebookError,
+            defined_only_below,
+            exercise_program,
+            read_notebook,
+        )
 
         try:
             program = exercise_program(read_notebook(path), self.function_name)
@@ -893,41 +1326,55 @@ class Exercise:
         if not below:
             return passed
         name, cell = next(iter(below.items()))
-        return Result(False, (
-            f"`{self.function_name}` works here only because cell {cell}, below this check, has run: it defines "
-            f"`{name}`. The grader (like a fresh run from the top) uses only the cells above the check: move that "
-            "cell up and run the check again (save the notebook first)."
-        ))
+        return Result(
+            False,
+            f"`{self.function_name}` works here only because cell {cell}, below this"
+            f" check, has run: it defines `{name}`. The grader (like a fresh run from"
+            " the top) uses only the cells above the check: move that cell up and run"
+            " the check again (save the notebook first).",
+        )
 
     def hint(self, level: int | None = None) -> None:
         """Print a hint: the first call gives a gentle one, the next a stronger one."""
         if level is None and self._hints_shown >= len(self.hints):
-            print(f"There are no more hints for {self.qid} (you have seen all {len(self.hints)}); "
-                  f"{self.qid}.solution() shows one solution.")
+            print(
+                f"There are no more hints for {self.qid} (you have seen all"
+                f" {len(self.hints)}); {self.qid}.solution() shows one solution."
+            )
             return
         if level is None:
             level = self._hints_shown + 1
         level = max(1, min(int(level), len(self.hints)))
         self._hints_shown = max(self._hints_shown, level)
-        more = (f" (call {self.qid}.hint() again for a stronger hint)" if level < len(self.hints)
-                else f" (the last one: {self.qid}.solution() shows one solution)")
-        print(f"Hint {level} of {len(self.hints)} for {self.qid}: {self.hints[level - 1]}{more}")
+        more = (
+            f" (call {self.qid}.hint() again for a stronger hint)"
+            if level < len(self.hints)
+            else f" (the last one: {self.qid}.solution() shows one solution)"
+        )
+        print(
+            f"Hint {level} of {len(self.hints)} for {self.qid}:"
+            f" {self.hints[level - 1]}{more}"
+        )
 
     def solution(self) -> None:
         source = textwrap.dedent(inspect.getsource(self.reference))
         print(f"One solution for {self.qid}:\n\n{source}")
 
     def __repr__(self) -> str:
-        return f"<Exercise {self.qid}: {self.function_name}() — check(), hint(), solution()>"
+        return (
+            f"<Exercise {self.qid}: {self.function_name}() — check(), hint(),"
+            " solution()>"
+        )
 
 
 _CODE_SPAN = re.compile(r"`([^`]*)`")
 
 
 class Verdict:
-    """What ``check()`` found, able to show itself: ``_repr_html_`` and ``_repr_markdown_``
-    for Jupyter, ``str()`` for plain text. Deciding (:meth:`Exercise.grade`) and showing
-    (here) are separate; no terminal colour codes."""
+    """What ``check()`` found, able to show itself: ``_repr_html_`` and
+    ``_repr_markdown_`` for Jupyter, ``str()`` for plain text. Deciding
+    (:meth:`Exercise.grade`) and showing (here) are separate; no terminal colour
+    codes."""
 
     def __init__(self, qid: str, passed: bool, message: str):
         self.qid, self.passed, self.message = qid, passed, message
@@ -937,41 +1384,70 @@ class Verdict:
         return self.passed
 
     def __str__(self) -> str:
-        return f"✔ {self.qid}: {self.message}" if self.passed else f"✘ {self.qid}: not yet. {self.message}"
+        return (
+            f"✔ {self.qid}: {self.message}"
+            if self.passed
+            else f"✘ {self.qid}: not yet. {self.message}"
+        )
 
     def __repr__(self) -> str:
         return f"<Verdict {self.qid}: {'passed' if self.passed else 'not yet'}>"
 
     def _repr_markdown_(self) -> str:
         parts = re.split(r"(`[^`]*`)", self.message)  # code spans stay as they are
-        text = "".join(part if part.startswith("`") else re.sub(r"([\\*_\[\]<>#|])", r"\\\1", part) for part in parts)
-        return f"**✔ {self.qid}:** {text}" if self.passed else f"**✘ {self.qid}: not yet.** {text}"
+        text = "".join(
+            part if part.startswith("`") else re.sub(r"([\\*_\[\]<>#|])", r"\\\1", part)
+            for part in parts
+        )
+        return (
+            f"**✔ {self.qid}:** {text}"
+            if self.passed
+            else f"**✘ {self.qid}: not yet.** {text}"
+        )
 
     def _repr_html_(self) -> str:
         import html
 
-        # Only the bar is coloured: the text keeps the page's colour, readable in light and dark themes.
-        colour, mark, head = (("#1a7f37", "✔", f"{self.qid}:") if self.passed else ("#b42318", "✘", f"{self.qid}: not yet."))
-        body = _CODE_SPAN.sub(r'<code style="color: inherit">\1</code>', html.escape(self.message))
-        return (f'<div class="mnist-course-verdict" role="status" style="border-left: 4px solid {colour}; '
-                f'padding: 0.3em 0.8em"><strong>{mark} {html.escape(head)}</strong> {body}</div>')
+        # Only the bar is coloured: the text keeps the page's colour, readable in light
+        # and dark themes.
+        colour, mark, head = (
+            ("#1a7f37", "✔", f"{self.qid}:")
+            if self.passed
+            else ("#b42318", "✘", f"{self.qid}: not yet.")
+        )
+        body = _CODE_SPAN.sub(
+            r'<code style="color: inherit">\1</code>', html.escape(self.message)
+        )
+        return (
+            '<div class="mnist-course-verdict" role="status" style="border-left: 4px'
+            f' solid {colour}; padding: 0.3em 0.8em"><strong>{mark}'
+            f" {html.escape(head)}</strong> {body}</div>"
+        )
 
     def _ipython_display_(self) -> None:
-        """Shown once: by :meth:`show` when ``check()`` runs, not again when it is a cell's last line."""
+        """Shown once: by :meth:`show` when ``check()`` runs, not again when it is a
+        cell's last line."""
         if self._shown:
             return
         self._shown = True
         from IPython.display import publish_display_data
 
-        publish_display_data({"text/plain": str(self), "text/html": self._repr_html_(),
-                              "text/markdown": self._repr_markdown_()})
+        publish_display_data(
+            {
+                "text/plain": str(self),
+                "text/html": self._repr_html_(),
+                "text/markdown": self._repr_markdown_(),
+            }
+        )
 
     def show(self) -> None:
         """Display in a Jupyter kernel, print elsewhere."""
         try:
             from IPython import get_ipython
 
-            kernel = getattr(get_ipython(), "kernel", None) is not None  # a Jupyter kernel, not a terminal IPython
+            kernel = (
+                getattr(get_ipython(), "kernel", None) is not None
+            )  # a Jupyter kernel, not a terminal IPython
         except ImportError:
             kernel = False
         if kernel:
@@ -993,7 +1469,9 @@ class Chapter:
     setup: str = "import numpy as np"
 
     def __post_init__(self):
-        for exercise in self.exercises:  # check() runs the set-up before the cells, as the grader does
+        for exercise in (
+            self.exercises
+        ):  # check() runs the set-up before the cells, as the grader does
             exercise.setup = self.setup
 
     def __iter__(self):

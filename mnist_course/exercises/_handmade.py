@@ -8,7 +8,9 @@ followed through ``helper_source``.
 >>> import_aliases("import tensorflow as tf\\nfrom keras import layers")
 {'tf': 'tensorflow', 'layers': 'keras.layers'}
 >>> source = "def f(x):\\n    return tf.nn.softmax(x)\\n"
->>> library_uses(source, {"tf": "tensorflow"}.get, lambda name: None, ("tensorflow", "keras"))
+>>> library_uses(
+...     source, {"tf": "tensorflow"}.get, lambda name: None, ("tensorflow", "keras")
+... )
 ['tensorflow.nn.softmax']
 """
 
@@ -16,13 +18,14 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from typing import Callable
+from collections.abc import Callable
 
 DEEP_LEARNING = ("keras", "tensorflow", "torch", "jax", "tf_keras")
 
 
 def import_aliases(source: str) -> dict[str, str]:
-    """Names bound by the import statements of ``source`` → the dotted paths they stand for."""
+    """Names bound by the import statements of ``source`` → the dotted paths they stand
+    for."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -42,17 +45,25 @@ def import_aliases(source: str) -> dict[str, str]:
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
-    """``path`` is one of ``prefixes`` or inside one (``keras.layers.Dense`` is under ``keras``)."""
+    """``path`` is one of ``prefixes`` or inside one (``keras.layers.Dense`` is under
+    ``keras``)."""
     return any(path == prefix or path.startswith(prefix + ".") for prefix in prefixes)
 
 
 def _local_names(tree: ast.AST) -> set[str]:
-    """Names bound inside the functions of ``tree``: parameters and assigned variables."""
+    """Names bound inside the functions of ``tree``: parameters and assigned
+    variables."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             arguments = node.args
-            for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]:
+            for arg in [
+                *arguments.posonlyargs,
+                *arguments.args,
+                *arguments.kwonlyargs,
+                arguments.vararg,
+                arguments.kwarg,
+            ]:
                 if arg is not None:
                     names.add(arg.arg)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -78,7 +89,8 @@ def library_uses(
     forbidden: tuple[str, ...] = DEEP_LEARNING,
     _seen: set[str] | None = None,
 ) -> list[str]:
-    """Dotted paths under ``forbidden`` that the function (or a helper it calls) uses."""
+    """Dotted paths under ``forbidden`` that the function (or a helper it calls)
+    uses."""
     seen = _seen if _seen is not None else set()
     try:
         tree = ast.parse(textwrap.dedent(source))
@@ -89,7 +101,11 @@ def library_uses(
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
             found += [m for m in modules if _under(m, forbidden)]
             continue
         if not isinstance(node, (ast.Attribute, ast.Name)):
@@ -106,13 +122,18 @@ def library_uses(
                 seen.add(root)
                 helper = helper_source(root)
                 if helper:
-                    found += library_uses(helper, resolve, helper_source, forbidden, seen)
+                    found += library_uses(
+                        helper, resolve, helper_source, forbidden, seen
+                    )
             continue
-        path = target + dotted[len(root):]
+        path = target + dotted[len(root) :]
         if _under(path, forbidden):
             found.append(path)
     unique: list[str] = []
     for path in found:  # the longest chains first, each once
-        if not any(other != path and other.startswith(path + ".") for other in found) and path not in unique:
+        if (
+            not any(other != path and other.startswith(path + ".") for other in found)
+            and path not in unique
+        ):
             unique.append(path)
     return unique

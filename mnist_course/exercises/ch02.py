@@ -1,12 +1,11 @@
-"""Chapter 2 — Dense baseline: softmax, cross-entropy, a dense layer, parameters, shifts."""
+"""Chapter 2 — Dense baseline: softmax, cross-entropy, a dense layer, parameters,
+shifts."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ._core import Case, Chapter, Exercise, Nudge
-
-
 
 # ------------------------------------------------------------------ q1: softmax
 
@@ -18,15 +17,29 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _q1_cases() -> list[Case]:
-    rng = np.random.default_rng(201)  # this exercise's own inputs, the same on every call
+    rng = np.random.default_rng(
+        201
+    )  # this exercise's own inputs, the same on every call
     return [
         Case((np.array([[1.0, 2.0, 3.0]]),), "the logits [[1, 2, 3]] (a batch of one)"),
         Case((rng.normal(0, 3, (4, 10)),), "a batch of 4 random rows of 10 logits"),
-        Case((np.array([[2.0, 2.0, 2.0, 2.0, 2.0]]),), "five equal logits (every class equally likely)"),
+        Case(
+            (np.array([[2.0, 2.0, 2.0, 2.0, 2.0]]),),
+            "five equal logits (every class equally likely)",
+        ),
         Case((rng.normal(0, 1, (3, 5)),), "3 rows of 5 logits"),
-        Case((np.array([[1000.0, 0.0, -1000.0], [-5.0, 10.0, 0.0]]),), "very large logits [[1000, 0, -1000], [-5, 10, 0]]"),
-        Case((np.array([[-1000.0, -1000.0, -999.0]]),), "very negative logits [[-1000, -1000, -999]]"),
-        Case((np.array([[0.5, 1.5]], np.float32),), "float32 logits [[0.5, 1.5]] (two classes)"),
+        Case(
+            (np.array([[1000.0, 0.0, -1000.0], [-5.0, 10.0, 0.0]]),),
+            "very large logits [[1000, 0, -1000], [-5, 10, 0]]",
+        ),
+        Case(
+            (np.array([[-1000.0, -1000.0, -999.0]]),),
+            "very negative logits [[-1000, -1000, -999]]",
+        ),
+        Case(
+            (np.array([[0.5, 1.5]], np.float32),),
+            "float32 logits [[0.5, 1.5]] (two classes)",
+        ),
     ]
 
 
@@ -36,25 +49,55 @@ q1 = Exercise(
     softmax,
     _q1_cases,
     (
-        "Each row holds one image's logits: exponentiate them and divide by the row's total, so that each row sums to 1. "
-        "Very large (or very negative) logits need care.",
-        "Subtract each row's maximum first (logits.max(axis=1, keepdims=True)): it does not change the result, "
-        "but np.exp can no longer overflow. Then divide the exponentials by their row sums (axis=1, keepdims=True).",
+        (
+            "Each row holds one image's logits: exponentiate them and divide by the"
+            " row's total, so that each row sums to 1. Very large (or very negative)"
+            " logits need care."
+        ),
+        (
+            "Subtract each row's maximum first (logits.max(axis=1, keepdims=True)): it"
+            " does not change the result, but np.exp can no longer overflow. Then"
+            " divide the exponentials by their row sums (axis=1, keepdims=True)."
+        ),
     ),
     nudges=(
-        Nudge(lambda z: np.exp(np.clip(z, -500, 500)) / np.exp(np.clip(z, -500, 500)).sum(axis=1, keepdims=True),
-              "clipping the logits changes them: logits beyond the clip all become equal, and so do their "
-              "probabilities. Subtract each row's maximum instead (softmax(z) = softmax(z - max)): the largest "
-              "exponent is then exp(0) = 1 and nothing overflows."),
-        Nudge(lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
-              "np.exp(1000) overflows to inf. Subtract each row's maximum before np.exp; the result does not change."),
-        Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0, keepdims=True),
-              "normalize each row (one image), not each column: sum with axis=1."),
-        Nudge(lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
-              "each row must sum to 1: divide by the row sums (axis=1, keepdims=True), not the sum of the whole array."),
-        Nudge(lambda z: z - z.max(axis=1, keepdims=True) - np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)),
-              "that is the LOG-softmax (the log of the probabilities): take np.exp of it, or divide exp(z - max) by "
-              "its row sum, to return probabilities."),
+        Nudge(
+            lambda z: (
+                np.exp(np.clip(z, -500, 500))
+                / np.exp(np.clip(z, -500, 500)).sum(axis=1, keepdims=True)
+            ),
+            "clipping the logits changes them: logits beyond the clip all become equal,"
+            " and so do their probabilities. Subtract each row's maximum instead"
+            " (softmax(z) = softmax(z - max)): the largest exponent is then exp(0) = 1"
+            " and nothing overflows.",
+        ),
+        Nudge(
+            lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
+            "np.exp(1000) overflows to inf. Subtract each row's maximum before np.exp;"
+            " the result does not change.",
+        ),
+        Nudge(
+            lambda z: (
+                np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0, keepdims=True)
+            ),
+            "normalize each row (one image), not each column: sum with axis=1.",
+        ),
+        Nudge(
+            lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(),
+            "each row must sum to 1: divide by the row sums (axis=1, keepdims=True),"
+            " not the sum of the whole array.",
+        ),
+        Nudge(
+            lambda z: (
+                z
+                - z.max(axis=1, keepdims=True)
+                - np.log(
+                    np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)
+                )
+            ),
+            "that is the LOG-softmax (the log of the probabilities): take np.exp of it,"
+            " or divide exp(z - max) by its row sum, to return probabilities.",
+        ),
     ),
     forbidden=("scipy.special",),
 )
@@ -71,13 +114,26 @@ def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 
 def _q2_cases() -> list[Case]:
-    rng = np.random.default_rng(202)  # this exercise's own inputs, the same on every call
+    rng = np.random.default_rng(
+        202
+    )  # this exercise's own inputs, the same on every call
     random = softmax(rng.normal(0, 2, (6, 10)))
     return [
-        Case((np.array([[0.1, 0.7, 0.2]]), np.array([1])), "probabilities [[0.1, 0.7, 0.2]] with label 1 (a batch of one)"),
-        Case((random, np.array([3, 0, 9, 9, 1, 5])), "6 random rows of 10 probabilities"),
-        Case((np.array([[0.25, 0.25, 0.5], [0.9, 0.05, 0.05]]), np.array([2, 0])), "two rows with labels [2, 0]"),
-        Case((np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0, 1])), "a true class with probability exactly 0"),
+        Case(
+            (np.array([[0.1, 0.7, 0.2]]), np.array([1])),
+            "probabilities [[0.1, 0.7, 0.2]] with label 1 (a batch of one)",
+        ),
+        Case(
+            (random, np.array([3, 0, 9, 9, 1, 5])), "6 random rows of 10 probabilities"
+        ),
+        Case(
+            (np.array([[0.25, 0.25, 0.5], [0.9, 0.05, 0.05]]), np.array([2, 0])),
+            "two rows with labels [2, 0]",
+        ),
+        Case(
+            (np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0, 1])),
+            "a true class with probability exactly 0",
+        ),
     ]
 
 
@@ -87,45 +143,108 @@ q2 = Exercise(
     cross_entropy,
     _q2_cases,
     (
-        "For each row, only the probability given to the TRUE class matters. The loss is the average of -log of it.",
-        "Pick them with probabilities[np.arange(len(labels)), labels]; clip to at least 1e-7 (log(0) is -inf), "
-        "take -np.log (the natural log), and average over the batch.",
+        (
+            "For each row, only the probability given to the TRUE class matters. The"
+            " loss is the average of -log of it."
+        ),
+        (
+            "Pick them with probabilities[np.arange(len(labels)), labels]; clip to at"
+            " least 1e-7 (log(0) is -inf), take -np.log (the natural log), and average"
+            " over the batch."
+        ),
     ),
-    error_nudges=(("out of bounds for axis 0",
-                   "probabilities[labels] picks whole ROWS (one per label value): take each row's true-class "
-                   "entry with probabilities[np.arange(len(labels)), labels]."),),
+    error_nudges=(
+        (
+            "out of bounds for axis 0",
+            (
+                "probabilities[labels] picks whole ROWS (one per label value): take"
+                " each row's true-class entry with"
+                " probabilities[np.arange(len(labels)), labels]."
+            ),
+        ),
+    ),
     nudges=(
-        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p.max(axis=1), EPSILON, 1.0)))),
-              "the loss uses the probability of the TRUE class, probabilities[np.arange(len(labels)), labels], "
-              "not the largest one (that is the predicted class)."),
-        Nudge(lambda p, y: cross_entropy(p, y) * len(y) / p.shape[1],
-              "average over the images of the batch: divide the sum by the number of rows, len(labels), not by "
-              "the number of classes (probabilities.shape[1])."),
-        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p[:, y], EPSILON, 1.0)))),
-              "probabilities[:, labels] is an N×N block (every row with every label); pair row i with labels[i]: "
-              "probabilities[np.arange(len(labels)), labels]."),
-        Nudge(lambda p, y: float(-np.mean(np.log2(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
-              "use the natural logarithm np.log (base e), as Keras does, not np.log2."),
-        Nudge(lambda p, y: float(-np.mean(np.log10(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
-              "use the natural logarithm np.log (base e), as Keras does, not np.log10."),
-        Nudge(lambda p, y: float(-np.sum(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
-              "average over the batch (np.mean), don't sum: the loss should not grow with the batch size."),
-        Nudge(lambda p, y: float(np.mean(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))),
-              "the loss is the NEGATIVE log-probability: it must be ≥ 0, and 0 only for a perfect prediction."),
-        Nudge(lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y]))),
-              "a probability of 0 gives log(0) = -inf. Clip the probabilities to at least 1e-7 first, as Keras does."),
-        Nudge(lambda p, y: float(-np.mean(np.log(np.clip(p, EPSILON, 1)))),
-              "only the probability of the TRUE class counts: probabilities[np.arange(len(labels)), labels]."),
-        *(Nudge(lambda p, y, low=low: float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], low, 1)))),
-                f"clip the probabilities to at least 1e-7, the value the text (and Keras) uses, not {low:g}: "
-                f"a true class given probability 0 then costs -log(1e-7) ≈ 16.1, not -log({low:g}) ≈ {-np.log(low):.1f}.")
-          for low in (1e-15, 1e-12, 1e-10, 1e-8, 1e-6)),
-        Nudge(lambda p, y: float(-np.mean(np.eye(p.shape[1])[y] * np.log(np.clip(p, EPSILON, 1.0)))),
-              "with a one-hot matrix, np.mean averages over all N × classes entries, so the loss is divided by the "
-              "number of classes too: sum over the classes of each row, then average over the rows."),
-        Nudge(lambda p, y: float(-np.log(np.clip(np.mean(p[np.arange(len(y)), y]), EPSILON, 1.0))),
-              "the loss is the MEAN of the -log probabilities, not -log of the mean probability: take the log of each "
-              "example's probability first, then average."),
+        Nudge(
+            lambda p, y: float(-np.mean(np.log(np.clip(p.max(axis=1), EPSILON, 1.0)))),
+            "the loss uses the probability of the TRUE class,"
+            " probabilities[np.arange(len(labels)), labels], not the largest one (that"
+            " is the predicted class).",
+        ),
+        Nudge(
+            lambda p, y: cross_entropy(p, y) * len(y) / p.shape[1],
+            "average over the images of the batch: divide the sum by the number of"
+            " rows, len(labels), not by the number of classes"
+            " (probabilities.shape[1]).",
+        ),
+        Nudge(
+            lambda p, y: float(-np.mean(np.log(np.clip(p[:, y], EPSILON, 1.0)))),
+            "probabilities[:, labels] is an N×N block (every row with every label);"
+            " pair row i with labels[i]: probabilities[np.arange(len(labels)),"
+            " labels].",
+        ),
+        Nudge(
+            lambda p, y: float(
+                -np.mean(np.log2(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))
+            ),
+            "use the natural logarithm np.log (base e), as Keras does, not np.log2.",
+        ),
+        Nudge(
+            lambda p, y: float(
+                -np.mean(np.log10(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))
+            ),
+            "use the natural logarithm np.log (base e), as Keras does, not np.log10.",
+        ),
+        Nudge(
+            lambda p, y: float(
+                -np.sum(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))
+            ),
+            "average over the batch (np.mean), don't sum: the loss should not grow with"
+            " the batch size.",
+        ),
+        Nudge(
+            lambda p, y: float(
+                np.mean(np.log(np.clip(p[np.arange(len(y)), y], EPSILON, 1)))
+            ),
+            "the loss is the NEGATIVE log-probability: it must be ≥ 0, and 0 only for a"
+            " perfect prediction.",
+        ),
+        Nudge(
+            lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y]))),
+            "a probability of 0 gives log(0) = -inf. Clip the probabilities to at least"
+            " 1e-7 first, as Keras does.",
+        ),
+        Nudge(
+            lambda p, y: float(-np.mean(np.log(np.clip(p, EPSILON, 1)))),
+            "only the probability of the TRUE class counts:"
+            " probabilities[np.arange(len(labels)), labels].",
+        ),
+        *(
+            Nudge(
+                lambda p, y, low=low: float(
+                    -np.mean(np.log(np.clip(p[np.arange(len(y)), y], low, 1)))
+                ),
+                "clip the probabilities to at least 1e-7, the value the text (and"
+                f" Keras) uses, not {low:g}: a true class given probability 0 then"
+                f" costs -log(1e-7) ≈ 16.1, not -log({low:g}) ≈ {-np.log(low):.1f}.",
+            )
+            for low in (1e-15, 1e-12, 1e-10, 1e-8, 1e-6)
+        ),
+        Nudge(
+            lambda p, y: float(
+                -np.mean(np.eye(p.shape[1])[y] * np.log(np.clip(p, EPSILON, 1.0)))
+            ),
+            "with a one-hot matrix, np.mean averages over all N × classes entries, so"
+            " the loss is divided by the number of classes too: sum over the classes of"
+            " each row, then average over the rows.",
+        ),
+        Nudge(
+            lambda p, y: float(
+                -np.log(np.clip(np.mean(p[np.arange(len(y)), y]), EPSILON, 1.0))
+            ),
+            "the loss is the MEAN of the -log probabilities, not -log of the mean"
+            " probability: take the log of each example's probability first, then"
+            " average.",
+        ),
     ),
     forbidden=("scipy.special", "sklearn.metrics"),
 )
@@ -138,14 +257,38 @@ def dense_relu(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarr
 
 
 def _q3_cases() -> list[Case]:
-    rng = np.random.default_rng(203)  # this exercise's own inputs, the same on every call
+    rng = np.random.default_rng(
+        203
+    )  # this exercise's own inputs, the same on every call
     return [
-        Case((np.array([[1.0, -2.0]]), np.array([[1.0, 0.5, -1.0], [2.0, -1.0, 0.0]]), np.array([0.5, 0.0, -0.5])),
-             "one input [1, -2], 2 → 3 units"),
-        Case((rng.normal(0, 1, (5, 4)), rng.normal(0, 1, (4, 3)), rng.normal(0, 1, 3)), "a batch of 5 inputs, 4 → 3 units"),
-        Case((rng.normal(0, 1, (2, 784)), rng.normal(0, 0.05, (784, 16)), np.full(16, 0.1)), "2 flattened images, 784 → 16 units"),
-        Case((np.ones((1, 3)), np.zeros((3, 2)), np.array([-1.0, 2.0])), "zero weights and bias [-1, 2]"),
-        Case((np.array([[2.0], [-3.0], [0.5]]), np.array([[1.5]]), np.array([0.0])), "3 inputs of size 1, 1 → 1 unit"),
+        Case(
+            (
+                np.array([[1.0, -2.0]]),
+                np.array([[1.0, 0.5, -1.0], [2.0, -1.0, 0.0]]),
+                np.array([0.5, 0.0, -0.5]),
+            ),
+            "one input [1, -2], 2 → 3 units",
+        ),
+        Case(
+            (rng.normal(0, 1, (5, 4)), rng.normal(0, 1, (4, 3)), rng.normal(0, 1, 3)),
+            "a batch of 5 inputs, 4 → 3 units",
+        ),
+        Case(
+            (
+                rng.normal(0, 1, (2, 784)),
+                rng.normal(0, 0.05, (784, 16)),
+                np.full(16, 0.1),
+            ),
+            "2 flattened images, 784 → 16 units",
+        ),
+        Case(
+            (np.ones((1, 3)), np.zeros((3, 2)), np.array([-1.0, 2.0])),
+            "zero weights and bias [-1, 2]",
+        ),
+        Case(
+            (np.array([[2.0], [-3.0], [0.5]]), np.array([[1.5]]), np.array([0.0])),
+            "3 inputs of size 1, 1 → 1 unit",
+        ),
     ]
 
 
@@ -155,28 +298,64 @@ q3 = Exercise(
     dense_relu,
     _q3_cases,
     (
-        "Each unit takes a weighted sum of the inputs plus its bias, then ReLU keeps the positive part.",
-        "x @ weights + bias does every unit for every input at once (x has one row per input, weights one column "
-        "per unit); then np.maximum(0, ...).",
+        (
+            "Each unit takes a weighted sum of the inputs plus its bias, then ReLU"
+            " keeps the positive part."
+        ),
+        (
+            "x @ weights + bias does every unit for every input at once (x has one row"
+            " per input, weights one column per unit); then np.maximum(0, ...)."
+        ),
     ),
     nudges=(
-        Nudge(lambda x, w, b: x @ w + b, "don't forget the activation: ReLU sets every negative value to 0 (np.maximum(0, ...))."),
-        Nudge(lambda x, w, b: np.maximum(0.0, x @ w), "add the bias after the matrix product."),
-        Nudge(lambda x, w, b: np.maximum(0.0, x @ w) + b, "add the bias BEFORE the ReLU: relu(x @ w + b)."),
+        Nudge(
+            lambda x, w, b: x @ w + b,
+            "don't forget the activation: ReLU sets every negative value to 0"
+            " (np.maximum(0, ...)).",
+        ),
+        Nudge(
+            lambda x, w, b: np.maximum(0.0, x @ w),
+            "add the bias after the matrix product.",
+        ),
+        Nudge(
+            lambda x, w, b: np.maximum(0.0, x @ w) + b,
+            "add the bias BEFORE the ReLU: relu(x @ w + b).",
+        ),
     ),
-    error_nudges=(("could not be broadcast together with shapes", "x @ weights has shape (batch, units) and bias "
-                   "shape (units,): add the bias as it is, it adds to every row (don't reshape it into a column)."),
-                  ("only integer scalar arrays", "np.max(0, z) reads z as an AXIS (np.max takes the largest value along "
-                   "an axis); the element-wise maximum of 0 and z is np.maximum(0, z)."),
-                  ("mismatch in its core dimension", "here `x` is (N, inputs) and `weights` is (inputs, units), as "
-                   "Keras stores them: x @ weights, with no transpose (PyTorch stores the other way round).")),
+    error_nudges=(
+        (
+            "could not be broadcast together with shapes",
+            (
+                "x @ weights has shape (batch, units) and bias shape (units,): add the"
+                " bias as it is, it adds to every row (don't reshape it into a column)."
+            ),
+        ),
+        (
+            "only integer scalar arrays",
+            (
+                "np.max(0, z) reads z as an AXIS (np.max takes the largest value along "
+                "an axis); the element-wise maximum of 0 and z is np.maximum(0, z)."
+            ),
+        ),
+        (
+            "mismatch in its core dimension",
+            (
+                "here `x` is (N, inputs) and `weights` is (inputs, units), as Keras"
+                " stores them: x @ weights, with no transpose (PyTorch stores the other"
+                " way round)."
+            ),
+        ),
+    ),
 )
 
 # ------------------------------------------------------ q4: counting parameters
 
 
 def count_parameters(layer_sizes: list[int]) -> int:
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
+    return sum(
+        n_in * n_out + n_out
+        for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)
+    )
 
 
 q4 = Exercise(
@@ -192,22 +371,48 @@ q4 = Exercise(
         Case(([3, 1, 7],), "[3, 1, 7] (a 1-unit bottleneck)"),
     ],
     (
-        "Each dense layer from n_in to n_out units has an n_in × n_out weight matrix and one bias per output unit.",
-        "Pair consecutive sizes with zip(layer_sizes[:-1], layer_sizes[1:]) and add n_in * n_out + n_out for each pair.",
+        (
+            "Each dense layer from n_in to n_out units has an n_in × n_out weight"
+            " matrix and one bias per output unit."
+        ),
+        (
+            "Pair consecutive sizes with zip(layer_sizes[:-1], layer_sizes[1:]) and add"
+            " n_in * n_out + n_out for each pair."
+        ),
     ),
     nudges=(
-        Nudge(lambda ls: count_parameters(ls) + ls[0] if len(ls) > 1 else ls[0] if ls else 0,
-              "the input layer has no biases: only the units of the layers after it get one, "
-              "n_in * n_out + n_out per pair of layers."),
-        Nudge(lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "each unit also has a bias: n_in * n_out + n_out per layer."),
-        Nudge(lambda s: sum((a + 1) * (b + 1) for a, b in zip(s[:-1], s[1:])),
-              "a bias is one extra weight per OUTPUT unit, not an extra unit on both sides: "
-              "n_in * n_out + n_out per layer, not (n_in + 1) * (n_out + 1)."),
-        Nudge(lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])), "there is one bias per OUTPUT unit: n_in * n_out + n_out."),
-        Nudge(lambda s: (s[-2] * s[-1] + s[-1]) if len(s) > 1 else 0,
-              "only the last layer is counted: add each layer's count to the total (total += ...), don't replace it."),
-        Nudge(lambda s: np.sum([a * b + b for a, b in zip(s[:-1], s[1:])]),
-              "np.sum of an empty list (no layer at all) is the float 0.0: use Python's sum(...), or int(np.sum(...))."),
+        Nudge(
+            lambda ls: (
+                count_parameters(ls) + ls[0] if len(ls) > 1 else ls[0] if ls else 0
+            ),
+            "the input layer has no biases: only the units of the layers after it get"
+            " one, n_in * n_out + n_out per pair of layers.",
+        ),
+        Nudge(
+            lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)),
+            "each unit also has a bias: n_in * n_out + n_out per layer.",
+        ),
+        Nudge(
+            lambda s: sum(
+                (a + 1) * (b + 1) for a, b in zip(s[:-1], s[1:], strict=True)
+            ),
+            "a bias is one extra weight per OUTPUT unit, not an extra unit on both"
+            " sides: n_in * n_out + n_out per layer, not (n_in + 1) * (n_out + 1).",
+        ),
+        Nudge(
+            lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:], strict=True)),
+            "there is one bias per OUTPUT unit: n_in * n_out + n_out.",
+        ),
+        Nudge(
+            lambda s: (s[-2] * s[-1] + s[-1]) if len(s) > 1 else 0,
+            "only the last layer is counted: add each layer's count to the total (total"
+            " += ...), don't replace it.",
+        ),
+        Nudge(
+            lambda s: np.sum([a * b + b for a, b in zip(s[:-1], s[1:], strict=True)]),
+            "np.sum of an empty list (no layer at all) is the float 0.0: use Python's"
+            " sum(...), or int(np.sum(...)).",
+        ),
     ),
 )
 
@@ -219,14 +424,21 @@ def shift_images(images: np.ndarray, dx: int, dy: int) -> np.ndarray:
     shifted = np.zeros_like(images)
     if abs(dx) >= width or abs(dy) >= height:
         return shifted
-    rows_to, rows_from = slice(max(dy, 0), height + min(dy, 0)), slice(max(-dy, 0), height - max(dy, 0))
-    cols_to, cols_from = slice(max(dx, 0), width + min(dx, 0)), slice(max(-dx, 0), width - max(dx, 0))
+    rows_to, rows_from = (
+        slice(max(dy, 0), height + min(dy, 0)),
+        slice(max(-dy, 0), height - max(dy, 0)),
+    )
+    cols_to, cols_from = (
+        slice(max(dx, 0), width + min(dx, 0)),
+        slice(max(-dx, 0), width - max(dx, 0)),
+    )
     shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
     return shifted
 
 
 def _rolled(images, dx, dy, rows=True, columns=True):
-    """np.roll, then the wrapped rows and/or columns set to 0 (the mistakes: one of them forgotten)."""
+    """np.roll, then the wrapped rows and/or columns set to 0 (the mistakes: one of them
+    forgotten)."""
     out = np.roll(images, (dy, dx), axis=(1, 2))
     if rows and dy:
         if dy > 0:
@@ -242,15 +454,23 @@ def _rolled(images, dx, dy, rows=True, columns=True):
 
 
 def _q5_cases() -> list[Case]:
-    rng = np.random.default_rng(205)  # this exercise's own inputs, the same on every call
+    rng = np.random.default_rng(
+        205
+    )  # this exercise's own inputs, the same on every call
     small = np.arange(1, 13, dtype=np.uint8).reshape(1, 3, 4)
     return [
         Case((small, 1, 0), "a 3×4 image shifted right by 1 (dx=1, dy=0)"),
         Case((small, 0, -1), "a 3×4 image shifted up by 1 (dx=0, dy=-1)"),
-        Case((rng.integers(0, 256, (2, 5, 5), dtype=np.uint8), -2, 2), "two 5×5 images, dx=-2, dy=2"),
+        Case(
+            (rng.integers(0, 256, (2, 5, 5), dtype=np.uint8), -2, 2),
+            "two 5×5 images, dx=-2, dy=2",
+        ),
         Case((small, 0, 0), "no shift at all"),
         Case((small, 5, 0), "a shift wider than the image (dx=5 on width 4)"),
-        Case((rng.random((3, 3, 5)).astype(np.float32), -1, 1), "three float32 3×5 images (odd sizes), dx=-1, dy=1"),
+        Case(
+            (rng.random((3, 3, 5)).astype(np.float32), -1, 1),
+            "three float32 3×5 images (odd sizes), dx=-1, dy=1",
+        ),
         Case((small, 0, -4), "a shift taller than the image (dy=-4 on height 3)"),
     ]
 
@@ -261,29 +481,61 @@ q5 = Exercise(
     shift_images,
     _q5_cases,
     (
-        "Build a new, all-zero batch of the same shape and dtype, and copy the part of each image that stays "
-        "inside the frame to its new place. Pixels that enter the frame are 0 (nothing wraps around).",
-        "Start from np.zeros_like(images) and copy a slice into a slice. For dx > 0 the columns 0..W-dx-1 "
-        "land on dx..W-1; for dx < 0 the other way round. Rows (dy, positive = down) work the same.",
+        (
+            "Build a new, all-zero batch of the same shape and dtype, and copy the part"
+            " of each image that stays inside the frame to its new place. Pixels that"
+            " enter the frame are 0 (nothing wraps around)."
+        ),
+        (
+            "Start from np.zeros_like(images) and copy a slice into a slice. For dx > 0"
+            " the columns 0..W-dx-1 land on dx..W-1; for dx < 0 the other way round."
+            " Rows (dy, positive = down) work the same."
+        ),
     ),
     nudges=(
-        Nudge(lambda x, dx, dy: _rolled(x, dx, dy, rows=False),
-              "np.roll wraps the ROWS around too: blank the rows that wrapped (the first dy rows when dy > 0, the "
-              "last -dy rows when dy < 0), as you did for the columns."),
-        Nudge(lambda x, dx, dy: _rolled(x, dx, dy, columns=False),
-              "np.roll wraps the COLUMNS around too: blank the columns that wrapped (the first dx columns when "
-              "dx > 0, the last -dx columns when dx < 0), as you did for the rows."),
-        Nudge(lambda x, dx, dy: np.roll(x, (dy, dx), axis=(1, 2)),
-              "np.roll wraps around: what leaves on the right comes back on the left. Fill the uncovered pixels with 0."),
-        Nudge(lambda x, dx, dy: shift_images(x, dy, dx), "dx moves along the columns (axis 2), dy along the rows (axis 1)."),
-        Nudge(lambda x, dx, dy: shift_images(x, -dx, -dy), "positive dx moves the digit to the RIGHT, positive dy moves it DOWN."),
-        Nudge(lambda x, dx, dy: shift_images(x, dx, -dy),
-              "positive dy moves the digit DOWN: in an image, row numbers grow downwards (unlike a plot's y axis)."),
+        Nudge(
+            lambda x, dx, dy: _rolled(x, dx, dy, rows=False),
+            "np.roll wraps the ROWS around too: blank the rows that wrapped (the first"
+            " dy rows when dy > 0, the last -dy rows when dy < 0), as you did for the"
+            " columns.",
+        ),
+        Nudge(
+            lambda x, dx, dy: _rolled(x, dx, dy, columns=False),
+            "np.roll wraps the COLUMNS around too: blank the columns that wrapped (the"
+            " first dx columns when dx > 0, the last -dx columns when dx < 0), as you"
+            " did for the rows.",
+        ),
+        Nudge(
+            lambda x, dx, dy: np.roll(x, (dy, dx), axis=(1, 2)),
+            "np.roll wraps around: what leaves on the right comes back on the left."
+            " Fill the uncovered pixels with 0.",
+        ),
+        Nudge(
+            lambda x, dx, dy: shift_images(x, dy, dx),
+            "dx moves along the columns (axis 2), dy along the rows (axis 1).",
+        ),
+        Nudge(
+            lambda x, dx, dy: shift_images(x, -dx, -dy),
+            "positive dx moves the digit to the RIGHT, positive dy moves it DOWN.",
+        ),
+        Nudge(
+            lambda x, dx, dy: shift_images(x, dx, -dy),
+            "positive dy moves the digit DOWN: in an image, row numbers grow downwards"
+            " (unlike a plot's y axis).",
+        ),
     ),
-    error_nudges=(("could not broadcast", "the slice you copy from and the one you copy to have different shapes "
-                   "(print both). `images` is (N, H, W): index it as images[:, rows, cols], the batch axis first. A "
-                   "negative end x[:-d] is EMPTY when d is 0 (-0 is 0): write x[:h - d]. A shift as large as the image "
-                   "leaves nothing to copy: the result is all zeros."),),
+    error_nudges=(
+        (
+            "could not broadcast",
+            (
+                "the slice you copy from and the one you copy to have different shapes"
+                " (print both). `images` is (N, H, W): index it as images[:, rows,"
+                " cols], the batch axis first. A negative end x[:-d] is EMPTY when d is"
+                " 0 (-0 is 0): write x[:h - d]. A shift as large as the image leaves"
+                " nothing to copy: the result is all zeros."
+            ),
+        ),
+    ),
     dtype="exact",
     forbidden=("scipy.ndimage",),
 )

@@ -1,12 +1,11 @@
-"""Chapter 3 — CNN layers: convolution, max-pooling, output sizes, receptive field, a CNN."""
+"""Chapter 3 — CNN layers: convolution, max-pooling, output sizes, receptive field, a
+CNN."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ._core import Case, Chapter, Exercise, Nudge, Result
-
-
 
 # -------------------------------------------------------------- q1: convolution
 
@@ -32,7 +31,8 @@ def _same_padding(image, kernel):
 
 
 def _stops_one_short(image, kernel):
-    """The right output size, but loops over range(H - kh): the last row and column stay 0."""
+    """The right output size, but loops over range(H - kh): the last row and column stay
+    0."""
     out = conv2d(image, kernel)
     out[-1, :] = 0
     out[:, -1] = 0
@@ -43,11 +43,17 @@ def _square_assumed(image, kernel):
     """One size for both axes: the kernel's height and the image's height."""
     k = kernel.shape[0]
     n = image.shape[0] - k + 1
-    return np.array([[np.sum(image[i : i + k, j : j + k] * kernel) for j in range(n)] for i in range(n)])
+    return np.array(
+        [
+            [np.sum(image[i : i + k, j : j + k] * kernel) for j in range(n)]
+            for i in range(n)
+        ]
+    )
 
 
 def _window_swapped(image, kernel):
-    """Each window cut as image[i:i+kw, j:j+kh]: the kernel's height and width swapped."""
+    """Each window cut as image[i:i+kw, j:j+kh]: the kernel's height and width
+    swapped."""
     kh, kw = kernel.shape
     out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
     for i in range(out.shape[0]):
@@ -57,14 +63,34 @@ def _window_swapped(image, kernel):
 
 
 def _q1_cases() -> list[Case]:
-    rng = np.random.default_rng(301)  # this exercise's own inputs, the same on every call
+    rng = np.random.default_rng(
+        301
+    )  # this exercise's own inputs, the same on every call
     return [
-        Case((np.arange(9.0).reshape(3, 3), np.array([[1.0, 0.0], [0.0, -1.0]])), "a 3×3 image and the 2×2 kernel [[1, 0], [0, -1]]"),
-        Case((np.arange(12.0).reshape(3, 4), np.array([[1.0, 2.0, 3.0]])), "a 3×4 image and the 1×3 kernel [[1, 2, 3]] (not symmetric)"),
-        Case((rng.normal(0, 1, (5, 7)), rng.normal(0, 1, (3, 3))), "a non-square 5×7 image and a random 3×3 kernel"),
-        Case((rng.random((28, 28)), rng.normal(0, 1, (5, 5))), "a 28×28 image and a random 5×5 kernel"),
-        Case((rng.normal(0, 1, (4, 4)), rng.normal(0, 1, (4, 4))), "a kernel as large as the image (the output is 1×1)"),
-        Case((np.arange(20).reshape(4, 5), np.array([[0.5, -1.0], [2.0, 0.0]])), "an integer 4×5 image and a float 2×2 kernel"),
+        Case(
+            (np.arange(9.0).reshape(3, 3), np.array([[1.0, 0.0], [0.0, -1.0]])),
+            "a 3×3 image and the 2×2 kernel [[1, 0], [0, -1]]",
+        ),
+        Case(
+            (np.arange(12.0).reshape(3, 4), np.array([[1.0, 2.0, 3.0]])),
+            "a 3×4 image and the 1×3 kernel [[1, 2, 3]] (not symmetric)",
+        ),
+        Case(
+            (rng.normal(0, 1, (5, 7)), rng.normal(0, 1, (3, 3))),
+            "a non-square 5×7 image and a random 3×3 kernel",
+        ),
+        Case(
+            (rng.random((28, 28)), rng.normal(0, 1, (5, 5))),
+            "a 28×28 image and a random 5×5 kernel",
+        ),
+        Case(
+            (rng.normal(0, 1, (4, 4)), rng.normal(0, 1, (4, 4))),
+            "a kernel as large as the image (the output is 1×1)",
+        ),
+        Case(
+            (np.arange(20).reshape(4, 5), np.array([[0.5, -1.0], [2.0, 0.0]])),
+            "an integer 4×5 image and a float 2×2 kernel",
+        ),
     ]
 
 
@@ -74,21 +100,48 @@ q1 = Exercise(
     conv2d,
     _q1_cases,
     (
-        "Slide the kernel over every position where it fits entirely inside the image ('valid'); at each "
-        "position, multiply the patch under it by the kernel element by element and add everything up.",
-        "The output has (H - kh + 1) × (W - kw + 1) positions. At position (i, j), the patch is "
-        "image[i:i+kh, j:j+kw]; the output is np.sum(patch * kernel).",
+        (
+            "Slide the kernel over every position where it fits entirely inside the"
+            " image ('valid'); at each position, multiply the patch under it by the"
+            " kernel element by element and add everything up."
+        ),
+        (
+            "The output has (H - kh + 1) × (W - kw + 1) positions. At position (i, j),"
+            " the patch is image[i:i+kh, j:j+kw]; the output is np.sum(patch * kernel)."
+        ),
     ),
     nudges=(
-        Nudge(_flipped, "deep-learning 'convolution' does NOT flip the kernel (it is a cross-correlation): use kernel as it is."),
-        Nudge(_same_padding, "use 'valid' convolution, without padding: the output is (H - kh + 1) × (W - kw + 1)."),
-        Nudge(lambda x, k: conv2d(x, k)[:-1, :-1], "the last position counts too: there are H - kh + 1 rows, not H - kh."),
-        Nudge(_stops_one_short, "your output has the right size, but its last row and column stay 0: the loops stop "
-              "one position early. Loop over range(H - kh + 1) and range(W - kw + 1), the output's own shape."),
-        Nudge(_square_assumed, "images and kernels need not be square: kh, kw = kernel.shape and the output is "
-              "(H - kh + 1) × (W - kw + 1); the columns come from the widths."),
-        Nudge(_window_swapped, "the window under the kernel is kh rows by kw columns, image[i:i+kh, j:j+kw], with "
-              "kh, kw = kernel.shape (rows first): yours has the kernel's height and width swapped."),
+        Nudge(
+            _flipped,
+            "deep-learning 'convolution' does NOT flip the kernel (it is a"
+            " cross-correlation): use kernel as it is.",
+        ),
+        Nudge(
+            _same_padding,
+            "use 'valid' convolution, without padding: the output is (H - kh + 1) × (W"
+            " - kw + 1).",
+        ),
+        Nudge(
+            lambda x, k: conv2d(x, k)[:-1, :-1],
+            "the last position counts too: there are H - kh + 1 rows, not H - kh.",
+        ),
+        Nudge(
+            _stops_one_short,
+            "your output has the right size, but its last row and column stay 0: the"
+            " loops stop one position early. Loop over range(H - kh + 1) and range(W -"
+            " kw + 1), the output's own shape.",
+        ),
+        Nudge(
+            _square_assumed,
+            "images and kernels need not be square: kh, kw = kernel.shape and the"
+            " output is (H - kh + 1) × (W - kw + 1); the columns come from the widths.",
+        ),
+        Nudge(
+            _window_swapped,
+            "the window under the kernel is kh rows by kw columns, image[i:i+kh,"
+            " j:j+kw], with kh, kw = kernel.shape (rows first): yours has the kernel's"
+            " height and width swapped.",
+        ),
     ),
     forbidden=("scipy.signal", "scipy.ndimage"),
 )
@@ -104,7 +157,11 @@ def max_pool2d(image: np.ndarray, size: int = 2) -> np.ndarray:
 
 def _avg_pool(image, size=2):
     out_h, out_w = image.shape[0] // size, image.shape[1] // size
-    return image[: out_h * size, : out_w * size].reshape(out_h, size, out_w, size).mean(axis=(1, 3))
+    return (
+        image[: out_h * size, : out_w * size]
+        .reshape(out_h, size, out_w, size)
+        .mean(axis=(1, 3))
+    )
 
 
 def _ceil_pool(image, size=2):
@@ -115,10 +172,27 @@ def _ceil_pool(image, size=2):
 
 
 def _q2_cases() -> list[Case]:
-    rng = np.random.default_rng(302)  # this exercise's own inputs, the same on every call
+    rng = np.random.default_rng(
+        302
+    )  # this exercise's own inputs, the same on every call
     return [
-        Case((np.array([[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0], [9.0, 0.0, 2.0, 3.0]]),), "the 4×4 image [[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [9, 0, 2, 3]]"),
-        Case((rng.normal(0, 1, (5, 7)),), "a 5×7 image (odd sizes: the last row and column are dropped)"),
+        Case(
+            (
+                np.array(
+                    [
+                        [1.0, 2.0, 5.0, 0.0],
+                        [3.0, 4.0, 1.0, 1.0],
+                        [0.0, 0.0, 2.0, 2.0],
+                        [9.0, 0.0, 2.0, 3.0],
+                    ]
+                ),
+            ),
+            "the 4×4 image [[1, 2, 5, 0], [3, 4, 1, 1], [0, 0, 2, 2], [9, 0, 2, 3]]",
+        ),
+        Case(
+            (rng.normal(0, 1, (5, 7)),),
+            "a 5×7 image (odd sizes: the last row and column are dropped)",
+        ),
         Case((-rng.random((6, 6)) - 1,), "a 6×6 image of negative values"),
         Case((rng.normal(0, 1, (9, 7)), 3), "a 9×7 image with size=3"),
         Case((np.array([[7.0]]), 1), "a 1×1 image with size=1"),
@@ -132,29 +206,76 @@ q2 = Exercise(
     max_pool2d,
     _q2_cases,
     (
-        "Cut the image into size × size windows that don't overlap and keep each window's largest value. "
-        "Rows or columns left over at the end (odd sizes) are dropped.",
-        "The output is (H // size) × (W // size); window (i, j) is image[i*size:(i+1)*size, j*size:(j+1)*size]. "
-        "A vectorized route: crop to a multiple of size, reshape to (H//size, size, W//size, size), max over axes 1 and 3.",
+        (
+            "Cut the image into size × size windows that don't overlap and keep each"
+            " window's largest value. Rows or columns left over at the end (odd sizes)"
+            " are dropped."
+        ),
+        (
+            "The output is (H // size) × (W // size); window (i, j) is"
+            " image[i*size:(i+1)*size, j*size:(j+1)*size]. A vectorized route: crop to"
+            " a multiple of size, reshape to (H//size, size, W//size, size), max over"
+            " axes 1 and 3."
+        ),
     ),
-    error_nudges=(("reshape", "crop the image to a multiple of `size` before reshaping: "
-                   "image[: H // size * size, : W // size * size] (leftover rows and columns are dropped)."),),
+    error_nudges=(
+        (
+            "reshape",
+            (
+                "crop the image to a multiple of `size` before reshaping: image[: H //"
+                " size * size, : W // size * size] (leftover rows and columns are"
+                " dropped)."
+            ),
+        ),
+    ),
     nudges=(
-        Nudge(lambda image, size=2: np.array([[image[i:i + size, j:j + size].max() for j in range(image.shape[1] // size)]
-                                              for i in range(image.shape[0] // size)]),
-              "window (i, j) starts at row i * size and column j * size: the windows do not overlap "
-              "(yours move one pixel at a time)."),
-        Nudge(lambda x, size=2: x[: x.shape[0] // size * size, : x.shape[1] // size * size]
-              .reshape(x.shape[0] // size, x.shape[1] // size, size, size).max(axis=(2, 3)),
-              "reshape(h, w, size, size) does not cut size × size squares out of the image: reshape to "
-              "(h, size, w, size) and take the max over axes 1 and 3."),
-        Nudge(_avg_pool, "that is average pooling; max-pooling keeps the LARGEST value of each window."),
-        Nudge(_ceil_pool, "a window that would stick out of the image is dropped: the output is (H // size) × (W // size)."),
-        Nudge(lambda x, size=2: np.maximum(0, max_pool2d(x, size)), "don't start the maximum at 0: windows of negative values have a negative maximum."),
-        Nudge(lambda x, size=2: x[: x.shape[0] // size * size, : x.shape[1] // size * size]
-              .reshape(x.shape[0] // size, size, x.shape[1] // size, size).max(axis=(1, 2)),
-              "after reshape(h, size, w, size), axes 1 and 3 are the rows and columns INSIDE a window, while axis 2 "
-              "runs across windows: take the max over axes (1, 3)."),
+        Nudge(
+            lambda image, size=2: np.array(
+                [
+                    [
+                        image[i : i + size, j : j + size].max()
+                        for j in range(image.shape[1] // size)
+                    ]
+                    for i in range(image.shape[0] // size)
+                ]
+            ),
+            "window (i, j) starts at row i * size and column j * size: the windows do"
+            " not overlap (yours move one pixel at a time).",
+        ),
+        Nudge(
+            lambda x, size=2: (
+                x[: x.shape[0] // size * size, : x.shape[1] // size * size]
+                .reshape(x.shape[0] // size, x.shape[1] // size, size, size)
+                .max(axis=(2, 3))
+            ),
+            "reshape(h, w, size, size) does not cut size × size squares out of the"
+            " image: reshape to (h, size, w, size) and take the max over axes 1 and 3.",
+        ),
+        Nudge(
+            _avg_pool,
+            "that is average pooling; max-pooling keeps the LARGEST value of each"
+            " window.",
+        ),
+        Nudge(
+            _ceil_pool,
+            "a window that would stick out of the image is dropped: the output is (H //"
+            " size) × (W // size).",
+        ),
+        Nudge(
+            lambda x, size=2: np.maximum(0, max_pool2d(x, size)),
+            "don't start the maximum at 0: windows of negative values have a negative"
+            " maximum.",
+        ),
+        Nudge(
+            lambda x, size=2: (
+                x[: x.shape[0] // size * size, : x.shape[1] // size * size]
+                .reshape(x.shape[0] // size, size, x.shape[1] // size, size)
+                .max(axis=(1, 2))
+            ),
+            "after reshape(h, size, w, size), axes 1 and 3 are the rows and columns"
+            " INSIDE a window, while axis 2 runs across windows: take the max over axes"
+            " (1, 3).",
+        ),
     ),
     forbidden=("scipy.ndimage", "skimage"),
 )
@@ -162,7 +283,9 @@ q2 = Exercise(
 # -------------------------------------------------------- q3: output sizes
 
 
-def conv_output_size(n: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
+def conv_output_size(
+    n: int, kernel: int, stride: int = 1, padding: str = "valid"
+) -> int:
     if padding == "same":
         return (n + stride - 1) // stride
     return (n - kernel) // stride + 1
@@ -175,52 +298,105 @@ q3 = Exercise(
     lambda: [
         Case((28, 3, 1, "valid"), "n=28, kernel=3, stride=1, 'valid'"),
         Case((28, 5, 2, "valid"), "n=28, kernel=5, stride=2, 'valid'"),
-        Case((13, 2, 2, "valid"), "n=13, kernel=2, stride=2, 'valid' (a 2×2 max-pool of 13 pixels)"),
+        Case(
+            (13, 2, 2, "valid"),
+            "n=13, kernel=2, stride=2, 'valid' (a 2×2 max-pool of 13 pixels)",
+        ),
         Case((28, 3, 1, "same"), "n=28, kernel=3, stride=1, 'same'"),
         Case((27, 3, 2, "same"), "n=27, kernel=3, stride=2, 'same'"),
         Case((1, 1, 1, "valid"), "n=1, kernel=1, stride=1, 'valid'"),
         Case((28, 5, 1, "same"), "n=28, kernel=5, stride=1, 'same'"),
         Case((10, 5, 3, "same"), "n=10, kernel=5, stride=3, 'same'"),
         Case((7, 3, 3, "valid"), "n=7, kernel=3, stride=3, 'valid'"),
-        Case((5, 5, 2, "valid"), "n=5, kernel=5, stride=2, 'valid' (the kernel fits once)"),
+        Case(
+            (5, 5, 2, "valid"),
+            "n=5, kernel=5, stride=2, 'valid' (the kernel fits once)",
+        ),
         Case((28, 2, 1, "same"), "n=28, kernel=2 (even), stride=1, 'same'"),
         Case((27, 4, 2, "same"), "n=27, kernel=4 (even), stride=2, 'same'"),
     ],
     (
-        "'valid': count the positions where the kernel fits inside the n pixels, moving `stride` pixels at a time. "
-        "'same': Keras pads so that only the stride shrinks the output.",
-        "'valid': (n - kernel) // stride + 1. 'same': n / stride rounded up, whatever the kernel: (n + stride - 1) // stride.",
+        (
+            "'valid': count the positions where the kernel fits inside the n pixels,"
+            " moving `stride` pixels at a time. 'same': Keras pads so that only the"
+            " stride shrinks the output."
+        ),
+        (
+            "'valid': (n - kernel) // stride + 1. 'same': n / stride rounded up,"
+            " whatever the kernel: (n + stride - 1) // stride."
+        ),
     ),
     nudges=(
-        Nudge(lambda n, k, s=1, p="valid": n if p == "same" else (n - k) // s + 1,
-              "the stride still shrinks a 'same' output: it is ceil(n / stride). 'same' only pads the input so "
-              "that no pixel is dropped; with stride 1 that keeps the size."),
-        Nudge(lambda n, k, s=1, p="valid": -(-n // s) if p == "same" else -(-(n - k) // s) + 1,
-              "'valid' rounds DOWN: (n - kernel) // stride + 1. A window that would stick out of the input is "
-              "dropped, not counted."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k) // s if p == "valid" else (n + s - 1) // s,
-              "count the first position too: (n - kernel) // stride + 1."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else round(n / s),
-              "with 'same', n / stride is rounded UP (a last, incomplete window still gives an output): "
-              "(n + stride - 1) // stride or math.ceil(n / stride); round() rounds some down."),
-        Nudge(lambda n, k, s=1, p="valid": n - k + 1 if p == "valid" else n,
-              "the stride matters: with stride 2 the kernel jumps 2 pixels at a time, so the output is about half as big."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1,
-              "for padding='same' your function returned the 'valid' size. With 'same', Keras pads so that the output "
-              "is ceil(n / stride), whatever the kernel size (if a 'same' branch computes that, check that it returns it)."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else n // s,
-              "with padding='same', Keras pads so that the output is ceil(n / stride): round UP, "
-              "(n + stride - 1) // stride or math.ceil(n / stride); n // stride rounds down."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k) / s + 1 if p == "valid" else n / s,
-              "sizes are whole numbers: use integer division //."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k + (2 * (k // 2) if p == "same" else 0)) // s + 1,
-              "Keras' 'same' is not a padding of kernel // 2 on each side (PyTorch's habit): for an even kernel that "
-              "pads one pixel too many. 'same' makes the output ceil(n / stride), whatever the kernel."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else (n - k + 2) // s + 1,
-              "a padding of 1 pixel is 'same' only for 3×3 kernels: 'same' makes the output ceil(n / stride) whatever the kernel."),
-        Nudge(lambda n, k, s=1, p="valid": (n - k + 1) // s if p == "valid" else (n + s - 1) // s,
-              "the + 1 comes after the division: (n - kernel) // stride + 1 (the first position, then one more "
-              "every `stride` pixels)."),
+        Nudge(
+            lambda n, k, s=1, p="valid": n if p == "same" else (n - k) // s + 1,
+            "the stride still shrinks a 'same' output: it is ceil(n / stride). 'same'"
+            " only pads the input so that no pixel is dropped; with stride 1 that keeps"
+            " the size.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (
+                -(-n // s) if p == "same" else -(-(n - k) // s) + 1
+            ),
+            "'valid' rounds DOWN: (n - kernel) // stride + 1. A window that would stick"
+            " out of the input is dropped, not counted.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (
+                (n - k) // s if p == "valid" else (n + s - 1) // s
+            ),
+            "count the first position too: (n - kernel) // stride + 1.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (
+                (n - k) // s + 1 if p == "valid" else round(n / s)
+            ),
+            "with 'same', n / stride is rounded UP (a last, incomplete window still"
+            " gives an output): (n + stride - 1) // stride or math.ceil(n / stride);"
+            " round() rounds some down.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": n - k + 1 if p == "valid" else n,
+            "the stride matters: with stride 2 the kernel jumps 2 pixels at a time, so"
+            " the output is about half as big.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (n - k) // s + 1,
+            "for padding='same' your function returned the 'valid' size. With 'same',"
+            " Keras pads so that the output is ceil(n / stride), whatever the kernel"
+            " size (if a 'same' branch computes that, check that it returns it).",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (n - k) // s + 1 if p == "valid" else n // s,
+            "with padding='same', Keras pads so that the output is ceil(n / stride):"
+            " round UP, (n + stride - 1) // stride or math.ceil(n / stride); n //"
+            " stride rounds down.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (n - k) / s + 1 if p == "valid" else n / s,
+            "sizes are whole numbers: use integer division //.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (
+                (n - k + (2 * (k // 2) if p == "same" else 0)) // s + 1
+            ),
+            "Keras' 'same' is not a padding of kernel // 2 on each side (PyTorch's"
+            " habit): for an even kernel that pads one pixel too many. 'same' makes the"
+            " output ceil(n / stride), whatever the kernel.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (
+                (n - k) // s + 1 if p == "valid" else (n - k + 2) // s + 1
+            ),
+            "a padding of 1 pixel is 'same' only for 3×3 kernels: 'same' makes the"
+            " output ceil(n / stride) whatever the kernel.",
+        ),
+        Nudge(
+            lambda n, k, s=1, p="valid": (
+                (n - k + 1) // s if p == "valid" else (n + s - 1) // s
+            ),
+            "the + 1 comes after the division: (n - kernel) // stride + 1 (the first"
+            " position, then one more every `stride` pixels).",
+        ),
     ),
 )
 
@@ -228,7 +404,8 @@ q3 = Exercise(
 
 
 def _jumps(layers: list[tuple[int, int]]) -> list[int]:
-    """The jump before each layer: the product of the strides of the layers before it."""
+    """The jump before each layer: the product of the strides of the layers before
+    it."""
     return [int(np.prod([s for _, s in layers[:i]])) for i in range(len(layers))]
 
 
@@ -265,30 +442,60 @@ q4 = Exercise(
         Case(([(3, 1), (2, 2), (3, 1), (2, 2)],), "conv 3, pool 2, conv 3, pool 2"),
         Case(([(5, 2), (3, 2), (3, 1)],), "[(5, 2), (3, 2), (3, 1)]"),
         Case(([],), "no layer at all (one pixel sees itself)"),
-        Case(([(2, 2), (2, 2), (2, 2)],), "three 2×2 poolings [(2, 2), (2, 2), (2, 2)]"),
+        Case(
+            ([(2, 2), (2, 2), (2, 2)],), "three 2×2 poolings [(2, 2), (2, 2), (2, 2)]"
+        ),
         Case(([(1, 3), (3, 1)],), "a 1×1 layer with stride 3, then a 3×3 convolution"),
     ],
     (
-        "Keep two numbers as you go through the layers: the field (how many input pixels one position sees) "
-        "and the jump (how many input pixels apart two neighbouring positions are).",
-        "Start with field = 1 and jump = 1. Each layer first adds (kernel - 1) * jump to the field, THEN "
-        "multiplies jump by its stride.",
+        (
+            "Keep two numbers as you go through the layers: the field (how many input"
+            " pixels one position sees) and the jump (how many input pixels apart two"
+            " neighbouring positions are)."
+        ),
+        (
+            "Start with field = 1 and jump = 1. Each layer first adds (kernel - 1) *"
+            " jump to the field, THEN multiplies jump by its stride."
+        ),
     ),
     nudges=(
-        Nudge(lambda ls: 1 + sum((k - 1) * s for k, s in ls),
-              "strides multiply: a layer's kernel is spread by the PRODUCT of the strides of the layers before it "
-              "(the jump), not by its own stride."),
-        Nudge(lambda ls: 1 + sum(k - 1 for k, _ in ls), "a stride spreads the next layer's kernel: each layer adds (kernel - 1) * jump, and jump grows by the stride."),
-        Nudge(lambda ls: sum(k for k, _ in ls) or 1, "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1) * jump."),
-        Nudge(_jump_first, "update the field BEFORE the jump: a layer's own stride only spreads the layers after it."),
-        Nudge(_backward_run_forward,
-              "the recursion field = (field - 1) * stride + kernel walks from the output back to the input: go "
-              "through the layers in REVERSED order (or forwards with field += (kernel - 1) * jump; jump *= stride)."),
-        Nudge(lambda ls: receptive_field([(k, k) for k, _ in ls]),  # jump *= kernel
-              "the jump grows by each layer's STRIDE (jump *= stride), not by its kernel size: "
-              "it is how far apart, in input pixels, two neighbouring positions of the next layer are."),
-        Nudge(lambda ls: 1 + sum(k - _jumps(ls)[i] for i, (k, _) in enumerate(ls)),
-              "mind the brackets: (kernel - 1) * jump, not kernel - 1 * jump (which is kernel - jump)."),
+        Nudge(
+            lambda ls: 1 + sum((k - 1) * s for k, s in ls),
+            "strides multiply: a layer's kernel is spread by the PRODUCT of the strides"
+            " of the layers before it (the jump), not by its own stride.",
+        ),
+        Nudge(
+            lambda ls: 1 + sum(k - 1 for k, _ in ls),
+            "a stride spreads the next layer's kernel: each layer adds (kernel - 1) *"
+            " jump, and jump grows by the stride.",
+        ),
+        Nudge(
+            lambda ls: sum(k for k, _ in ls) or 1,
+            "stacking two 3×3 convolutions gives 5, not 6: each layer adds (kernel - 1)"
+            " * jump.",
+        ),
+        Nudge(
+            _jump_first,
+            "update the field BEFORE the jump: a layer's own stride only spreads the"
+            " layers after it.",
+        ),
+        Nudge(
+            _backward_run_forward,
+            "the recursion field = (field - 1) * stride + kernel walks from the output"
+            " back to the input: go through the layers in REVERSED order (or forwards"
+            " with field += (kernel - 1) * jump; jump *= stride).",
+        ),
+        Nudge(
+            lambda ls: receptive_field([(k, k) for k, _ in ls]),  # jump *= kernel
+            "the jump grows by each layer's STRIDE (jump *= stride), not by its kernel"
+            " size: it is how far apart, in input pixels, two neighbouring positions of"
+            " the next layer are.",
+        ),
+        Nudge(
+            lambda ls: 1 + sum(k - _jumps(ls)[i] for i, (k, _) in enumerate(ls)),
+            "mind the brackets: (kernel - 1) * jump, not kernel - 1 * jump (which is"
+            " kernel - jump).",
+        ),
     ),
 )
 
@@ -301,17 +508,19 @@ def build_cnn():
     import keras
     from keras import layers
 
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=3, activation="relu"),
-        layers.MaxPooling2D(pool_size=2),
-        layers.Conv2D(64, kernel_size=3, activation="relu"),
-        layers.MaxPooling2D(pool_size=2),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=3, activation="relu"),
+            layers.MaxPooling2D(pool_size=2),
+            layers.Conv2D(64, kernel_size=3, activation="relu"),
+            layers.MaxPooling2D(pool_size=2),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def _q5_judge(cases: list[Case], values: list) -> Result | None:
@@ -319,37 +528,77 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
 
     model = values[0]
     if type(model).__name__ == "Unreadable" and "no defined input" in model.reason:
-        return Result(False, "the model has no defined input: start it with keras.Input(shape=(28, 28, 1)).")
+        return Result(
+            False,
+            "the model has no defined input: start it with keras.Input(shape=(28, 28,"
+            " 1)).",
+        )
     if type(model).__name__ == "Unreadable":
-        return Result(False, f"build_cnn() returned a model the grader cannot load back {model.reason}. "
-                      "Use only standard Keras layers (no Lambda or custom layers).")
+        return Result(
+            False,
+            f"build_cnn() returned a model the grader cannot load back {model.reason}. "
+            "Use only standard Keras layers (no Lambda or custom layers).",
+        )
     if model is None:
         return Result(False, "build_cnn() returned None. Did you forget `return`?")
     if not isinstance(model, keras.Model):
-        return Result(False, f"build_cnn() should return a Keras model, but returned {type(model).__name__}.")
+        return Result(
+            False,
+            "build_cnn() should return a Keras model, but returned"
+            f" {type(model).__name__}.",
+        )
     try:
         inputs = tuple(model.inputs[0].shape)
         outputs = tuple(model.outputs[0].shape)
     except (AttributeError, IndexError, ValueError, TypeError):
-        return Result(False, "the model has no defined input: start it with keras.Input(shape=(28, 28, 1)).")
+        return Result(
+            False,
+            "the model has no defined input: start it with keras.Input(shape=(28, 28,"
+            " 1)).",
+        )
     if inputs != (None, 28, 28, 1):
-        return Result(False, f"the model's input shape is {inputs}, expected (None, 28, 28, 1): keras.Input(shape=(28, 28, 1)).")
+        return Result(
+            False,
+            f"the model's input shape is {inputs}, expected (None, 28, 28, 1):"
+            " keras.Input(shape=(28, 28, 1)).",
+        )
     if outputs != (None, 10):
-        return Result(False, f"the model's output shape is {outputs}, expected (None, 10): one probability per digit. "
-                      "Did you forget Flatten, or use the wrong number of units in the last Dense layer?")
+        return Result(
+            False,
+            f"the model's output shape is {outputs}, expected (None, 10): one"
+            " probability per digit. Did you forget Flatten, or use the wrong number"
+            " of units in the last Dense layer?",
+        )
     kinds = [type(layer).__name__ for layer in model.layers]
     if "Conv2D" not in kinds:
-        return Result(False, f"the model has no Conv2D layer (its layers: {', '.join(kinds)}). This chapter is about convolutions!")
+        return Result(
+            False,
+            f"the model has no Conv2D layer (its layers: {', '.join(kinds)}). This"
+            " chapter is about convolutions!",
+        )
     if not any(kind.startswith("MaxPooling") for kind in kinds):
-        return Result(False, "the model has no MaxPooling2D layer: pool after a convolution to halve the feature maps.")
+        return Result(
+            False,
+            "the model has no MaxPooling2D layer: pool after a convolution to halve the"
+            " feature maps.",
+        )
     if model.count_params() > MAX_PARAMETERS:
-        return Result(False, f"the model has {model.count_params():,} parameters; keep it under {MAX_PARAMETERS:,} so it trains "
-                      "in minutes on a CPU (a wide Dense layer right after Flatten is usually the culprit).")
+        return Result(
+            False,
+            f"the model has {model.count_params():,} parameters; keep it under"
+            f" {MAX_PARAMETERS:,} so it trains in minutes on a CPU (a wide Dense layer"
+            " right after Flatten is usually the culprit).",
+        )
     images = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
     probabilities = np.asarray(model(images, training=False))
-    if (probabilities < 0).any() or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4):
-        return Result(False, "the outputs are not probabilities (each row should be ≥ 0 and sum to 1): "
-                      "give the last Dense layer activation='softmax'.")
+    if (probabilities < 0).any() or not np.allclose(
+        probabilities.sum(axis=1), 1.0, atol=1e-4
+    ):
+        return Result(
+            False,
+            "the outputs are not probabilities (each row should be ≥ 0 and sum to 1): "
+            "give the last Dense layer activation='softmax'.",
+        )
     return None
 
 
@@ -359,20 +608,45 @@ q5 = Exercise(
     build_cnn,
     lambda: [Case((), "build_cnn()")],
     (
-        "Stack, in a keras.Sequential: the input, one or two (convolution → max-pooling) pairs, Flatten, "
-        "and a Dense layer with 10 softmax units at the end.",
-        "keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(32, 3, activation='relu'), "
-        "layers.MaxPooling2D(2), layers.Conv2D(64, 3, activation='relu'), layers.MaxPooling2D(2), "
-        "layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation='softmax')]) is a good start.",
+        (
+            "Stack, in a keras.Sequential: the input, one or two (convolution →"
+            " max-pooling) pairs, Flatten, and a Dense layer with 10 softmax units at"
+            " the end."
+        ),
+        (
+            "keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(32, 3,"
+            " activation='relu'), layers.MaxPooling2D(2), layers.Conv2D(64, 3,"
+            " activation='relu'), layers.MaxPooling2D(2), layers.Flatten(),"
+            " layers.Dropout(0.5), layers.Dense(10, activation='softmax')]) is a good"
+            " start."
+        ),
     ),
     judge=_q5_judge,
-    error_nudges=(("min_ndim=4, found ndim=3", "Conv2D works on images with a channel axis: the input is "
-                   "keras.Input(shape=(28, 28, 1)), not (28, 28)."),
-                  ("(None, 1, 28, 28)", "Keras puts the channels LAST: the input is keras.Input(shape=(28, 28, 1)), "
-                   "not (1, 28, 28) as in PyTorch."),
-                  ("Computed output size would be zero or negative", "a convolution or pooling layer got an image "
-                   "smaller than its window: the input should be keras.Input(shape=(28, 28, 1)), and each "
-                   "MaxPooling2D(2) halves the size, so two or three (conv → pool) pairs are enough.")),
+    error_nudges=(
+        (
+            "min_ndim=4, found ndim=3",
+            (
+                "Conv2D works on images with a channel axis: the input is "
+                "keras.Input(shape=(28, 28, 1)), not (28, 28)."
+            ),
+        ),
+        (
+            "(None, 1, 28, 28)",
+            (
+                "Keras puts the channels LAST: the input is keras.Input(shape=(28, 28,"
+                " 1)), not (1, 28, 28) as in PyTorch."
+            ),
+        ),
+        (
+            "Computed output size would be zero or negative",
+            (
+                "a convolution or pooling layer got an image smaller than its window:"
+                " the input should be keras.Input(shape=(28, 28, 1)), and each"
+                " MaxPooling2D(2) halves the size, so two or three (conv → pool) pairs"
+                " are enough."
+            ),
+        ),
+    ),
     by_hand=False,
 )
 

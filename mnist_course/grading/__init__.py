@@ -33,12 +33,12 @@ exercise without solving it, or to disturb the grading of others. The guarantees
 - **Isolation** (:mod:`.worker`, :mod:`.sandbox`): each exercise runs in a child
   forked from a supervisor started with ``python -I`` (the current directory is not
   on ``sys.path``; a supervisor that needs Keras is forked, before it runs any job,
-  from one such process that only imported Keras), in a fresh temporary directory, in its own session, with limits
-  on memory, CPU time, wall-clock time and file size; on Linux ≥ 5.13 Landlock
-  forbids writing outside that directory, opening TCP connections and signalling
-  any process outside the sandbox (so ``os.kill(os.getppid(), ...)`` fails). The
-  child's whole process group, and every orphan it leaves, is killed when the
-  exercise ends. If the supervisor dies anyway, that exercise fails and a new
+  from one such process that only imported Keras), in a fresh temporary directory, in
+  its own session, with limits on memory, CPU time, wall-clock time and file size; on
+  Linux ≥ 5.13 Landlock forbids writing outside that directory, opening TCP connections
+  and signalling any process outside the sandbox (so ``os.kill(os.getppid(), ...)``
+  fails). The child's whole process group, and every orphan it leaves, is killed when
+  the exercise ends. If the supervisor dies anyway, that exercise fails and a new
   supervisor serves the next one.
 - **A returned model is built first where it cannot hurt.** Safe mode stops a
   ``.keras`` file from running code, not from declaring gigabytes of weights in its
@@ -81,6 +81,17 @@ from .notebook import NotebookError, read_notebook
 from .reports import ReportWriter, report, scoreboard
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "Grade", "Grader", "NotebookError", "ReportWriter", "chapter_of", "grade_notebook",
-    "expand_paths", "grade_source", "graded_chapters", "read_notebook", "report", "scoreboard",
+    "DEFAULT_TIMEOUT",
+    "Grade",
+    "Grader",
+    "NotebookError",
+    "ReportWriter",
+    "chapter_of",
+    "grade_notebook",
+    "expand_paths",
+    "grade_source",
+    "graded_chapters",
+    "read_notebook",
+    "report",
+    "scoreboard",
 ]

@@ -1,4 +1,5 @@
-"""The grader: cuts each exercise out of a notebook, runs it in a worker, judges the result.
+"""The grader: cuts each exercise out of a notebook, runs it in a worker, judges the
+result.
 
 See the package docstring for the threat model.
 """
@@ -14,16 +15,23 @@ import re
 import signal
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..authoring import CHAPTER_GLOB
 from ..errors import MnistCourseError
 from ..exercises._core import Outcome
 from ..exercises._handmade import import_aliases, library_uses
-from .notebook import NotebookError, Program, exercise_program, explain_missing_name, without_unused_imports, read_notebook
+from .notebook import (
+    NotebookError,
+    Program,
+    exercise_program,
+    explain_missing_name,
+    read_notebook,
+    without_unused_imports,
+)
 from .supervisor import Supervisor, Zygote
 from .wire import Unreadable, decode, encode, load_model, model_payloads, vet_model
 from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE
@@ -37,7 +45,8 @@ _AST_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Grade:
-    """One row of a report: an exercise's verdict, or (``exercise == ""``) a notebook's problem."""
+    """One row of a report: an exercise's verdict, or (``exercise == ""``) a notebook's
+    problem."""
 
     notebook: str
     exercise: str
@@ -47,27 +56,38 @@ class Grade:
 
 
 def graded_chapters() -> list[str]:
-    """The two-digit numbers of the chapters that have graded exercises ("01", "02", ...)."""
+    """The two-digit numbers of the chapters that have graded exercises ("01", "02",
+    ...)."""
     import pkgutil
 
     from .. import exercises
 
-    return sorted(m.name[2:] for m in pkgutil.iter_modules(exercises.__path__) if m.name.startswith("ch"))
+    return sorted(
+        m.name[2:]
+        for m in pkgutil.iter_modules(exercises.__path__)
+        if m.name.startswith("ch")
+    )
 
 
 def chapter_of(notebook: str | Path):
     """The exercises module for ``NN_name.ipynb`` (``mnist_course.exercises.chNN``)."""
     match = re.match(r"(\d\d)_", Path(notebook).name)
     if not match:
-        raise NotebookError(f"{notebook}: a chapter notebook is named NN_topic.ipynb (e.g. 01_data.ipynb).")
+        raise NotebookError(
+            f"{notebook}: a chapter notebook is named NN_topic.ipynb (e.g."
+            " 01_data.ipynb)."
+        )
     try:
         return importlib.import_module(f"mnist_course.exercises.ch{match.group(1)}")
     except ModuleNotFoundError:
-        raise NotebookError(f"{notebook}: chapter {match.group(1)} has no graded exercises.") from None
+        raise NotebookError(
+            f"{notebook}: chapter {match.group(1)} has no graded exercises."
+        ) from None
 
 
 def expand_paths(paths: Iterable[str | Path | Grade]) -> list[Path | Grade]:
-    """Folders → their notebooks; an empty folder → a row saying so (rows pass through)."""
+    """Folders → their notebooks; an empty folder → a row saying so (rows pass
+    through)."""
     found: list[Path | Grade] = []
     for entry in paths:
         if isinstance(entry, Grade):
@@ -76,15 +96,27 @@ def expand_paths(paths: Iterable[str | Path | Grade]) -> list[Path | Grade]:
         path = Path(entry)
         if path.is_dir() and not path.name.endswith(".ipynb"):
             inside = sorted(path.glob(CHAPTER_GLOB))
-            found.extend(inside or [Grade(str(path), "", "", False, f"nothing to grade in {path}: it holds no NN_topic.ipynb notebook.")])
+            found.extend(
+                inside
+                or [
+                    Grade(
+                        str(path),
+                        "",
+                        "",
+                        False,
+                        f"nothing to grade in {path}: it holds no NN_topic.ipynb"
+                        " notebook.",
+                    )
+                ]
+            )
         else:
             found.append(path)
     return found
 
 
-
 def _imported_modules(source: str) -> list[str]:
-    """The modules that ``source``'s import statements may load, in order ("from a import b" → "a", "a.b")."""
+    """The modules that ``source``'s import statements may load, in order ("from a
+    import b" → "a", "a.b")."""
     import ast
 
     try:
@@ -97,7 +129,11 @@ def _imported_modules(source: str) -> list[str]:
             modules += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             modules.append(node.module)
-            modules += [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]  # maybe submodules
+            modules += [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name != "*"
+            ]  # maybe submodules
     return list(dict.fromkeys(modules))
 
 
@@ -122,14 +158,20 @@ def _outcome(event: dict, load_model: Callable[[str], object]) -> Outcome:
         message=str(event.get("message", ""))[:1000],
         where=str(event.get("where", ""))[:300],
         not_written=event.get("not_written") is True,
-        mutated=mutated if isinstance(mutated, int) and not isinstance(mutated, bool) else None,
+        mutated=(
+            mutated
+            if isinstance(mutated, int) and not isinstance(mutated, bool)
+            else None
+        ),
     )
 
 
 _SIGNALS = {
     int(signal.SIGXCPU): "used more CPU time than allowed",
     int(signal.SIGXFSZ): "wrote more than 64 MB to a file or to the output",
-    int(signal.SIGSEGV): "crashed (segmentation fault), often from running out of memory",
+    int(
+        signal.SIGSEGV
+    ): "crashed (segmentation fault), often from running out of memory",
     int(signal.SIGABRT): "crashed (aborted), often from running out of memory",
     int(signal.SIGKILL): "was killed",
 }
@@ -142,9 +184,16 @@ class Grader:
     exercise. Use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, memory: int = DEFAULT_MEMORY):
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory: int = DEFAULT_MEMORY,
+    ):
         if timeout <= 0:
-            raise MnistCourseError(f"the time limit must be a positive number of seconds, not {timeout:g}.")
+            raise MnistCourseError(
+                f"the time limit must be a positive number of seconds, not {timeout:g}."
+            )
         self.timeout, self.memory = float(timeout), int(memory)
         self.workers = max(1, workers or min(2, os.cpu_count() or 1))
         self._idle: queue.Queue[Supervisor] = queue.Queue()
@@ -153,11 +202,13 @@ class Grader:
         for supervisor in self._all:
             self._idle.put(supervisor)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
-        self._locks: dict[str, threading.Lock] = {}  # one per exercise: building one's inputs never holds up another's
+        self._locks: dict[
+            str, threading.Lock
+        ] = {}  # one per exercise: building one's inputs never holds up another's
         self._locks_guard = threading.Lock()
         self._cached_inputs: dict[str, tuple[list, list]] = {}
 
-    def __enter__(self) -> "Grader":
+    def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -179,23 +230,43 @@ class Grader:
         finally:
             self._idle.put(supervisor)
 
-    def grade_exercise(self, notebook: dict, module, exercise, name: str = "notebook") -> Grade:
+    def grade_exercise(
+        self, notebook: dict, module, exercise, name: str = "notebook"
+    ) -> Grade:
         """Grade one exercise of an already-read notebook (never raises)."""
         try:
             passed, message = self._verdict(notebook, module, exercise)
         except Exception as exc:  # a grader bug must not end the batch
-            passed, message = False, f"the grader could not check this exercise ({type(exc).__name__}: {exc}). Please report it."
+            passed, message = (
+                False,
+                (
+                    f"the grader could not check this exercise ({type(exc).__name__}:"
+                    f" {exc}). Please report it."
+                ),
+            )
         return Grade(name, exercise.qid, exercise.function_name, passed, message)
 
     def _verdict(self, notebook: dict, module, exercise) -> tuple[bool, str]:
         setup = module.chapter.setup
-        with _AST_LOCK:  # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth mismatch")
+        # CPython 3.11's ast.parse is not thread-safe ("AST constructor recursion depth
+        # mismatch")
+        with _AST_LOCK:
             program = exercise_program(notebook, exercise.function_name)
             if program.problem:
                 return False, program.problem
             aliases = import_aliases(setup + "\n" + program.imports)
-            refused = exercise.refuse_libraries(library_uses(program.function_source, aliases.get, program.helpers.get, exercise.forbidden))
-            statements = [("chapter set-up", without_unused_imports(setup, program.uses)), *program.statements]
+            refused = exercise.refuse_libraries(
+                library_uses(
+                    program.function_source,
+                    aliases.get,
+                    program.helpers.get,
+                    exercise.forbidden,
+                )
+            )
+            statements = [
+                ("chapter set-up", without_unused_imports(setup, program.uses)),
+                *program.statements,
+            ]
             statements = [(where, code) for where, code in statements if code]
             modules = _imported_modules("\n".join(code for _, code in statements))
         if refused:
@@ -206,9 +277,13 @@ class Grader:
             "function": exercise.function_name,
             "statements": statements,
             "calls": calls,
-            # The chapter's module, what the kept imports load, and Keras when an input is a model.
-            "preload": [module.__name__, *(m for m in modules if m.split(".")[0] in PRELOADABLE),
-                        *(["keras"] if model_payloads(calls) else [])],
+            # The chapter's module, what the kept imports load, and Keras when an input
+            # is a model.
+            "preload": [
+                module.__name__,
+                *(m for m in modules if m.split(".")[0] in PRELOADABLE),
+                *(["keras"] if model_payloads(calls) else []),
+            ],
             "timeout": self.timeout,
             "memory": self.memory,
         }
@@ -225,27 +300,39 @@ class Grader:
 
     def _inputs(self, exercise) -> tuple[list, list]:
         """An exercise's cases and their wire form, made once per grader (building and
-        saving chapter 6's case models is most of the work of grading those exercises)."""
+        saving chapter 6's case models is most of the work of grading those exercises).
+        """
         with self._locks_guard:
             lock = self._locks.setdefault(exercise.qid, threading.Lock())
         with lock:
             if exercise.qid not in self._cached_inputs:
                 cases = exercise.cases()
-                with tempfile.TemporaryDirectory(prefix="mnist_course_grader_") as scratch:
+                with tempfile.TemporaryDirectory(
+                    prefix="mnist_course_grader_"
+                ) as scratch:
                     saved: dict = {}
-                    calls = [encode(case.args, Path(scratch), saved=saved) for case in cases]
+                    calls = [
+                        encode(case.args, Path(scratch), saved=saved) for case in cases
+                    ]
                 self._cached_inputs[exercise.qid] = (cases, calls)
             return self._cached_inputs[exercise.qid]
 
     @staticmethod
     def _statement_notes(reply: dict) -> str:
-        notes = [e for e in _events(reply.get("stream", "")) if e["event"] == "statement_error"]
+        notes = [
+            e
+            for e in _events(reply.get("stream", ""))
+            if e["event"] == "statement_error"
+        ]
         return "".join(
-            f" (Note: {str(e.get('where'))[:60]} raised {str(e.get('error'))[:40]}: {str(e.get('message'))[:200]} when the grader ran it.)"
+            f" (Note: {str(e.get('where'))[:60]} raised {str(e.get('error'))[:40]}:"
+            f" {str(e.get('message'))[:200]} when the grader ran it.)"
             for e in notes[:2]
         )
 
-    def _outcomes(self, reply: dict, cases, exercise, program: Program) -> tuple[list[Outcome], str | None]:
+    def _outcomes(
+        self, reply: dict, cases, exercise, program: Program
+    ) -> tuple[list[Outcome], str | None]:
         name = exercise.function_name
         events = _events(reply.get("stream", ""))
         load_model = self._model_loader(events)
@@ -255,11 +342,19 @@ class Grader:
             if event["event"] == "missing":
                 kind = event.get("type")
                 if kind is None:
-                    return [], f"`{name}` was not defined when the grader ran your cells." + self._statement_notes(reply)
+                    return (
+                        [],
+                        f"`{name}` was not defined when the grader ran your cells."
+                        + self._statement_notes(reply),
+                    )
                 return [], f"`{name}` should be a function, but it is {str(kind)[:40]}."
             if event["event"] == "start" and isinstance(event.get("index"), int):
                 started = event["index"]
-            if event["event"] == "outcome" and isinstance(event.get("index"), int) and 0 <= event["index"] < len(cases):
+            if (
+                event["event"] == "outcome"
+                and isinstance(event.get("index"), int)
+                and 0 <= event["index"] < len(cases)
+            ):
                 outcomes[event["index"]] = _outcome(event, load_model)
         prefix = []
         while len(prefix) in outcomes:
@@ -267,57 +362,107 @@ class Grader:
         if len(prefix) == len(cases):
             return prefix, None
         if any(o.error or o.not_written or o.mutated is not None for o in prefix):
-            # A problem before it stopped: that problem is the verdict (the rest are never looked at).
+            # A problem before it stopped: that problem is the verdict (the rest are
+            # never looked at).
             return prefix + [Outcome()] * (len(cases) - len(prefix)), None
         # It stopped early: say how, and on which input.
-        on = f" on {cases[started].label}" if started is not None and 0 <= started < len(cases) else " while its cell was being run"
+        on = (
+            f" on {cases[started].label}"
+            if started is not None and 0 <= started < len(cases)
+            else " while its cell was being run"
+        )
         status = reply.get("status")
         if status == "timeout":
-            return [], (f"Your code for `{name}` took longer than {self.timeout:g} s{on}: it may be slow "
-                        "(Python loops over every element of a large array: use NumPy operations) or loop "
-                        "forever (a `while` whose condition never becomes false).")
+            return (
+                [],
+                (
+                    f"Your code for `{name}` took longer than {self.timeout:g} s{on}:"
+                    " it may be slow (Python loops over every element of a large"
+                    " array: use NumPy operations) or loop forever (a `while` whose"
+                    " condition never becomes false)."
+                ),
+            )
         if status == "worker_died":
-            return [], (f"Your code for `{name}` stopped the grading worker{on}. Don't kill or signal other "
-                        "processes from an exercise.")
+            return (
+                [],
+                (
+                    f"Your code for `{name}` stopped the grading worker{on}. Don't kill"
+                    " or signal other processes from an exercise."
+                ),
+            )
         if status in ("too_much_output", "too_large"):
             size, limit = int(reply.get("bytes") or MAX_STREAM + 1), MAX_MESSAGE
             if status == "too_much_output":
                 limit = MAX_STREAM
-            return [], (f"Your code for `{name}` returned a result too large to grade{on} "
-                        f"({size / 2**20:,.0f} MB; the limit is {limit / 2**20:,.0f} MB). "
-                        "Return only what the exercise asks for.")
+            return (
+                [],
+                (
+                    f"Your code for `{name}` returned a result too large to grade{on} "
+                    f"({size / 2**20:,.0f} MB; the limit is {limit / 2**20:,.0f} MB). "
+                    "Return only what the exercise asks for."
+                ),
+            )
         if reply.get("signal"):
-            what = _SIGNALS.get(int(reply["signal"]), f"was ended by signal {reply['signal']}")
+            what = _SIGNALS.get(
+                int(reply["signal"]), f"was ended by signal {reply['signal']}"
+            )
             return [], f"Your code for `{name}` {what}{on}."
-        return [], (f"Your code for `{name}` ended its process (exit code {reply.get('exit_code')}){on} before returning. "
-                    "Don't call exit(), sys.exit() or os._exit() in an exercise: return the result instead.")
+        return (
+            [],
+            (
+                f"Your code for `{name}` ended its process (exit code"
+                f" {reply.get('exit_code')}){on} before returning. Don't call exit(),"
+                " sys.exit() or os._exit() in an exercise: return the result instead."
+            ),
+        )
 
     def _model_loader(self, events: list[dict]) -> Callable[[str], object]:
-        """Loads the models an exercise returned, only those a confined child built first.
+        """Loads the models an exercise returned, only those a confined child built
+        first.
 
         One ``models`` job loads every returned ``.keras`` file in a fresh child under
         :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS`; the grader then loads only those
         that child built, with at most ``MAX_MODEL_PARAMS`` parameters."""
-        payloads = list(dict.fromkeys(
-            p for e in events if e["event"] == "outcome" for p in model_payloads(e.get("value"))))
+        payloads = list(
+            dict.fromkeys(
+                p
+                for e in events
+                if e["event"] == "outcome"
+                for p in model_payloads(e.get("value"))
+            )
+        )
         if not payloads:
             return load_model
-        reply = self._run({"kind": "models", "models": payloads, "preload": ["keras"],
-                           "timeout": MODEL_SECONDS, "memory": MODEL_MEMORY})
-        facts = {e["index"]: e for e in _events(reply.get("stream", ""))
-                 if e["event"] == "model" and isinstance(e.get("index"), int)}
+        reply = self._run(
+            {
+                "kind": "models",
+                "models": payloads,
+                "preload": ["keras"],
+                "timeout": MODEL_SECONDS,
+                "memory": MODEL_MEMORY,
+            }
+        )
+        facts = {
+            e["index"]: e
+            for e in _events(reply.get("stream", ""))
+            if e["event"] == "model" and isinstance(e.get("index"), int)
+        }
         limits = f"{MODEL_MEMORY >> 30} GB of memory, {MODEL_SECONDS:g} s"
         refused = {p: vet_model(facts.get(i), limits) for i, p in enumerate(payloads)}
 
         def load(data: str) -> object:
             reason = refused.get(data, "it was not checked first")
-            return Unreadable("Keras model", f"({reason})") if reason else load_model(data)
+            return (
+                Unreadable("Keras model", f"({reason})") if reason else load_model(data)
+            )
 
         return load
 
     def _prepare(self, modules: list) -> None:
-        """Build the chapters' inputs ahead of their turn, the last chapters (Keras models) first,
-        while the workers run the first exercises: no worker then waits for the grader."""
+        """Build the chapters' inputs ahead of their turn, the last chapters (Keras
+        models) first, while the workers run the first exercises: no worker then waits
+        for the grader.
+        """
         for module in reversed(modules):
             try:
                 if "keras" in module.chapter.setup:
@@ -333,8 +478,13 @@ class Grader:
         """Every exercise of one notebook, or one row saying why it cannot be graded."""
         return self.grade_paths([path])
 
-    def grade_paths(self, paths: Iterable[str | Path | Grade], on_notebook: Callable[[list[Grade]], None] | None = None) -> list[Grade]:
-        """Grade notebooks (exercises in parallel); ``on_notebook`` gets each notebook's rows, in order."""
+    def grade_paths(
+        self,
+        paths: Iterable[str | Path | Grade],
+        on_notebook: Callable[[list[Grade]], None] | None = None,
+    ) -> list[Grade]:
+        """Grade notebooks (exercises in parallel); ``on_notebook`` gets each notebook's
+        rows, in order."""
         pending, modules = [], {}
         for path in expand_paths(paths):
             name = str(path)
@@ -348,12 +498,34 @@ class Grader:
                 pending.append([_done(Grade(name, "", "", False, str(exc)))])
                 continue
             if not module.chapter.exercises:
-                pending.append([_done(Grade(name, "", "", False, f"{name}: this chapter has no graded exercises."))])
+                pending.append(
+                    [
+                        _done(
+                            Grade(
+                                name,
+                                "",
+                                "",
+                                False,
+                                f"{name}: this chapter has no graded exercises.",
+                            )
+                        )
+                    ]
+                )
                 continue
-            pending.append([self._pool.submit(self.grade_exercise, notebook, module, e, name) for e in module.chapter])
+            pending.append(
+                [
+                    self._pool.submit(self.grade_exercise, notebook, module, e, name)
+                    for e in module.chapter
+                ]
+            )
             modules.setdefault(module.__name__, module)
         if modules:
-            threading.Thread(target=self._prepare, args=(list(modules.values()),), daemon=True, name="grader-prepare").start()
+            threading.Thread(
+                target=self._prepare,
+                args=(list(modules.values()),),
+                daemon=True,
+                name="grader-prepare",
+            ).start()
         rows: list[Grade] = []
         for futures in pending:
             notebook_rows = [future.result() for future in futures]
@@ -387,11 +559,19 @@ def grade_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> list[G
     return _shared_grader(timeout).grade_notebook(path)
 
 
-def grade_source(chapter_module, exercise, source: str | None, timeout: float = DEFAULT_TIMEOUT) -> tuple[bool, str]:
-    """Grade one exercise from the source of its cell (as if in a notebook with a check cell under it)."""
+def grade_source(
+    chapter_module, exercise, source: str | None, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[bool, str]:
+    """Grade one exercise from the source of its cell (as if in a notebook with a check
+    cell under it)."""
     cells = [] if source is None else [{"cell_type": "code", "source": source}]
-    cells.append({"cell_type": "code", "source": f"{exercise.qid.split('.')[1]}.check({exercise.function_name})"})
-    grade = _shared_grader(timeout).grade_exercise({"cells": cells}, chapter_module, exercise)
+    cells.append(
+        {
+            "cell_type": "code",
+            "source": f"{exercise.qid.split('.')[1]}.check({exercise.function_name})",
+        }
+    )
+    grade = _shared_grader(timeout).grade_exercise(
+        {"cells": cells}, chapter_module, exercise
+    )
     return grade.passed, grade.message
-
-

@@ -1,4 +1,5 @@
-"""The grader's view of a notebook: :mod:`mnist_course.notebook` (where ``check()`` reads it too)."""
+"""The grader's view of a notebook: :mod:`mnist_course.notebook` (where ``check()``
+reads it too)."""
 
 from ..notebook import (  # noqa: F401  (re-exported)
     MAX_NOTEBOOK_BYTES,

@@ -1,13 +1,14 @@
-"""Reports of a batch: JSON/CSV files written as rows come, a text report, a scoreboard."""
+"""Reports of a batch: JSON/CSV files written as rows come, a text report, a
+scoreboard."""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Callable
 
 from ..errors import MnistCourseError
 from ..exercises._core import NOT_WRITTEN
@@ -20,7 +21,9 @@ class ReportWriter:
     """Writes rows to ``--json`` and ``--csv`` files as they come, so an interrupted
     run keeps what it graded. The files are opened (and so checked) on creation."""
 
-    def __init__(self, json_path: str | Path | None = None, csv_path: str | Path | None = None):
+    def __init__(
+        self, json_path: str | Path | None = None, csv_path: str | Path | None = None
+    ):
         self.json_path = Path(json_path) if json_path else None
         self.csv_path = Path(csv_path) if csv_path else None
         self.rows: list[Grade] = []
@@ -31,14 +34,21 @@ class ReportWriter:
             self._write_json()
         self._csv = None
         if self.csv_path:
-            self._csv = open(self.csv_path, "w", newline="", encoding="utf-8")
+            # open for the report's lifetime (rows are written as they come), closed by
+            # close()
+            self._csv = open(  # noqa: SIM115
+                self.csv_path, "w", newline="", encoding="utf-8"
+            )
             self._writer = csv.DictWriter(self._csv, FIELDS)
             self._writer.writeheader()
             self._csv.flush()
 
     def _write_json(self) -> None:
         tmp = self.json_path.with_name(f".{self.json_path.name}.tmp")
-        tmp.write_text(json.dumps([asdict(g) for g in self.rows], indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(
+            json.dumps([asdict(g) for g in self.rows], indent=2) + "\n",
+            encoding="utf-8",
+        )
         tmp.replace(self.json_path)
 
     def add(self, rows: list[Grade]) -> None:
@@ -58,14 +68,22 @@ class ReportWriter:
 
 def _check_writable(path: Path) -> None:
     if path.is_dir():
-        raise MnistCourseError(f"{path} is a folder: give a file name for the report, e.g. {path / 'report.json'}.")
+        raise MnistCourseError(
+            f"{path} is a folder: give a file name for the report, e.g."
+            f" {path / 'report.json'}."
+        )
     if not path.parent.is_dir():
-        raise MnistCourseError(f"cannot write the report {path}: the folder {path.parent} does not exist.")
+        raise MnistCourseError(
+            f"cannot write the report {path}: the folder {path.parent} does not exist."
+        )
     try:
         with open(path, "a", encoding="utf-8"):
             pass
     except OSError as exc:
-        raise MnistCourseError(f"cannot write the report {path} ({exc.strerror or exc}): choose another path.") from None
+        raise MnistCourseError(
+            f"cannot write the report {path} ({exc.strerror or exc}): choose another"
+            " path."
+        ) from None
 
 
 def _by_notebook(grades: list[Grade]) -> dict[str, list[Grade]]:
@@ -75,8 +93,11 @@ def _by_notebook(grades: list[Grade]) -> dict[str, list[Grade]]:
     return by_notebook
 
 
-def _lines(grades: list[Grade], name: Callable[[str], str], reason: Callable[[str], str]) -> list[str]:
-    """A line per notebook and one per exercise, the notebook and the reason shown by ``name``/``reason``."""
+def _lines(
+    grades: list[Grade], name: Callable[[str], str], reason: Callable[[str], str]
+) -> list[str]:
+    """A line per notebook and one per exercise, the notebook and the reason shown by
+    ``name``/``reason``."""
     lines = []
     for notebook, rows in _by_notebook(grades).items():
         exercises = [r for r in rows if r.exercise]
@@ -85,9 +106,15 @@ def _lines(grades: list[Grade], name: Callable[[str], str], reason: Callable[[st
         elif not_started(exercises):
             lines.append(f"{name(notebook)}: not started ({len(exercises)} exercises)")
         else:
-            lines.append(f"{name(notebook)}: {sum(r.passed for r in exercises)}/{len(exercises)} exercises passed")
-            lines += [f"  {'PASS' if r.passed else 'FAIL'} {r.exercise} {r.function}"
-                      + ("" if r.passed else f": {reason(r.message)}") for r in exercises]
+            lines.append(
+                f"{name(notebook)}: {sum(r.passed for r in exercises)}/{len(exercises)}"
+                " exercises passed"
+            )
+            lines += [
+                f"  {'PASS' if r.passed else 'FAIL'} {r.exercise} {r.function}"
+                + ("" if r.passed else f": {reason(r.message)}")
+                for r in exercises
+            ]
     return lines
 
 
@@ -110,11 +137,14 @@ def total(grades: list[Grade]) -> str:
 def not_started(rows: list[Grade]) -> bool:
     """True when every exercise of a notebook is still the untouched stub.
 
-    >>> stub = "`f` is not written yet: replace `raise NotImplementedError` with your code."
+    >>> stub = ("`f` is not written yet: replace `raise NotImplementedError` "
+    ...         "with your code.")
     >>> not_started([Grade("01_data.ipynb", "ch01.q1", "f", False, stub)])
     True
     """
-    return bool(rows) and all(r.exercise and not r.passed and NOT_WRITTEN in r.message for r in rows)
+    return bool(rows) and all(
+        r.exercise and not r.passed and NOT_WRITTEN in r.message for r in rows
+    )
 
 
 def _reason(message: str, width: int = 60) -> str:
@@ -127,4 +157,6 @@ def scoreboard(grades: list[Grade]) -> str:
     """One line per exercise with a short reason, a line per notebook, and a total.
 
     A notebook whose exercises are all untouched stubs shows as "not started"."""
-    return "\n".join([*_lines(grades, lambda notebook: Path(notebook).name, _reason), total(grades)])
+    return "\n".join(
+        [*_lines(grades, lambda notebook: Path(notebook).name, _reason), total(grades)]
+    )

@@ -21,7 +21,11 @@ import resource
 import struct
 import sys
 
-_SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = 444, 445, 446  # the same number on every Linux architecture
+_SYS_CREATE, _SYS_ADD_RULE, _SYS_RESTRICT = (
+    444,
+    445,
+    446,
+)  # the same number on every Linux architecture
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
@@ -49,7 +53,9 @@ def landlock_abi() -> int:
     libc = _libc()
     if libc is None:
         return 0
-    version = libc.syscall(_SYS_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION))
+    version = libc.syscall(
+        _SYS_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION)
+    )
     return max(int(version), 0)
 
 
@@ -73,18 +79,40 @@ def _landlock(writable: str, abi: int) -> None:
     fs = _write_rights(abi)
     net = _NET_BIND_TCP | _NET_CONNECT_TCP if abi >= 4 else 0
     scoped = _SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL if abi >= 6 else 0
-    attr = struct.pack("QQQ", fs, net, scoped) if abi >= 6 else struct.pack("QQ", fs, net) if abi >= 4 else struct.pack("Q", fs)
+    attr = (
+        struct.pack("QQQ", fs, net, scoped)
+        if abi >= 6
+        else struct.pack("QQ", fs, net)
+        if abi >= 4
+        else struct.pack("Q", fs)
+    )
     buffer = ctypes.create_string_buffer(attr, len(attr))
-    ruleset = libc.syscall(_SYS_CREATE, buffer, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+    ruleset = libc.syscall(
+        _SYS_CREATE, buffer, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)
+    )
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
-        for path, rights in ((writable, fs), (os.devnull, _WRITE_FILE | (_TRUNCATE if abi >= 3 else 0))):
+        for path, rights in (
+            (writable, fs),
+            (os.devnull, _WRITE_FILE | (_TRUNCATE if abi >= 3 else 0)),
+        ):
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             try:
                 rule = ctypes.create_string_buffer(struct.pack("=Qi", rights, fd), 12)
-                if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, rule, ctypes.c_uint32(0)) != 0:
-                    raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
+                if (
+                    libc.syscall(
+                        _SYS_ADD_RULE,
+                        ruleset,
+                        _RULE_PATH_BENEATH,
+                        rule,
+                        ctypes.c_uint32(0),
+                    )
+                    != 0
+                ):
+                    raise OSError(
+                        ctypes.get_errno(), f"landlock_add_rule failed for {path}"
+                    )
             finally:
                 os.close(fd)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
@@ -111,13 +139,18 @@ def _limit(which: int, value: int) -> None:
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
-        resource.setrlimit(which, (value, hard if hard != resource.RLIM_INFINITY else value))
+        resource.setrlimit(
+            which, (value, hard if hard != resource.RLIM_INFINITY else value)
+        )
     except (ValueError, OSError):
         pass
 
 
-def confine(writable: str, *, memory: int, cpu_seconds: int, file_bytes: int = 64 << 20) -> int:
-    """Apply the limits and Landlock to this process; returns the Landlock ABI used (0: none).
+def confine(
+    writable: str, *, memory: int, cpu_seconds: int, file_bytes: int = 64 << 20
+) -> int:
+    """Apply the limits and Landlock to this process; returns the Landlock ABI used (0:
+    none).
 
     ``memory`` is on top of what the process already maps (a worker that imported
     TensorFlow maps about 1 GB before any learner code runs).

@@ -14,6 +14,7 @@ all of them (about 3.5 s of CPU each time it is imported).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -37,11 +38,16 @@ _BOOT = (
     "except ImportError:\n    sys.path.append(sys.argv[1])\n"
     "from mnist_course.grading.worker import serve\nserve()\n"
 )
-_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "MPLBACKEND": "Agg",
+}
 
 
 def read_exact(fd: int, size: int, deadline: float) -> bytes | None:
-    """``size`` bytes from ``fd`` before ``deadline``, read into one buffer (linear time)."""
+    """``size`` bytes from ``fd`` before ``deadline``, read into one buffer (linear
+    time)."""
     data = bytearray(size)
     view, filled = memoryview(data), 0
     while filled < size:
@@ -63,7 +69,8 @@ def _stderr():
 
 
 class Zygote:
-    """A process that imports Keras once and forks a worker for each :meth:`spawn` (see :func:`.worker.zygote`)."""
+    """A process that imports Keras once and forks a worker for each :meth:`spawn` (see
+    :func:`.worker.zygote`)."""
 
     def __init__(self):
         self.process: subprocess.Popen | None = None
@@ -81,10 +88,21 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-c", "from mnist_course.grading.worker import zygote\nzygote()\n", _ROOT,
-                 str(theirs.fileno())],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=_stderr(), pass_fds=(theirs.fileno(),),
-                cwd=tempfile.gettempdir(), env=dict(os.environ, **_ENV), start_new_session=True,
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    "from mnist_course.grading.worker import zygote\nzygote()\n",
+                    _ROOT,
+                    str(theirs.fileno()),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=_stderr(),
+                pass_fds=(theirs.fileno(),),
+                cwd=tempfile.gettempdir(),
+                env=dict(os.environ, **_ENV),
+                start_new_session=True,
             )
         self.control = ours
         ours.settimeout(120)
@@ -94,15 +112,20 @@ class Zygote:
             ready = b""
         if ready != b"ready":
             self.stop()
-            raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
+            raise MnistCourseError(
+                "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
+                " to see why."
+            )
 
-    def spawn(self, directory: str) -> "_Forked":
+    def spawn(self, directory: str) -> _Forked:
         """A new worker (:func:`.worker.serve`) working in ``directory``."""
         job_read, job_write = os.pipe()
         reply_read, reply_write = os.pipe()
         try:
             with self.lock:
-                reply = self._request(b"S" + directory.encode(), [job_read, reply_write])
+                reply = self._request(
+                    b"S" + directory.encode(), [job_read, reply_write]
+                )
         except OSError:
             reply = b""
         finally:
@@ -112,16 +135,17 @@ class Zygote:
             os.close(job_write)
             os.close(reply_read)
             self.stop()
-            raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
+            raise MnistCourseError(
+                "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
+                " to see why."
+            )
         return _Forked(self, int(reply), open(job_write, "wb"), open(reply_read, "rb"))
 
     def reap(self, pid: int) -> None:
         with self.lock:
             if self.process is not None and self.process.poll() is None:
-                try:
+                with contextlib.suppress(OSError):
                     self._request(b"K%d" % pid)
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         if self.control is not None:
@@ -137,17 +161,21 @@ class Zygote:
 
 
 class _Forked:
-    """A worker the :class:`Zygote` forked, with the part of :class:`subprocess.Popen` that
+    """A worker the :class:`Zygote` forked, with the part of :class:`subprocess.Popen`
+    that
     :class:`WorkerProcess` uses."""
 
     def __init__(self, zygote: Zygote, pid: int, stdin, stdout):
         self.zygote, self.pid, self.stdin, self.stdout = zygote, pid, stdin, stdout
 
     def poll(self) -> int | None:
-        """None while it runs (it is the zygote's child: /proc says whether it has ended)."""
+        """None while it runs (it is the zygote's child: /proc says whether it has
+        ended)."""
         try:
             with open(f"/proc/{self.pid}/stat") as stat:
-                return None if stat.read().rsplit(")", 1)[1].split()[0] not in "ZX" else -1
+                return (
+                    None if stat.read().rsplit(")", 1)[1].split()[0] not in "ZX" else -1
+                )
         except (OSError, IndexError):
             return -1
 
@@ -171,12 +199,19 @@ class WorkerProcess:
         else:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, _ROOT],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=_stderr(),
-                cwd=self.directory.name, env=dict(os.environ, **_ENV), start_new_session=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=_stderr(),
+                cwd=self.directory.name,
+                env=dict(os.environ, **_ENV),
+                start_new_session=True,
             )
         if self._receive(time.monotonic() + 120) is None:
             self.stop()
-            raise MnistCourseError("the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1 to see why.")
+            raise MnistCourseError(
+                "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
+                " to see why."
+            )
 
     def _receive(self, deadline: float) -> dict | None:
         fd = self.process.stdout.fileno()
@@ -184,7 +219,9 @@ class WorkerProcess:
         if header is None:
             return None
         (size,) = struct.unpack(">I", header)
-        if size > MAX_MESSAGE:  # refused unread: the stream is out of step, so this worker goes
+        if (
+            size > MAX_MESSAGE
+        ):  # refused unread: the stream is out of step, so this worker goes
             return {"status": "too_large", "bytes": size, "unread": True}
         body = read_exact(fd, size, deadline)
         try:
@@ -211,29 +248,27 @@ class WorkerProcess:
 
     def stop(self) -> None:
         if self.process is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except OSError:
-                pass
             self.process.wait()
             for stream in (self.process.stdin, self.process.stdout):
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
             self.process = None
         if self.directory is not None:
             self.directory.cleanup()
             self.directory = None
 
 
-
-
-HEAVY = ("keras", "tensorflow")  # what a job's preload names when it needs the heavy worker
+HEAVY = (
+    "keras",
+    "tensorflow",
+)  # what a job's preload names when it needs the heavy worker
 
 
 class Supervisor:
-    """Runs each job in one of two worker processes: ``heavy`` (Keras, forked by ``zygote``) or ``light``."""
+    """Runs each job in one of two worker processes: ``heavy`` (Keras, forked by
+    ``zygote``) or ``light``."""
 
     def __init__(self, zygote: Zygote | None = None):
         self.light, self.heavy = WorkerProcess(), WorkerProcess(zygote or Zygote())

@@ -20,14 +20,17 @@ from __future__ import annotations
 import base64
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..exercises._core import is_keras_model
 
-_ARRAY_KINDS = set("biufc")  # bool, integers, floats, complex: no objects, strings or voids
+_ARRAY_KINDS = set(
+    "biufc"
+)  # bool, integers, floats, complex: no objects, strings or voids
 MAX_ITEMS = 1_000_000  # elements per array the worker may send back
 MAX_MODEL_PARAMS = 5_000_000  # parameters of a returned model (the course's have < 1 M)
 
@@ -46,8 +49,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def encode(value: Any, scratch: Path | None = None, depth: int = 0, saved: dict | None = None) -> Any:
-    """``value`` as JSON-ready data; a Keras model is saved in the folder ``scratch`` first.
+def encode(
+    value: Any, scratch: Path | None = None, depth: int = 0, saved: dict | None = None
+) -> Any:
+    """``value`` as JSON-ready data; a Keras model is saved in the folder ``scratch``
+    first.
 
     The worker encodes what the learner's function returned; the grader encodes the
     inputs it sends (an exercise may take a model, which the worker loads safely).
@@ -55,7 +61,10 @@ def encode(value: Any, scratch: Path | None = None, depth: int = 0, saved: dict 
     loads it once and its cases share it, as ``check()``'s do (each save differs: it
     records the time)."""
     if depth > 20:
-        return {"__unreadable__": "deeply nested value", "reason": "nested more than 20 levels"}
+        return {
+            "__unreadable__": "deeply nested value",
+            "reason": "nested more than 20 levels",
+        }
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (bytes, bytearray)):
@@ -65,35 +74,64 @@ def encode(value: Any, scratch: Path | None = None, depth: int = 0, saved: dict 
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
-        return {"__npscalar__": value.dtype.str, "data": _b64(np.asarray(value).tobytes())}
+        return {
+            "__npscalar__": value.dtype.str,
+            "data": _b64(np.asarray(value).tobytes()),
+        }
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _ARRAY_KINDS:
-            return {"__unreadable__": f"array of dtype {value.dtype}", "reason": "only numeric arrays can be graded"}
+            return {
+                "__unreadable__": f"array of dtype {value.dtype}",
+                "reason": "only numeric arrays can be graded",
+            }
         if value.size > MAX_ITEMS:
-            return {"__unreadable__": f"array of shape {value.shape}", "reason": f"more than {MAX_ITEMS:,} numbers"}
-        return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "data": _b64(np.ascontiguousarray(value).tobytes())}
+            return {
+                "__unreadable__": f"array of shape {value.shape}",
+                "reason": f"more than {MAX_ITEMS:,} numbers",
+            }
+        return {
+            "__ndarray__": value.dtype.str,
+            "shape": list(value.shape),
+            "data": _b64(np.ascontiguousarray(value).tobytes()),
+        }
     if isinstance(value, (list, tuple)):
         items = [encode(v, scratch, depth + 1, saved) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"__dict__": {k: encode(v, scratch, depth + 1, saved) for k, v in value.items()}}
+        return {
+            "__dict__": {
+                k: encode(v, scratch, depth + 1, saved) for k, v in value.items()
+            }
+        }
     if saved is not None and id(value) in saved:
         return saved[id(value)]
     if is_keras_model(value) and scratch is not None:
         try:
             value.inputs[0].shape  # noqa: B018  (an unbuilt model has none)
         except Exception:
-            return {"__unreadable__": "Keras model", "reason": "(it has no defined input: it was never built)"}
+            return {
+                "__unreadable__": "Keras model",
+                "reason": "(it has no defined input: it was never built)",
+            }
         path = Path(scratch) / "model.keras"
         try:
             value.save(path)
         except Exception as exc:  # e.g. a Lambda layer or an unbuilt model
-            return {"__unreadable__": "Keras model", "reason": f"it could not be saved: {type(exc).__name__}: {str(exc)[:300]}"}
+            return {
+                "__unreadable__": "Keras model",
+                "reason": (
+                    f"it could not be saved: {type(exc).__name__}: {str(exc)[:300]}"
+                ),
+            }
         data = {"__keras__": _b64(path.read_bytes())}
         if saved is not None:
             saved[id(value)] = data
         return data
-    if hasattr(value, "numpy") and callable(value.numpy) and type(value).__module__.startswith("tensorflow"):
+    if (
+        hasattr(value, "numpy")
+        and callable(value.numpy)
+        and type(value).__module__.startswith("tensorflow")
+    ):
         try:
             return encode(np.asarray(value.numpy()), scratch, depth + 1)
         except Exception:
@@ -105,7 +143,10 @@ def _array(dtype: str, data: str, shape: list[int]) -> np.ndarray:
     kind = np.dtype(dtype)
     if kind.kind not in _ARRAY_KINDS:
         raise ValueError(f"refused dtype {dtype}")
-    if any(not isinstance(n, int) or n < 0 for n in shape) or math.prod(shape) > MAX_ITEMS:
+    if (
+        any(not isinstance(n, int) or n < 0 for n in shape)
+        or math.prod(shape) > MAX_ITEMS
+    ):
         raise ValueError("refused shape")
     return np.frombuffer(base64.b64decode(data), dtype=kind).reshape(shape).copy()
 
@@ -124,7 +165,11 @@ def load_model(data: str) -> Any:
     try:
         return _load(data)
     except Exception as exc:
-        return Unreadable("Keras model", f"it could not be loaded back safely ({type(exc).__name__}: {str(exc)[:300]})")
+        return Unreadable(
+            "Keras model",
+            f"it could not be loaded back safely ({type(exc).__name__}:"
+            f" {str(exc)[:300]})",
+        )
 
 
 def model_payloads(data: Any, depth: int = 0) -> list[str]:
@@ -162,7 +207,8 @@ def model_facts(data: str, folder: str) -> dict:
 
 
 def vet_model(facts: dict | None, limits: str) -> str | None:
-    """Why the grader must not load a model, from :func:`model_facts`' report (None: load it).
+    """Why the grader must not load a model, from :func:`model_facts`' report (None:
+    load it).
 
     >>> vet_model({"params": 10}, "1 GB, 30 s") is None
     True
@@ -178,7 +224,10 @@ def vet_model(facts: dict | None, limits: str) -> str | None:
     if not isinstance(params, int) or isinstance(params, bool) or params < 0:
         return failed
     if params > MAX_MODEL_PARAMS:
-        return f"it declares {params:,} parameters; the grader loads models of at most {MAX_MODEL_PARAMS:,}"
+        return (
+            f"it declares {params:,} parameters; the grader loads models of at most"
+            f" {MAX_MODEL_PARAMS:,}"
+        )
     return None
 
 

@@ -30,6 +30,7 @@ one's size, so that the grader never builds a model nobody has built within limi
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import json
@@ -45,7 +46,18 @@ import time
 
 # Libraries whose modules the supervisor imports once, before forking, when a job's code
 # imports them (importing them in every child would cost seconds per exercise).
-PRELOADABLE = ("numpy", "keras", "tensorflow", "scipy", "matplotlib", "PIL", "ipywidgets", "mnist_course", "sklearn", "pandas")
+PRELOADABLE = (
+    "numpy",
+    "keras",
+    "tensorflow",
+    "scipy",
+    "matplotlib",
+    "PIL",
+    "ipywidgets",
+    "mnist_course",
+    "sklearn",
+    "pandas",
+)
 MAX_MESSAGE = 64 << 20  # bytes of one message between grader and supervisor
 MAX_STREAM = 32 << 20  # bytes of child output forwarded at most (JSON may grow it)
 _TRIED: set[str] = set()  # modules this supervisor has already imported (or tried to)
@@ -54,7 +66,9 @@ _TRIED: set[str] = set()  # modules this supervisor has already imported (or tri
 def send(stream, message: dict) -> None:
     data = json.dumps(message).encode("utf-8")
     if len(data) > MAX_MESSAGE:  # say so in a few bytes rather than send it
-        data = json.dumps({"status": "too_large", "bytes": len(data), "id": message.get("id")}).encode()
+        data = json.dumps(
+            {"status": "too_large", "bytes": len(data), "id": message.get("id")}
+        ).encode()
     stream.write(struct.pack(">I", len(data)) + data)
     stream.flush()
 
@@ -77,7 +91,11 @@ def _child(job: dict, out_fd: int, workdir: str) -> None:
         os.setsid()
         os.chdir(workdir)
         os.environ.update({"TMPDIR": workdir, "HOME": workdir, "MPLCONFIGDIR": workdir})
-        log = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        log = os.open(
+            os.path.join(workdir, "output.txt"),
+            os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+            0o600,
+        )
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(log, 1)
@@ -107,7 +125,8 @@ def _run(job: dict, out, workdir: str) -> None:
     models: dict[str, object] = {}
 
     def load_case_model(data: str) -> object:
-        """Cases that share a model share it here too, as they do in ``check()`` (and it loads once)."""
+        """Cases that share a model share it here too, as they do in ``check()`` (and it
+        loads once)."""
         if data not in models:
             models[data] = load_model(data)
         return models[data]
@@ -118,11 +137,21 @@ def _run(job: dict, out, workdir: str) -> None:
     namespace: dict = {"__name__": "__exercise__", "__builtins__": builtins}
     for where, code in job["statements"]:
         filename = f"<{where}>"
-        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # for error lines
+        linecache.cache[filename] = (
+            len(code),
+            None,
+            code.splitlines(True),
+            filename,
+        )  # for error lines
         try:
             exec(compile(code, filename, "exec"), namespace)
         except BaseException as exc:  # noqa: BLE001 - reported to the grader as data
-            emit(event="statement_error", where=where, error=type(exc).__name__, message=str(exc)[:500])
+            emit(
+                event="statement_error",
+                where=where,
+                error=type(exc).__name__,
+                message=str(exc)[:500],
+            )
     # The other exercises' names are bound to the reference solutions, so a mistake in
     # one exercise never fails another that happens to call it.
     module = importlib.import_module(job["module"])
@@ -131,7 +160,10 @@ def _run(job: dict, out, workdir: str) -> None:
             namespace[exercise.function_name] = exercise.reference
     function = namespace.get(job["function"])
     if not callable(function):
-        emit(event="missing", type=type(function).__name__ if job["function"] in namespace else None)
+        emit(
+            event="missing",
+            type=type(function).__name__ if job["function"] in namespace else None,
+        )
         return
     for index, args in enumerate(job["calls"]):
         emit(event="start", index=index)
@@ -146,7 +178,11 @@ def _inspect_models(job: dict, out, workdir: str) -> None:
     from .wire import model_facts
 
     for index, data in enumerate(job["models"]):
-        facts = model_facts(data, workdir) if isinstance(data, str) else {"error": "not a model"}
+        facts = (
+            model_facts(data, workdir)
+            if isinstance(data, str)
+            else {"error": "not a model"}
+        )
         out.write(json.dumps({"event": "model", "index": index, **facts}) + "\n")
 
 
@@ -175,16 +211,12 @@ def _children_of(pid: int) -> list[int]:
 def _kill_everything(child: int) -> None:
     """Kill the child's process group and every descendant that was orphaned to us."""
     for _ in range(50):
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(child, signal.SIGKILL)
-        except OSError:
-            pass
         orphans = [pid for pid in _children_of(os.getpid())]
         for pid in orphans:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         while True:  # reap whatever has ended
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -199,17 +231,29 @@ def _kill_everything(child: int) -> None:
 
 def _run_job(job: dict) -> dict:
     for name in job.get("preload", []):
-        if isinstance(name, str) and name.split(".")[0] in PRELOADABLE and name not in _TRIED:
+        if (
+            isinstance(name, str)
+            and name.split(".")[0] in PRELOADABLE
+            and name not in _TRIED
+        ):
             _TRIED.add(name)
             try:
                 importlib.import_module(name)
             except ModuleNotFoundError as exc:
-                if exc.name != name:  # "from a import b" where b is not a module is expected
-                    print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
+                if (
+                    exc.name != name
+                ):  # "from a import b" where b is not a module is expected
+                    print(
+                        f"grading worker: preloading {name} failed: {exc!r}",
+                        file=sys.stderr,
+                    )
             except Exception as exc:  # the child will report it, if it matters
-                print(f"grading worker: preloading {name} failed: {exc!r}", file=sys.stderr)
-    # Inside the supervisor's own folder (its working directory), which the grader removes
-    # when it stops this worker: a worker killed mid-job leaves nothing behind.
+                print(
+                    f"grading worker: preloading {name} failed: {exc!r}",
+                    file=sys.stderr,
+                )
+    # Inside the supervisor's own folder (its working directory), which the grader
+    # removes when it stops this worker: a worker killed mid-job leaves nothing behind.
     workdir = tempfile.mkdtemp(prefix="mnist_course_exercise_", dir=os.getcwd())
     read_end, write_end = os.pipe()
     # The garbage collector would touch (and so copy) every object the child inherits:
@@ -257,15 +301,15 @@ def _run_job(job: dict) -> dict:
             if done == pid:
                 reaped = True
                 exit_code, signal_number = _decode_status(wait_status)
-                read_available(0)  # what it wrote before exiting; a descendant may still hold the pipe
+                read_available(
+                    0
+                )  # what it wrote before exiting; a descendant may still hold the pipe
                 break
             if eof:
                 time.sleep(0.005)
         if not reaped:
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
             try:
                 _, wait_status = os.waitpid(pid, 0)
                 exit_code, signal_number = _decode_status(wait_status)
@@ -328,7 +372,8 @@ def serve() -> None:
 
 
 def zygote() -> None:
-    """Import Keras once, then fork a worker (:func:`serve`) for each request, until the socket closes.
+    """Import Keras once, then fork a worker (:func:`serve`) for each request, until the
+    socket closes.
 
     The socket is the file descriptor ``sys.argv[2]``. A request ``S<folder>`` comes
     with two file descriptors, the new worker's job stream and reply stream; the reply
@@ -341,6 +386,7 @@ def zygote() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=int(sys.argv[2]))
     import numpy  # noqa: F401
+
     for name in ("tensorflow", "keras"):
         _TRIED.add(name)
         importlib.import_module(name)
@@ -372,7 +418,11 @@ def zygote() -> None:
             gc.unfreeze()
             workers.add(pid)
             reply = str(pid).encode()
-        elif message[:1] == b"K" and message[1:].isdigit() and int(message[1:]) in workers:
+        elif (
+            message[:1] == b"K"
+            and message[1:].isdigit()
+            and int(message[1:]) in workers
+        ):
             pid = int(message[1:])
             workers.discard(pid)
             _end(pid)
@@ -388,14 +438,10 @@ def zygote() -> None:
 
 def _end(pid: int) -> None:
     """Kill a worker's process group and reap it, and whatever else has ended."""
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
     while True:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:

@@ -1,4 +1,5 @@
-"""ConvolutionPlayground: one 3×3 kernel on one digit → feature map, ReLU, 2×2 max pooling."""
+"""ConvolutionPlayground: one 3×3 kernel on one digit → feature map, ReLU, 2×2 max
+pooling."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ PANEL_PIXELS = 168  # every panel is shown about this wide, whatever its size in
 
 
 def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """What ``Conv2D(1, 3, padding="valid", use_bias=False)`` computes: slide, multiply, sum.
+    """What ``Conv2D(1, 3, padding="valid", use_bias=False)`` computes: slide, multiply,
+    sum.
 
     Like Keras, this is a cross-correlation (the kernel is not flipped).
 
@@ -36,19 +38,27 @@ def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 def _as_kernel(kernel: str | np.ndarray) -> np.ndarray:
     if isinstance(kernel, str):
         if kernel not in PRESETS:
-            raise ValueError(f"unknown kernel preset {kernel!r}; choose one of {sorted(PRESETS)} or pass a 3×3 array.")
+            raise ValueError(
+                f"unknown kernel preset {kernel!r}; choose one of {sorted(PRESETS)} or"
+                " pass a 3×3 array."
+            )
         return PRESETS[kernel]
     array = np.asarray(kernel, dtype=np.float32)
     if array.shape != (3, 3):
-        raise ValueError(f"kernel has shape {array.shape}; the playground edits 3×3 kernels.")
+        raise ValueError(
+            f"kernel has shape {array.shape}; the playground edits 3×3 kernels."
+        )
     return array
 
 
 class ConvolutionPlayground(Explorer):
-    """Edit a 3×3 kernel (or pick a preset) and see the feature map, after ReLU and after pooling.
+    """Edit a 3×3 kernel (or pick a preset) and see the feature map, after ReLU and
+    after pooling.
 
-    >>> playground = ConvolutionPlayground(x_train[0], kernel="sobel x")   # doctest: +SKIP
-    >>> playground.preset.value = "blur"; playground.feature_map.shape   # doctest: +SKIP
+    >>> playground = ConvolutionPlayground(  # doctest: +SKIP
+    ...     x_train[0], kernel="sobel x"
+    ... )
+    >>> playground.preset.value = "blur"; playground.feature_map.shape  # doctest: +SKIP
     (26, 26)
 
     Drive it with ``preset`` (a Dropdown of :data:`PRESETS` names, plus "custom") or the
@@ -63,15 +73,37 @@ class ConvolutionPlayground(Explorer):
         self.original = as_image(image)
         start = _as_kernel(kernel)
         self.preset = widgets.Dropdown(options=[*PRESETS, CUSTOM], description="kernel")
-        self.weights = [widgets.FloatText(step=0.1, layout={"width": "4.5em"}) for _ in range(9)]
-        grid = widgets.GridBox(self.weights, layout={"grid_template_columns": "repeat(3, 4.7em)", "width": "15em"})
-        self.panels = {name: image_widget() for name in ("input", "feature map", "after ReLU", "after 2×2 max pool")}
+        self.weights = [
+            widgets.FloatText(step=0.1, layout={"width": "4.5em"}) for _ in range(9)
+        ]
+        grid = widgets.GridBox(
+            self.weights,
+            layout={"grid_template_columns": "repeat(3, 4.7em)", "width": "15em"},
+        )
+        self.panels = {
+            name: image_widget()
+            for name in ("input", "feature map", "after ReLU", "after 2×2 max pool")
+        }
         self._titles = {name: widgets.HTML() for name in self.panels}
         self.children = [
-            widgets.HBox([widgets.VBox([self.preset, grid]), titled("input", self.panels["input"])]),
-            widgets.HBox([widgets.VBox([self._titles[n], self.panels[n]]) for n in list(self.panels)[1:]]),
+            widgets.HBox(
+                [
+                    widgets.VBox([self.preset, grid]),
+                    titled("input", self.panels["input"]),
+                ]
+            ),
+            widgets.HBox(
+                [
+                    widgets.VBox([self._titles[n], self.panels[n]])
+                    for n in list(self.panels)[1:]
+                ]
+            ),
         ]
-        show_image(self.panels["input"], self.original, fit_zoom(self.original.shape[0], PANEL_PIXELS))
+        show_image(
+            self.panels["input"],
+            self.original,
+            fit_zoom(self.original.shape[0], PANEL_PIXELS),
+        )
         self.preset.observe(self._on_preset, names="value")
         self._watch(*self.weights)
         self._set_weights(start)  # fills the boxes, then draws once
@@ -79,11 +111,13 @@ class ConvolutionPlayground(Explorer):
     @property
     def kernel(self) -> np.ndarray:
         """The 3×3 kernel the nine weight boxes hold."""
-        return np.array([box.value for box in self.weights], dtype=np.float32).reshape(3, 3)
+        return np.array([box.value for box in self.weights], dtype=np.float32).reshape(
+            3, 3
+        )
 
     def _set_weights(self, kernel: np.ndarray) -> None:
         with self._batched():
-            for box, value in zip(self.weights, kernel.ravel()):
+            for box, value in zip(self.weights, kernel.ravel(), strict=False):
                 box.value = round(float(value), 4)
 
     def _on_preset(self, change) -> None:
@@ -97,20 +131,41 @@ class ConvolutionPlayground(Explorer):
         self.relu_map = np.maximum(self.feature_map, 0.0)
         self.pooled_map = max_pool2d(self.relu_map)
         limit = float(np.abs(self.feature_map).max()) or 1.0
-        self._show("feature map", self.feature_map, "red +, blue −", cmap="RdBu_r", vmin=-limit, vmax=limit)
-        self._show("after ReLU", self.relu_map, "negatives → 0", vmax=float(self.relu_map.max()) or 1.0)
-        self._show("after 2×2 max pool", self.pooled_map, "max of each 2×2", vmax=float(self.pooled_map.max()) or 1.0)
+        self._show(
+            "feature map",
+            self.feature_map,
+            "red +, blue −",
+            cmap="RdBu_r",
+            vmin=-limit,
+            vmax=limit,
+        )
+        self._show(
+            "after ReLU",
+            self.relu_map,
+            "negatives → 0",
+            vmax=float(self.relu_map.max()) or 1.0,
+        )
+        self._show(
+            "after 2×2 max pool",
+            self.pooled_map,
+            "max of each 2×2",
+            vmax=float(self.pooled_map.max()) or 1.0,
+        )
 
     def _show(self, name: str, values: np.ndarray, note: str, **png_options) -> None:
         height, width = values.shape
         self._titles[name].value = (
-            f"<b>{name}</b> {height}×{width}<br><small>{note}; {values.min():.2f} … {values.max():.2f}</small>"
+            f"<b>{name}</b> {height}×{width}<br><small>{note}; {values.min():.2f} …"
+            f" {values.max():.2f}</small>"
         )
-        show_image(self.panels[name], values, fit_zoom(height, PANEL_PIXELS), **png_options)
+        show_image(
+            self.panels[name], values, fit_zoom(height, PANEL_PIXELS), **png_options
+        )
 
 
 def _preset_name(kernel: np.ndarray) -> str:
-    """The preset equal to ``kernel`` (to 4 decimals, as the boxes hold it), else "custom"."""
+    """The preset equal to ``kernel`` (to 4 decimals, as the boxes hold it), else
+    "custom"."""
     for name, preset in PRESETS.items():
         if np.allclose(kernel, np.round(preset, 4), atol=1e-4):
             return name

@@ -1,10 +1,11 @@
-"""DrawDigit: draw with the mouse, see the 28×28 image the model gets and its probabilities."""
+"""DrawDigit: draw with the mouse, see the 28×28 image the model gets and its
+probabilities."""
 
 from __future__ import annotations
 
 import io
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -30,7 +31,8 @@ LIVE_INTERVAL = 0.15  # seconds between predictions while the pen moves
 
 
 class DrawDigit(widgets.VBox):
-    """Draw a digit with the mouse; see the preprocessed 28×28 image and the live probabilities.
+    """Draw a digit with the mouse; see the preprocessed 28×28 image and the live
+    probabilities.
 
     >>> pad = DrawDigit(model)                                 # doctest: +SKIP
     >>> pad.stroke([(140, 40), (140, 240)]); pad.prediction    # doctest: +SKIP
@@ -43,21 +45,28 @@ class DrawDigit(widgets.VBox):
     Read back ``drawing`` (uint8 size×size, 255 = paper), ``shown_image`` (uint8
     28×28 or None), ``probabilities`` (10,) or None, ``prediction`` and ``message``.
 
-    You draw black on white, like pen on paper; :func:`~mnist_course.preprocess.to_mnist`
-    turns that into MNIST's values (ink 1, background 0), and the 28×28 view draws those
-    like every digit in the course, ink dark on white.
+    You draw black on white, like pen on paper;
+    :func:`~mnist_course.preprocess.to_mnist` turns that into MNIST's values (ink 1,
+    background 0), and the 28×28 view draws those like every digit in the course, ink
+    dark on white.
 
     The canvas's strokes live in the browser, not in the widget's saved state, so a
     static page (the book) shows an empty, transparent canvas. Under it lies
     ``snapshot``, an image of the drawing updated with every change and saved with the
-    widget state: a live canvas paints its white paper over it, an empty one lets it show.
+    widget state: a live canvas paints its white paper over it, an empty one lets it
+    show.
     """
 
     def __init__(self, model, *, size: int = 280, line_width: int = 18) -> None:
         super().__init__()
         self._classify = Classifier(model)
         self.size, self.line_width = size, line_width
-        box = {"grid_area": "pad", "border": "1px solid #999", "width": f"{size}px", "height": f"{size}px"}
+        box = {
+            "grid_area": "pad",
+            "border": "1px solid #999",
+            "width": f"{size}px",
+            "height": f"{size}px",
+        }
         self.canvas = Canvas(width=size, height=size, layout=box)
         self.snapshot = widgets.Image(format="png", width=size, height=size, layout=box)
         self.canvas.on_mouse_down(self.pen_down)
@@ -65,15 +74,23 @@ class DrawDigit(widgets.VBox):
         self.canvas.on_mouse_up(self.pen_up)
         self.canvas.on_mouse_out(self.pen_up)
         # A button, like the other explorers' `reset` and `next`: `pad.clear.click()`.
-        self.clear = widgets.Button(description="clear", icon="eraser", tooltip="wipe the drawing")
+        self.clear = widgets.Button(
+            description="clear", icon="eraser", tooltip="wipe the drawing"
+        )
         self.clear.on_click(lambda _: self.clear_drawing())
         self.view = image_widget()
         self.bars = widgets.HTML()
         # The pad keeps its full size (flex: none) and the other parts wrap below it
         # when the page is narrow, so the canvas is never squeezed or clipped.
-        # The snapshot and the canvas share one grid cell; the canvas, later, lies on top.
-        stack = widgets.GridBox([self.snapshot, self.canvas], layout={"grid_template_areas": '"pad"'})
-        pad = widgets.VBox([stack, self.clear], layout={"flex": "0 0 auto", "min_width": f"{size + 2}px"})
+        # The snapshot and the canvas share one grid cell; the canvas, later, lies on
+        # top.
+        stack = widgets.GridBox(
+            [self.snapshot, self.canvas], layout={"grid_template_areas": '"pad"'}
+        )
+        pad = widgets.VBox(
+            [stack, self.clear],
+            layout={"flex": "0 0 auto", "min_width": f"{size + 2}px"},
+        )
         self.children = [
             widgets.HBox(
                 [pad, titled("what the model sees (28×28)", self.view), self.bars],
@@ -101,17 +118,29 @@ class DrawDigit(widgets.VBox):
         self.update()
 
     def set_drawing(self, picture: np.ndarray) -> None:
-        """Replace the drawing with a picture: grey (H, W) or colour (H, W, 3|4), uint8 or 0..1.
+        """Replace the drawing with a picture: grey (H, W) or colour (H, W, 3|4), uint8
+        or 0..1.
 
         It is resized to the canvas; transparent areas become white paper.
         """
         array = np.asarray(picture)
-        if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)) or array.size == 0:
-            raise ValueError(f"picture has shape {array.shape}; pass a grey (H, W) or RGB(A) (H, W, 3|4) image.")
-        image = Image.fromarray(array if array.dtype == np.uint8 else to_uint8(to_unit_range(array)))
+        if (
+            array.ndim not in (2, 3)
+            or (array.ndim == 3 and array.shape[2] not in (3, 4))
+            or array.size == 0
+        ):
+            raise ValueError(
+                f"picture has shape {array.shape}; pass a grey (H, W) or RGB(A) (H, W,"
+                " 3|4) image."
+            )
+        image = Image.fromarray(
+            array if array.dtype == np.uint8 else to_uint8(to_unit_range(array))
+        )
         if image.mode == "RGBA":
             image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
-        self._paper = image.convert("L").resize((self.size, self.size), Image.Resampling.BILINEAR)
+        self._paper = image.convert("L").resize(
+            (self.size, self.size), Image.Resampling.BILINEAR
+        )
         grey = np.asarray(self._paper)
         self.canvas.put_image_data(np.stack([grey] * 3, axis=-1), 0, 0)
         self.update()
@@ -131,7 +160,8 @@ class DrawDigit(widgets.VBox):
         self._line_to(x, y)
 
     def pen_move(self, x: float, y: float) -> None:
-        """Mouse moved to (x, y): extend the stroke; predict now and then while drawing."""
+        """Mouse moved to (x, y): extend the stroke; predict now and then while
+        drawing."""
         if self._pen is None:
             return
         self._line_to(x, y)
@@ -159,7 +189,8 @@ class DrawDigit(widgets.VBox):
     # ------------------------------------------------------------ the model
 
     def update(self) -> None:
-        """Preprocess the drawing like ``predict`` does and show the model's probabilities."""
+        """Preprocess the drawing like ``predict`` does and show the model's
+        probabilities."""
         self._last_prediction = time.perf_counter()
         try:
             self.shown_image = to_mnist(self.drawing)
@@ -179,7 +210,8 @@ class DrawDigit(widgets.VBox):
         self._save_drawing()
 
     def _save_drawing(self) -> None:
-        """Show the drawing in ``snapshot``, the image under the canvas (see the class docstring)."""
+        """Show the drawing in ``snapshot``, the image under the canvas (see the class
+        docstring)."""
         buffer = io.BytesIO()
         self._paper.save(buffer, format="png")
         self.snapshot.value = buffer.getvalue()

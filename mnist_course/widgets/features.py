@@ -21,7 +21,8 @@ GRID_PIXELS = 480  # the grid is shown about this wide
 
 
 def image_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    """The layers whose output is a stack of images, shape (batch, height, width, channels)."""
+    """The layers whose output is a stack of images, shape (batch, height, width,
+    channels)."""
     found = []
     for layer in model.layers:
         try:
@@ -38,13 +39,15 @@ def _single_input(model: keras.Model):
     inputs = getattr(model, "inputs", None)
     if not inputs:
         raise ValueError(
-            "FeatureMapExplorer needs a Sequential or functional model built on keras.Input((28, 28, 1))."
+            "FeatureMapExplorer needs a Sequential or functional model built on"
+            " keras.Input((28, 28, 1))."
         )
     return inputs[0]
 
 
 def normalise_channels(maps: np.ndarray) -> np.ndarray:
-    """(H, W, C) activations → (C, H, W) tiles, each channel scaled to its own range 0..1.
+    """(H, W, C) activations → (C, H, W) tiles, each channel scaled to its own range
+    0..1.
 
     >>> normalise_channels(np.stack([np.eye(2), 5 * np.eye(2)], axis=-1))[1]
     array([[1., 0.],
@@ -59,8 +62,9 @@ def normalise_channels(maps: np.ndarray) -> np.ndarray:
 class FeatureMapExplorer(Explorer):
     """Pick a layer and an image: see what each of the layer's channels responds to.
 
-    >>> explorer = FeatureMapExplorer(model, x_test[:20])                                 # doctest: +SKIP
-    >>> explorer.layer.value = explorer.layer.options[0][1]; explorer.feature_maps.shape   # doctest: +SKIP
+    >>> explorer = FeatureMapExplorer(model, x_test[:20])  # doctest: +SKIP
+    >>> explorer.layer.value = explorer.layer.options[0][1]  # doctest: +SKIP
+    >>> explorer.feature_maps.shape  # doctest: +SKIP
 
     Drive it with ``layer`` (a Dropdown of the layers whose output is image-shaped:
     convolutions, activations, pooling, batch norm) and ``index`` (which image).
@@ -77,39 +81,64 @@ class FeatureMapExplorer(Explorer):
         layers = image_layers(model)
         if not layers:
             raise ValueError(
-                "this model has no layer with an image-shaped output (height × width × channels), "
-                "e.g. it is a dense model: FeatureMapExplorer needs a model with Conv2D layers."
+                "this model has no layer with an image-shaped output (height × width ×"
+                " channels), e.g. it is a dense model: FeatureMapExplorer needs a model"
+                " with Conv2D layers."
             )
         self._layers = {layer.name: layer for layer in layers}
-        self._probe = keras.Model(_single_input(model), [layer.output for layer in layers])
+        self._probe = keras.Model(
+            _single_input(model), [layer.output for layer in layers]
+        )
         self._cache: dict[int, dict[str, np.ndarray]] = {}
 
-        options = [(f"{layer.name} ({'×'.join(str(d) for d in layer.output.shape[1:])})", layer.name) for layer in layers]
-        self.layer = widgets.Dropdown(options=options, description="layer", layout={"width": "24em"})
-        self.index = widgets.IntSlider(min=0, max=len(self.images) - 1, description="image")
+        options = [
+            (
+                f"{layer.name} ({'×'.join(str(d) for d in layer.output.shape[1:])})",
+                layer.name,
+            )
+            for layer in layers
+        ]
+        self.layer = widgets.Dropdown(
+            options=options, description="layer", layout={"width": "24em"}
+        )
+        self.index = widgets.IntSlider(
+            min=0, max=len(self.images) - 1, description="image"
+        )
         self._watch(self.layer, self.index)
         self.input_view = image_widget(zoom=4)
         self.view = image_widget()
         self.caption = widgets.HTML()
         self.children = [
             widgets.HBox([self.layer, self.index]),
-            widgets.HBox([titled("input", self.input_view), widgets.VBox([self.caption, self.view])]),
+            widgets.HBox(
+                [
+                    titled("input", self.input_view),
+                    widgets.VBox([self.caption, self.view]),
+                ]
+            ),
         ]
         self._render()
 
     def _activations(self, index: int) -> dict[str, np.ndarray]:
         if index not in self._cache:
-            batch = self.images[index : index + 1].reshape((1, *self._classifier.input_shape))
+            batch = self.images[index : index + 1].reshape(
+                (1, *self._classifier.input_shape)
+            )
             outputs = self._probe(batch, training=False)
             outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-            self._cache[index] = {name: np.asarray(out)[0] for name, out in zip(self._layers, outputs)}
+            self._cache[index] = {
+                name: np.asarray(out)[0]
+                for name, out in zip(self._layers, outputs, strict=False)
+            }
         return self._cache[index]
 
     def _render(self) -> None:
         self.feature_maps = self._activations(self.index.value)[self.layer.value]
         height, width, channels = self.feature_maps.shape
         columns = int(np.ceil(np.sqrt(channels)))
-        self.shown_image = tile_grid(normalise_channels(self.feature_maps), columns, gap=1)
+        self.shown_image = tile_grid(
+            normalise_channels(self.feature_maps), columns, gap=1
+        )
         zoom = fit_zoom(self.shown_image.shape[1], GRID_PIXELS)
         show_image(self.input_view, self.images[self.index.value], 4)
         show_image(self.view, self.shown_image, zoom, cmap="gray_r")

@@ -1,9 +1,10 @@
-"""TrainingMonitor: a Keras callback that redraws loss and accuracy curves after every epoch."""
+"""TrainingMonitor: a Keras callback that redraws loss and accuracy curves after every
+epoch."""
 
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import keras
@@ -13,8 +14,11 @@ from matplotlib.figure import Figure
 from ._common import message_html
 
 
-def plot_history(history: dict[str, list[float]], metrics: Sequence[str] = ("loss", "accuracy")) -> bytes:
-    """PNG of one panel per metric: the training curve and, when logged, the validation one.
+def plot_history(
+    history: dict[str, list[float]], metrics: Sequence[str] = ("loss", "accuracy")
+) -> bytes:
+    """PNG of one panel per metric: the training curve and, when logged, the validation
+    one.
 
     >>> plot_history({"loss": [0.9, 0.4], "val_loss": [0.8, 0.5]}, ["loss"])[:4]
     b'\\x89PNG'
@@ -26,7 +30,12 @@ def plot_history(history: dict[str, list[float]], metrics: Sequence[str] = ("los
         for key, style in ((metric, "o-"), (f"val_{metric}", "s--")):
             values = history.get(key, [])
             if values:
-                axes.plot(range(1, len(values) + 1), values, style, label=key.replace("_", " "))
+                axes.plot(
+                    range(1, len(values) + 1),
+                    values,
+                    style,
+                    label=key.replace("_", " "),
+                )
         axes.set_title(metric)
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
@@ -34,7 +43,14 @@ def plot_history(history: dict[str, list[float]], metrics: Sequence[str] = ("los
             axes.legend()
             axes.xaxis.get_major_locator().set_params(integer=True)
         else:
-            axes.text(0.5, 0.5, "waiting for the first epoch", ha="center", va="center", transform=axes.transAxes)
+            axes.text(
+                0.5,
+                0.5,
+                "waiting for the first epoch",
+                ha="center",
+                va="center",
+                transform=axes.transAxes,
+            )
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -44,8 +60,10 @@ def plot_history(history: dict[str, list[float]], metrics: Sequence[str] = ("los
 class TrainingMonitor(keras.callbacks.Callback):
     """Live loss and accuracy curves, train and validation, redrawn after each epoch.
 
-    >>> monitor = TrainingMonitor()                                                        # doctest: +SKIP
-    >>> model.fit(x, y, validation_split=0.1, epochs=5, callbacks=[monitor], verbose=0)   # doctest: +SKIP
+    >>> monitor = TrainingMonitor()  # doctest: +SKIP
+    >>> model.fit(  # doctest: +SKIP
+    ...     x, y, validation_split=0.1, epochs=5, callbacks=[monitor], verbose=0
+    ... )
 
     In a notebook the plot appears when training starts (or display ``monitor``
     yourself). ``history`` holds every logged value by name (``history["val_loss"]``),
@@ -53,7 +71,12 @@ class TrainingMonitor(keras.callbacks.Callback):
     ``fit`` calls continue the same curves; :meth:`reset` starts again.
     """
 
-    def __init__(self, metrics: Sequence[str] = ("loss", "accuracy"), *, show_on_train_begin: bool = True) -> None:
+    def __init__(
+        self,
+        metrics: Sequence[str] = ("loss", "accuracy"),
+        *,
+        show_on_train_begin: bool = True,
+    ) -> None:
         super().__init__()
         self.metrics = tuple(metrics)
         self.show_on_train_begin = show_on_train_begin
@@ -67,7 +90,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         """Forget every epoch seen so far."""
         self.history: dict[str, list[float]] = {}
         self._draw()
-        self.summary.value = message_html("Training has not started: pass callbacks=[monitor] to model.fit.")
+        self.summary.value = message_html(
+            "Training has not started: pass callbacks=[monitor] to model.fit."
+        )
 
     @property
     def epochs(self) -> int:
@@ -82,7 +107,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         self._draw()
-        numbers = " · ".join(f"{key} {values[-1]:.4g}" for key, values in self.history.items())
+        numbers = " · ".join(
+            f"{key} {values[-1]:.4g}" for key, values in self.history.items()
+        )
         self.summary.value = f"<div>epoch <b>{self.epochs}</b>: {numbers}</div>"
 
     def _draw(self) -> None:
