@@ -110,6 +110,16 @@ FAST_BANNER = (
 )
 
 
+# What fetching a package with `npm pack` and reading its tarball can raise.
+_NPM_ERRORS = (
+    RuntimeError,
+    OSError,
+    subprocess.TimeoutExpired,
+    json.JSONDecodeError,
+    tarfile.TarError,
+)
+
+
 def log(message: str = "") -> None:
     print(f"[book] {message}" if message else "", flush=True)
 
@@ -674,13 +684,7 @@ def asset_config(use_cdn: bool) -> dict:
         return _cdn_fallback(cdn, "--cdn was given")
     try:
         static, extra = fetch_assets()
-    except (
-        RuntimeError,
-        OSError,
-        subprocess.TimeoutExpired,
-        json.JSONDecodeError,
-        tarfile.TarError,
-    ) as error:
+    except _NPM_ERRORS as error:
         return _cdn_fallback(cdn, f"they could not be fetched from npm ({error})")
     log(
         "offline assets: "
@@ -772,13 +776,7 @@ def serve_widget_bundles() -> list[str]:
         )
         try:
             bundle = widget_bundle(module, version)
-        except (
-            RuntimeError,
-            OSError,
-            subprocess.TimeoutExpired,
-            json.JSONDecodeError,
-            tarfile.TarError,
-        ) as error:
+        except _NPM_ERRORS as error:
             missing.append(f"{module}@{version}: {error}")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)

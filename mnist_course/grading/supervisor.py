@@ -64,6 +64,13 @@ def read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     return bytes(data)
 
 
+def _did_not_start() -> MnistCourseError:
+    return MnistCourseError(
+        "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
+        " to see why."
+    )
+
+
 def _stderr():
     return None if os.environ.get("MNIST_COURSE_GRADER_DEBUG") else subprocess.DEVNULL
 
@@ -112,10 +119,7 @@ class Zygote:
             ready = b""
         if ready != b"ready":
             self.stop()
-            raise MnistCourseError(
-                "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
-                " to see why."
-            )
+            raise _did_not_start()
 
     def spawn(self, directory: str) -> _Forked:
         """A new worker (:func:`.worker.serve`) working in ``directory``."""
@@ -135,10 +139,7 @@ class Zygote:
             os.close(job_write)
             os.close(reply_read)
             self.stop()
-            raise MnistCourseError(
-                "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
-                " to see why."
-            )
+            raise _did_not_start()
         return _Forked(self, int(reply), open(job_write, "wb"), open(reply_read, "rb"))
 
     def reap(self, pid: int) -> None:
@@ -208,10 +209,7 @@ class WorkerProcess:
             )
         if self._receive(time.monotonic() + 120) is None:
             self.stop()
-            raise MnistCourseError(
-                "the grading worker did not start; run with MNIST_COURSE_GRADER_DEBUG=1"
-                " to see why."
-            )
+            raise _did_not_start()
 
     def _receive(self, deadline: float) -> dict | None:
         fd = self.process.stdout.fileno()
