@@ -1845,6 +1845,554 @@ AUDIT7 = [
 ]
 
 
+# An eighth audit's fresh mistakes (its answers, comments removed). The first PASSED
+# before its case was added: log(p + 1e-7) where the text clips p to at least 1e-7.
+AUDIT8 = [
+    (
+        "ch02.q2",
+        "log(p + 1e-7): epsilon added inside the log instead of clipping p",
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " probabilities[np.arange(len(labels)), labels]\n    return"
+            " float(-np.mean(np.log(p_true + 1e-7)))\n"
+        ),
+        "np.clip(p, 1e-7, 1)",
+    ),
+    (
+        "ch03.q1",
+        "windows step by the kernel size (non-overlapping, as in pooling)",
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    rows = range(0,"
+            " image.shape[0] - kh + 1, kh)\n    cols = range(0, image.shape[1] - kw +"
+            " 1, kw)\n    out = np.zeros((len(rows), len(cols)))\n    for a, i in"
+            " enumerate(rows):\n        for b, j in enumerate(cols):\n           "
+            " out[a, b] = np.sum(image[i : i + kh, j : j + kw] * kernel)\n    return"
+            " out\n"
+        ),
+        "ONE pixel at a time",
+    ),
+    (
+        "ch01.q1",
+        "reshape(dims[0], -1): the images flattened to rows",
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims ="
+            ' [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in'
+            " range(ndim)]\n    pixels = np.frombuffer(raw, dtype=np.uint8, offset=4 +"
+            " 4 * ndim)\n    return pixels.reshape(dims[0], -1)\n"
+        ),
+        "every size the header gives",
+    ),
+    (
+        "ch02.q4",
+        "biases of the hidden layers only (layer_sizes[1:-1]): the output's forgotten",
+        (
+            "def count_parameters(layer_sizes):\n    weights = sum(a * b for a, b in"
+            " zip(layer_sizes[:-1], layer_sizes[1:]))\n    biases ="
+            " sum(layer_sizes[1:-1])\n    return weights + biases\n"
+        ),
+        "the OUTPUT layer's biases",
+    ),
+    (
+        "ch02.q4",
+        "biases from the second layer on (layer_sizes[2:]): the first one's forgotten",
+        (
+            "def count_parameters(layer_sizes):\n    weights = sum(a * b for a, b in"
+            " zip(layer_sizes[:-1], layer_sizes[1:]))\n    return weights +"
+            " sum(layer_sizes[2:])\n"
+        ),
+        "the FIRST layer's biases",
+    ),
+    (
+        "ch03.q4",
+        "field = (field + kernel - 1) * stride: the stride multiplies the field",
+        (
+            "def receptive_field(layers):\n    field = 1\n    for kernel, stride in"
+            " layers:\n        field = (field + kernel - 1) * stride\n    return"
+            " field\n"
+        ),
+        "running product of the strides",
+    ),
+    (
+        "ch04.q2",
+        "bias correction of m only: the step divides by sqrt(v) uncorrected",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad**2\n    m_hat = m / (1 - beta1**t)\n    return"
+            " weights - lr * m_hat / (np.sqrt(v) + epsilon), m, v\n"
+        ),
+        "v is not",
+    ),
+    (
+        "ch04.q3",
+        "warm-up from peak / final_div instead of peak / 10",
+        (
+            "import math\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25,"
+            " final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    low ="
+            " peak / final_div\n    if step < warm:\n        return low + (peak - low)"
+            " * step / warm\n    progress = min(1.0, (step - warm) / max(1.0,"
+            " total_steps - warm))\n    return low + (peak - low) * 0.5 * (1 +"
+            " math.cos(math.pi * progress))\n"
+        ),
+        "not at peak / final_div",
+    ),
+    (
+        "ch05.q1",
+        "cells indexed by position among the classes seen (np.unique)",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n    classes ="
+            " np.unique(np.concatenate([y_true, y_pred]))\n    index = {c: i for i, c"
+            " in enumerate(classes)}\n    matrix = np.zeros((num_classes, num_classes),"
+            " dtype=np.int64)\n    for t, p in zip(y_true, y_pred):\n       "
+            " matrix[index[t], index[p]] += 1\n    return matrix\n"
+        ),
+        "the class numbers themselves",
+    ),
+    (
+        "ch05.q2",
+        "precision = TP / (TP + column sum): TP counted twice",
+        (
+            "def precision_recall_f1(confusion):\n    confusion = np.asarray(confusion,"
+            " dtype=np.float64)\n    tp = np.diag(confusion)\n    fp ="
+            " confusion.sum(axis=0)\n    fn = confusion.sum(axis=1) - tp\n    with"
+            " np.errstate(divide='ignore', invalid='ignore'):\n        precision ="
+            " np.nan_to_num(tp / (tp + fp))\n        recall = np.nan_to_num(tp / (tp +"
+            " fn))\n        f1 = np.nan_to_num(2 * precision * recall / (precision +"
+            " recall))\n    return precision, recall, f1\n"
+        ),
+        "counts TP twice",
+    ),
+    (
+        "ch01.q2",
+        "a Python list of the right counts",
+        (
+            "def class_counts(labels):\n    return [int(np.sum(labels == d)) for d in"
+            " range(10)]\n"
+        ),
+        "return a NumPy array",
+    ),
+    (
+        "ch03.q3",
+        "true division in 'valid': a float",
+        (
+            "def conv_output_size(n, kernel, stride=1, padding='valid'):\n    if"
+            " padding == 'same':\n        return (n + stride - 1) // stride\n    return"
+            " (n - kernel) / stride + 1\n"
+        ),
+        "wrong on: n=28, kernel=3, stride=1, 'valid'",
+    ),
+    (
+        "ch05.q6",
+        "counts kept as NumPy int64: 2**n overflows",
+        (
+            "import math\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " np.sum(correct_a & ~correct_b)\n    c = np.sum(~correct_a & correct_b)\n "
+            "   n = b + c\n    if n == 0:\n        return 1.0\n    tail ="
+            " sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n\n    return"
+            " min(1.0, 2 * tail)\n"
+        ),
+        "overflows",
+    ),
+]
+
+# What those messages said before and must no longer say: a hint worked out from one
+# input, reference code the learner never wrote, advice that does not apply.
+AUDIT8_NOT = [
+    (
+        "ch03.q1",
+        "windows step by the kernel size",
+        AUDIT8[1][2],
+        "off-by-one",
+    ),
+    (
+        "ch03.q1",
+        "windows step by 2 (no nudge: the shapes differ by another amount per input)",
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    rows = range(0,"
+            " image.shape[0] - kh + 1, 2)\n    cols = range(0, image.shape[1] - kw + 1,"
+            " 2)\n    return np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel)"
+            " for j in cols] for i in rows], dtype=float)\n"
+        ),
+        "off-by-one",
+    ),
+    ("ch04.q2", "bias correction of m only", AUDIT8[6][2], "math.sqrt"),
+    ("ch01.q2", "a Python list of the right counts", AUDIT8[10][2], "dtype=int"),
+]
+
+
+# Audit 9: fresh mistakes whose messages were weak or misleading; each pins a phrase
+# of the message that names the cause (a nudge, or a generic rule of the core).
+AUDIT9 = [
+    (
+        "ch01.q1",
+        "reshape(dims, order='F')",
+        (
+            "def read_idx_bytes(raw):\n    ndim = raw[3]\n    dims ="
+            ' [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in'
+            " range(ndim)]\n    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4"
+            ' * ndim)\n    return data.reshape(dims, order="F")\n'
+        ),
+        "row after row",
+    ),
+    (
+        "ch01.q2",
+        "one-hot comparison summed over the wrong axis",
+        (
+            "def class_counts(labels):\n    matches = labels[:, None] =="
+            " np.arange(10)\n    return matches.sum(axis=1)\n"
+        ),
+        "one value per element of `labels`",
+    ),
+    (
+        "ch01.q3",
+        "pixel-wise MEDIAN instead of the mean",
+        (
+            "def mean_digit(images, labels, digit):\n    return np.median(images[labels"
+            " == digit], axis=0)\n"
+        ),
+        "np.median",
+    ),
+    (
+        "ch01.q4",
+        "'values in 0-1' read as clipping",
+        "def normalize(images):\n    return np.clip(images, 0, 1).astype(np.float32)\n",
+        "does not scale",
+    ),
+    (
+        "ch01.q5",
+        "random mask rng.random(n) < val_size / n",
+        (
+            "def split_indices(n, val_size, seed):\n    rng ="
+            " np.random.default_rng(seed)\n    in_val = rng.random(n) < val_size / n\n "
+            "   indices = np.arange(n)\n    return indices[~in_val], indices[in_val]\n"
+        ),
+        "exactly val_size",
+    ),
+    (
+        "ch02.q1",
+        "element-wise sigmoid 1 /",
+        "def softmax(logits):\n    return 1.0 / (1.0 + np.exp(-logits))\n",
+        "sigmoid",
+    ),
+    (
+        "ch02.q2",
+        "forgot to average",
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " probabilities[np.arange(len(labels)), labels]\n    return"
+            " -np.log(np.clip(p_true, 1e-7, 1.0))\n"
+        ),
+        "Their mean is the right answer",
+    ),
+    (
+        "ch02.q5",
+        "fills the uncovered pixels by repeating the edge",
+        (
+            "def shift_images(images, dx, dy):\n    n, h, w = images.shape\n    padded"
+            " = np.pad(images, ((0, 0), (abs(dy), abs(dy)), (abs(dx), abs(dx))),"
+            ' mode="edge")\n    top, left = abs(dy) - dy, abs(dx) - dx\n    return'
+            " padded[:, top:top + h, left:left + w]\n"
+        ),
+        "must be 0",
+    ),
+    (
+        "ch03.q1",
+        "window sum over one axis only",
+        (
+            "def conv2d(image, kernel):\n    kh, kw = kernel.shape\n    out ="
+            " np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n    for i"
+            " in range(out.shape[0]):\n        for j in range(out.shape[1]):\n         "
+            "   out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum(axis=0)\n   "
+            " return out\n"
+        ),
+        "single number",
+    ),
+    (
+        "ch03.q5",
+        "return model.compile(...)",
+        (
+            "def build_cnn():\n    model = keras.Sequential([\n       "
+            " keras.Input(shape=(28, 28, 1)),\n        layers.Conv2D(32, 3,"
+            ' activation="relu"),\n        layers.MaxPooling2D(2),\n       '
+            ' layers.Flatten(),\n        layers.Dense(10, activation="softmax"),\n   '
+            ' ])\n    return model.compile(optimizer="adam",'
+            ' loss="sparse_categorical_crossentropy", metrics=["accuracy"])\n'
+        ),
+        "model.compile(...) returns None",
+    ),
+    (
+        "ch04.q1",
+        "keeps the velocity in a module-level global instead of using the `velo",
+        (
+            "_velocity = None\n\ndef sgd_momentum_step(weights, grad, velocity, lr,"
+            " momentum):\n    global _velocity\n    if _velocity is None:\n       "
+            " _velocity = np.zeros_like(weights)\n    _velocity = momentum * _velocity"
+            " - lr * grad\n    return weights + _velocity, _velocity\n"
+        ),
+        "between calls",
+    ),
+    (
+        "ch04.q2",
+        "beta1 and beta2 swapped in the bias corrections",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v"
+            " + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta2**t), v / (1 -"
+            " beta1**t)\n    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon),"
+            " m, v\n"
+        ),
+        "ITS OWN beta",
+    ),
+    (
+        "ch04.q3",
+        "quarter cosine cos(pi/2 * p) instead of the half cosine 0.5 *",
+        (
+            "import math\n\ndef one_cycle_lr(step, total_steps, peak, warmup=0.25,"
+            " final_div=100.0):\n    warm = max(1.0, warmup * total_steps)\n    if step"
+            " < warm:\n        return peak * (0.1 + 0.9 * step / warm)\n    progress ="
+            " min(1.0, (step - warm) / max(1.0, total_steps - warm))\n    low = peak /"
+            " final_div\n    return low + (peak - low) * math.cos(math.pi / 2 *"
+            " progress)\n"
+        ),
+        "quarter",
+    ),
+    (
+        "ch04.q5",
+        "epsilon hard-coded to PyTorch's 1e-5",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n    axes ="
+            " tuple(range(x.ndim - 1))\n    mean, variance = x.mean(axis=axes),"
+            " x.var(axis=axes)\n    return gamma * (x - mean) / np.sqrt(variance +"
+            " 1e-5) + beta\n"
+        ),
+        "epsilon=1e-5",
+    ),
+    (
+        "ch05.q1",
+        "row-normalised matrix",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n    matrix ="
+            " np.zeros((num_classes, num_classes))\n    np.add.at(matrix, (y_true,"
+            " y_pred), 1)\n    totals = matrix.sum(axis=1, keepdims=True)\n    return"
+            " np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)\n"
+        ),
+        "rows add up to 1",
+    ),
+    (
+        "ch05.q2",
+        "np.trace instead of np.diag",
+        (
+            "def precision_recall_f1(confusion):\n    confusion = np.asarray(confusion,"
+            " dtype=np.float64)\n    correct = np.trace(confusion)\n    predicted,"
+            " actual = confusion.sum(axis=0), confusion.sum(axis=1)\n    precision ="
+            " np.divide(correct, predicted, out=np.zeros_like(predicted),"
+            " where=predicted > 0)\n    recall = np.divide(correct, actual,"
+            " out=np.zeros_like(actual), where=actual > 0)\n    both = precision +"
+            " recall\n    f1 = np.divide(2 * precision * recall, both,"
+            " out=np.zeros_like(both), where=both > 0)\n    return precision, recall,"
+            " f1\n"
+        ),
+        "np.trace",
+    ),
+    (
+        "ch05.q4",
+        "squared gap per bin",
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n   "
+            " confidence = probabilities.max(axis=1)\n    correct ="
+            " probabilities.argmax(axis=1) == labels\n    total = 0.0\n    for b in"
+            " range(n_bins):\n        inside = (confidence > b / n_bins) & (confidence"
+            " <= (b + 1) / n_bins)\n        if inside.any():\n            total +="
+            " inside.mean() * (correct[inside].mean() - confidence[inside].mean()) **"
+            " 2\n    return float(total)\n"
+        ),
+        "not its square",
+    ),
+    (
+        "ch05.q5",
+        "Wilson half-width but centred on the observed p instead of Wilson's sh",
+        (
+            "import math\n\ndef wilson_interval(successes, n, z=1.96):\n    p ="
+            " successes / n\n    d = 1 + z**2 / n\n    half = z * math.sqrt(p * (1 - p)"
+            " / n + z**2 / (4 * n**2)) / d\n    return p - half, p + half\n"
+        ),
+        "Wilson's centre",
+    ),
+    (
+        "ch06.q2",
+        "returns the gradient with its batch and channel axes, shape",
+        (
+            "def saliency_map(model, image, label):\n    x ="
+            " tf.convert_to_tensor(image[None, :, :, None], dtype=tf.float32)\n    with"
+            " tf.GradientTape() as tape:\n        tape.watch(x)\n        score ="
+            " model(x, training=False)[0, label]\n    return"
+            " np.abs(tape.gradient(score, x).numpy())\n"
+        ),
+        "[0, ..., 0]",
+    ),
+    (
+        "ch06.q4",
+        "relative drop",
+        (
+            "def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n   "
+            " corners = range(0, image.shape[0] - patch + 1, stride)\n    occluded ="
+            " []\n    for top in corners:\n        for left in corners:\n           "
+            " copy = image.copy()\n            copy[top:top + patch, left:left + patch]"
+            " = fill\n            occluded.append(copy)\n    batch = np.stack([image,"
+            " *occluded])[..., None]\n    scores = np.asarray(model(batch,"
+            " training=False))[:, label]\n    return ((scores[0] - scores[1:]) /"
+            " scores[0]).reshape(len(corners), len(corners))\n"
+        ),
+        "relative",
+    ),
+    (
+        "ch06.q5",
+        "centres each ROW",
+        (
+            "def pca(x, k):\n    x = np.asarray(x, dtype=np.float64)\n    centered = x"
+            " - x.mean(axis=1, keepdims=True)\n    variances, vectors ="
+            " np.linalg.eigh(centered.T @ centered / (len(x) - 1))\n    order ="
+            " np.argsort(variances)[::-1][:k]\n    components = vectors[:, order].T\n  "
+            "  return centered @ components.T, components, variances[order] /"
+            " variances.sum()\n"
+        ),
+        "each ROW",
+    ),
+    (
+        "ch07.q2",
+        "`if not weights",
+        (
+            "def ensemble_average(probabilities, weights=None):\n    stacked ="
+            " np.asarray(probabilities)\n    if not weights:\n        return"
+            " stacked.mean(axis=0)\n    w = np.asarray(weights, dtype=float)\n   "
+            " return np.tensordot(w / w.sum(), stacked, axes=1)\n"
+        ),
+        "weights is None",
+    ),
+    (
+        "ch07.q3",
+        "reassigns `images` inside the loop",
+        (
+            "def tta_predict(model, images, shifts):\n    total = 0\n    for dx, dy in"
+            " shifts:\n        images = shift_images(images, dx, dy)\n        total ="
+            " total + model.predict(images[..., None], verbose=0)\n    return total /"
+            " len(shifts)\n"
+        ),
+        "ORIGINAL images",
+    ),
+    (
+        "ch07.q4",
+        "keeps the channel axis",
+        (
+            "def fgsm(model, images, labels, epsilon):\n    x ="
+            ' tf.convert_to_tensor(np.asarray(images, dtype="float32")[..., None])\n   '
+            " with tf.GradientTape() as tape:\n        tape.watch(x)\n        loss ="
+            " keras.losses.sparse_categorical_crossentropy(labels, model(x,"
+            " training=False))\n    gradient = tape.gradient(loss, x).numpy()\n   "
+            " return np.clip(x.numpy() + epsilon * np.sign(gradient), 0.0, 1.0)\n"
+        ),
+        "[..., 0]",
+    ),
+    (
+        "ch02.q4",
+        "hard-codes one hidden layer",
+        (
+            "def count_parameters(layer_sizes):\n    n_in, n_hidden, n_out ="
+            " layer_sizes\n    return n_in * n_hidden + n_hidden + n_hidden * n_out +"
+            " n_out\n"
+        ),
+        "don't unpack a fixed number of sizes",
+    ),
+    (
+        "ch03.q4",
+        "starts from the first layer",
+        (
+            "def receptive_field(layers):\n    field, jump = layers[0]\n    for kernel,"
+            " stride in layers[1:]:\n        field += (kernel - 1) * jump\n        jump"
+            " *= stride\n    return field\n"
+        ),
+        "Start from field = 1",
+    ),
+    # generic rules of the core, on other exercises than the ones above
+    (
+        "ch05.q3",
+        "returns each row's hit (a bool per row), not their share",
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n    top ="
+            " np.argsort(probabilities, axis=1)[:, -k:]\n    return (top == labels[:,"
+            " None]).any(axis=1)\n"
+        ),
+        "Their mean is the right answer",
+    ),
+    (
+        "ch05.q1",
+        "each column divided by its total (normalize='pred')",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n    matrix ="
+            " np.zeros((num_classes, num_classes))\n    np.add.at(matrix, (y_true,"
+            " y_pred), 1)\n    totals = matrix.sum(axis=0)\n    return"
+            " np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)\n"
+        ),
+        "columns add up to 1",
+    ),
+    (
+        "ch03.q2",
+        "window max over one axis only: .max(axis=0)",
+        (
+            "def max_pool2d(image, size=2):\n    h, w = image.shape[0] // size,"
+            " image.shape[1] // size\n    out = np.zeros((h, w))\n    for i in"
+            " range(h):\n        for j in range(w):\n            out[i, j] = image[i *"
+            " size:(i + 1) * size, j * size:(j + 1) * size].max(axis=0)\n    return"
+            " out\n"
+        ),
+        "single number",
+    ),
+    (
+        "ch06.q3",
+        "keeps the channel axis: (28, 28, 1)",
+        (
+            "def integrated_gradients(model, image, label, baseline, steps=32):\n   "
+            ' alphas = (np.arange(steps, dtype="float32") + 0.5) / steps\n    path ='
+            " baseline + alphas[:, None, None] * (image - baseline)\n    x ="
+            " tf.convert_to_tensor(path[..., None], dtype=tf.float32)\n    with"
+            " tf.GradientTape() as tape:\n        tape.watch(x)\n        scores ="
+            " model(x, training=False)[:, label]\n    gradients = tape.gradient(scores,"
+            " x).numpy()\n    return (image - baseline)[..., None] *"
+            " gradients.mean(axis=0)\n"
+        ),
+        "[..., 0]",
+    ),
+    (
+        "ch05.q2",
+        "precision = TP / FP (the false positives alone)",
+        (
+            "def precision_recall_f1(confusion):\n    confusion = np.asarray(confusion,"
+            " dtype=np.float64)\n    tp = np.diag(confusion)\n    fp ="
+            " confusion.sum(axis=0) - tp\n    fn = confusion.sum(axis=1) - tp\n   "
+            " precision = np.divide(tp, fp, out=np.zeros_like(tp), where=fp > 0)\n   "
+            " recall = np.divide(tp, tp + fn, out=np.zeros_like(tp), where=tp + fn >"
+            " 0)\n    both = precision + recall\n    f1 = np.divide(2 * precision *"
+            " recall, both, out=np.zeros_like(both), where=both > 0)\n    return"
+            " precision, recall, f1\n"
+        ),
+        "goes above 1",
+    ),
+]
+
+# What those messages said before and must no longer say.
+AUDIT9_NOT = [
+    ("ch02.q2", "forgot to average", AUDIT9[6][2], "0-d array"),
+    ("ch03.q5", "return model.compile(...)", AUDIT9[9][2], "Did you forget"),
+    (
+        "ch04.q1",
+        "keeps the velocity in a module-level global instead of using the `velo",
+        AUDIT9[10][2],
+        "keepdims",
+    ),
+    ("ch06.q5", "centres each ROW", AUDIT9[20][2], "sum of ALL the covariance"),
+]
+
+
 def test_a_wrong_dtype_is_not_reported_as_right_on_every_input():
     passed, message = both(
         "ch01.q4", 'def normalize(images):\n    return images.astype("float") / 255\n'
@@ -1870,12 +2418,62 @@ def test_no_variant_edits_a_while_condition():
     assert any(v.wrong == "n - 3" or v.wrong == "n - 1" for v in variants(count_down))
 
 
+# The ch02.q2 case that fails log(p + 1e-7) must not fail other ways of clipping to
+# at least 1e-7.
+AUDIT8_CORRECT = [
+    (
+        "ch02.q2",
+        "np.maximum(p, 1e-7)",
+        (
+            "def cross_entropy(probabilities, labels):\n    p_true ="
+            " probabilities[np.arange(len(labels)), labels]\n    return"
+            " float(-np.mean(np.log(np.maximum(p_true, 1e-7))))\n"
+        ),
+    ),
+    (
+        "ch02.q2",
+        "the whole matrix clipped first, then the true classes picked",
+        (
+            "def cross_entropy(probabilities, labels):\n    p = np.clip(probabilities,"
+            " 1e-7, 1.0)\n    return float(-np.log(p[np.arange(len(labels)),"
+            " labels]).mean())\n"
+        ),
+    ),
+    (
+        "ch02.q2",
+        "np.where(p < 1e-7, 1e-7, p) in a loop over the rows",
+        (
+            "def cross_entropy(probabilities, labels):\n    losses = []\n    for row,"
+            " label in zip(probabilities, labels):\n        p = row[label]\n       "
+            " losses.append(-np.log(np.where(p < 1e-7, 1e-7, p)))\n    return"
+            " float(np.mean(losses))\n"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "qid,way,source", AUDIT8_CORRECT, ids=[f"{c[0]}: {c[1]}" for c in AUDIT8_CORRECT]
+)
+def test_a_right_answer_written_another_way_still_passes(qid, way, source):
+    passed, message = both(qid, source)
+    assert passed, message
+
+
 @pytest.mark.parametrize(
     "qid,mistake,source,phrase",
-    MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7,
+    MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7 + AUDIT8 + AUDIT9,
     ids=[
         f"{m[0]}: {m[1][:40]}"
-        for m in MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7
+        for m in MISTAKES
+        + AUDIT3
+        + AUDIT4
+        + AUDIT5
+        + VARIANTS
+        + AUDIT6
+        + AUDIT7
+        + AUDIT8
+        + AUDIT9
     ],
 )
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
@@ -1883,6 +2481,16 @@ def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
 ):
     passed, message = both(qid, source)
     assert not passed and phrase in message, message
+
+
+@pytest.mark.parametrize(
+    "qid,mistake,source,phrase",
+    AUDIT8_NOT + AUDIT9_NOT,
+    ids=[f"{m[0]}: {m[1][:40]}" for m in AUDIT8_NOT + AUDIT9_NOT],
+)
+def test_a_fresh_mistake_gets_no_hint_that_does_not_apply(qid, mistake, source, phrase):
+    passed, message = both(qid, source)
+    assert not passed and phrase not in message, message
 
 
 def test_a_hint_that_fits_one_case_by_coincidence_is_not_shown():

@@ -414,6 +414,32 @@ _ERROR_HINTS = (
         ),
     ),
     (
+        "inhomogeneous shape",
+        (
+            "np.array(...) was given lists (or arrays) of different lengths, which make"
+            " no rectangular array: print the length or shape of each part."
+        ),
+    ),
+    (
+        "setting an array element with a sequence",
+        (
+            "you store several values (an array or a list) in ONE element, as in"
+            " out[i, j] = ...: the right side must be a single number. A reduction"
+            " along one axis (.sum(axis=0), .max(axis=1)) leaves one value per column"
+            " or row; without an axis (np.sum(x), x.max()) it gives one number for the"
+            " whole array."
+        ),
+    ),
+    (
+        "truth value of an array",
+        (
+            "an `if`, `while`, `not`, `and` or `or` met an array, which holds one truth"
+            " value per element. To test whether an optional argument was given,"
+            " compare it with None (`if x is None:`); to ask about every or any"
+            " element, .all() or .any(); to combine masks, & and |."
+        ),
+    ),
+    (
         "cannot reshape array",
         (
             "a reshape keeps the number of values: print the array's size and the shape"
@@ -422,6 +448,42 @@ _ERROR_HINTS = (
         ),
     ),
 )
+
+
+def _array_shapes(case: Case) -> list[tuple]:
+    """The shapes of the arrays among ``case``'s arguments."""
+    return [a.shape for a in case.args if isinstance(a, np.ndarray)]
+
+
+def _stale_shape(case: Case, earlier: list[Case], message: str) -> str:
+    """Advice for an error between arrays of shapes that do not line up, when one of
+    those shapes is that of an array an EARLIER call was given, and no array of this
+    call has a size it is made of: a value kept from one call to the next (a global)."""
+    if not re.search(r"broadcast|core dimension|shape", message):
+        return ""
+    shapes = [
+        tuple(int(n) for n in re.findall(r"\d+", text))
+        for text in re.findall(r"\(([\d,\s]*)\)", message)
+    ]
+    sizes = {n for shape in _array_shapes(case) for n in shape} | {
+        int(a)
+        for a in case.args
+        if isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+    }
+    sizes |= {len(a) for a in case.args if isinstance(a, (list, tuple))}
+    for shape in shapes:
+        if not shape or all(n in sizes or n == 1 for n in shape):
+            continue  # made of this call's sizes: a reduction or a product of them
+        before = next((c for c in earlier if shape in _array_shapes(c)), None)
+        if before is not None:
+            return (
+                f"{shape} is the shape of an array an earlier call was given (on"
+                f" {before.label}), and none of this call's arrays has such a size:"
+                " your function seems to keep a value between calls (a global"
+                " variable, or a default argument it changes). Use only the"
+                " arguments each call is given."
+            )
+    return ""
 
 
 def _argument_names(
@@ -572,7 +634,10 @@ def _elementwise(wrong: list, close: Callable, parameters: list[str]) -> str | N
 
 def _transposed(wrong: list, close: Callable, parameters: list[str]) -> str | None:
     if all(
-        e.ndim == 2 and not np.allclose(e, e.T) and close(e.T, g) for _, g, e in wrong
+        e.ndim == 2
+        and (e.shape[0] != e.shape[1] or not np.allclose(e, e.T))
+        and close(e.T, g)
+        for _, g, e in wrong
     ):
         return "your answer is the right one transposed: rows and columns are swapped."
     return None
@@ -595,6 +660,35 @@ def _offset(wrong: list, close: Callable, parameters: list[str]) -> str | None:
         f"your answer is the right one {'plus' if offset > 0 else 'minus'}"
         f" {_number(abs(offset))} on every input it gets wrong."
     )
+
+
+def _normalised(wrong: list, close: Callable, parameters: list[str]) -> str | None:
+    """The right answer divided by its row totals, its column totals or its total:
+    shares where the values themselves (counts) are asked."""
+    kinds = (
+        ("rows", "its row's total", lambda e: e.sum(axis=1, keepdims=True), 2),
+        ("columns", "its column's total", lambda e: e.sum(axis=0, keepdims=True), 2),
+        ("values", "their total", lambda e: e.sum(), 1),
+    )
+    for name, total, totals, ndim in kinds:
+        fits = bool(wrong)
+        for _, g, e in wrong:
+            if e.ndim != ndim or e.size < 2:
+                fits = False
+                break
+            by = totals(e)
+            with np.errstate(all="ignore"):
+                shares = np.divide(e, by, out=np.zeros_like(e), where=by != 0)
+            if np.allclose(shares, e) or not close(shares, g):
+                fits = False
+                break
+        if fits:
+            return (
+                f"your {name} add up to 1: each value is divided by {total} (shares,"
+                " normalised), where the values themselves (the counts) are asked:"
+                " leave out the division."
+            )
+    return None
 
 
 def _outside_range(pairs: list, wrong: list) -> str:
@@ -633,16 +727,23 @@ def _outside_range(pairs: list, wrong: list) -> str:
     return ""
 
 
-def _shape_relation(expected: tuple, got: tuple) -> str:
-    if len(expected) != len(got):
+def _shape_relation(shapes: list[tuple[tuple, tuple]]) -> str:
+    """What the (expected, got) shapes of every input whose shape is wrong, the one
+    reported first, have in common: the axes reversed, or the same small difference
+    along each axis (an off-by-one). Nothing when one input alone shows it: a window
+    that steps by the kernel gives 1 fewer on a small image and 3 fewer on a larger
+    one, which no off-by-one explains."""
+    expected, got = shapes[0]
+    if any(len(e) != len(expected) or len(g) != len(e) for e, g in shapes):
         return ""
-    if got == expected[::-1]:
+    if all(g == e[::-1] for e, g in shapes):
         return (
             " Hint: the axes are the other way round: transpose, or build it the other"
             " way."
         )
     extra = [g - e for g, e in zip(got, expected, strict=True)]
-    if all(abs(d) <= 3 for d in extra) and any(extra):
+    same = all([b - a for b, a in zip(g, e, strict=True)] == extra for e, g in shapes)
+    if same and all(abs(d) <= 3 for d in extra) and any(extra):
         more = "more" if all(d >= 0 for d in extra) else "fewer"
         return (
             f" Hint: {', '.join(str(abs(d)) for d in extra)} {more} along the axes: an"
@@ -650,6 +751,59 @@ def _shape_relation(expected: tuple, got: tuple) -> str:
             " position still fits?)."
         )
     return ""
+
+
+def _unit_axes(expected: tuple, got: tuple) -> tuple[int, int] | None:
+    """(leading, trailing): how many axes of size 1 ``got`` has before and after the
+    ``expected`` shape, or None when it is not ``expected`` with such axes added."""
+    extra = len(got) - len(expected)
+    for lead in range(extra + 1) if extra > 0 else ():
+        trail = extra - lead
+        if (
+            all(n == 1 for n in got[:lead] + got[len(got) - trail :])
+            and got[lead : len(got) - trail] == expected
+        ):
+            return lead, trail
+    return None
+
+
+def _extra_unit_axes(shapes: list[tuple[tuple, tuple]]) -> str:
+    """The same axes of size 1 added to the right shape on every input whose shape is
+    wrong (a batch or channel axis kept): how to drop them."""
+    found = {_unit_axes(tuple(e), tuple(g)) for e, g in shapes}
+    if len(found) != 1 or None in found:
+        return ""
+    lead, trail = found.pop()
+    index = ["0"] * lead + (["...", *["0"] * trail] if trail else [])
+    expected, got = shapes[0]
+    one = lead + trail == 1
+    return (
+        f" Hint: your result has {'an extra axis' if one else 'extra axes'} of size 1,"
+        f" {got} where {expected} is asked: {'a' if one else 'the'} batch or channel"
+        f" {'axis' if one else 'axes'} added on the way (for the model, or by"
+        f" keepdims=True) and kept. Drop {'it' if one else 'them'}: index the result"
+        f" with [{', '.join(index)}] (or np.squeeze it)."
+    )
+
+
+def _axis_sizes(case: Case, parameters: list[str]) -> list[tuple[str, str, int]]:
+    """(what, name, size) for the length of every list argument and every axis of
+    every array argument: ("element", "labels", 7), ("column", "x", 3)..."""
+    found = []
+    for name, value in zip(parameters, case.args, strict=False):
+        if isinstance(value, np.ndarray):
+            for axis, size in enumerate(value.shape):
+                what = (
+                    ("element" if value.ndim == 1 else "row")
+                    if axis == 0
+                    else (
+                        "column" if value.ndim == 2 else f"position along axis {axis}"
+                    )
+                )
+                found.append((what, name, size))
+        elif isinstance(value, (list, tuple)):
+            found.append(("element", name, len(value)))
+    return found
 
 
 def _same_kind_and_value(a: Any, b: Any) -> bool:
@@ -840,11 +994,11 @@ class Exercise:
                 False,
                 f"Grading `{self.function_name}` stopped before every input was tried.",
             )
-        for case, outcome in zip(cases, outcomes, strict=False):
+        for index, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
             if outcome.not_written:
                 return self.not_written()
             if outcome.error:
-                return Result(False, self._error_message(case, outcome))
+                return Result(False, self._error_message(case, outcome, cases[:index]))
             if outcome.mutated is not None:
                 name = (
                     self.parameters[outcome.mutated]
@@ -897,13 +1051,11 @@ class Exercise:
         mistake."""
         right = []
         for case, got in zip(cases, values, strict=False):
-            try:
-                right.append(bool(self._close(self._expected(case), got)))
+            try:  # right in value AND type: 26.0 where 26 is asked for is wrong
+                right.append(self._right(case, got))
             except Exception:
                 right.append(False)
-        if (
-            not any(right) or all(right) or len(cases) < 3
-        ):  # all: the values are right, their type is not
+        if not any(right) or all(right) or len(cases) < 3:
             return ""
         wrong = [case.label for case, ok in zip(cases, right, strict=False) if not ok]
         listed = "; ".join(wrong[:3]) + ("; ..." if len(wrong) > 3 else "")
@@ -912,11 +1064,14 @@ class Exercise:
             f" wrong on: {listed}. What sets those apart points at the mistake.)"
         )
 
-    def _relation(self, expected: Any, got: Any, case: Case) -> str:
+    def _relation(
+        self, expected: Any, got: Any, case: Case, relations: tuple = ()
+    ) -> str:
         """A simple relation between the answer and the right one, the same on every
         input the function got wrong (a constant factor that is one of the arguments, a
-        sign, an offset, a transposition, an elementwise function), or a range the right
-        answers never leave.
+        sign, an offset, a transposition, an elementwise function, a division by the
+        totals), or a range the right answers never leave; only ``relations``, when
+        given.
         """
         pairs = [(c, g, self._expected(c)) for c, g in _JUDGED.get()] or [
             (case, got, expected)
@@ -945,16 +1100,19 @@ class Exercise:
             # too few numbers: almost any two answers look like a factor or an offset
             # apart
             return ""
-        for describe_relation in (
+        for describe_relation in relations or (
             _negated,
             _scaled,
             _elementwise,
             _transposed,
             _offset,
+            _normalised,
         ):
             found = describe_relation(wrong, self._close, self.parameters)
             if found:
                 return f" Hint: {found}"
+        if relations:
+            return ""
         return _outside_range([(c, g, e) for c, g, e in pairs], wrong)
 
     def compare(self, case: Case, got: Any) -> str | None:
@@ -977,7 +1135,9 @@ class Exercise:
             " with your code.",
         )
 
-    def _error_message(self, case: Case, outcome: Outcome) -> str:
+    def _error_message(
+        self, case: Case, outcome: Outcome, earlier: list[Case] = ()
+    ) -> str:
         if outcome.error in {"SystemExit", "KeyboardInterrupt"}:
             return (
                 f"On {case.label}, your function called exit() ({outcome.error})."
@@ -993,6 +1153,9 @@ class Exercise:
             f"On {case.label}, your function raised {outcome.error}{where}:"
             f" {outcome.message}"
         )
+        stale = _stale_shape(case, earlier, outcome.message)
+        if stale:
+            return f"{_sentence(message)} Hint: {stale}"
         for fragment, advice in (*self.error_nudges, *_ERROR_HINTS):
             if fragment in outcome.message:
                 return f"{_sentence(message)} Hint: {advice}"
@@ -1035,12 +1198,15 @@ class Exercise:
     def _compare(self, expected: Any, got: Any, case: Case) -> str | None:
         if got is None and expected is not None:
             return (
-                f"On {case.label}, your function returned None. Did you forget"
-                " `return`?"
+                f"On {case.label}, your function returned None: a `return` is missing,"
+                " or it returns what a method that works in place gives (None:"
+                " list.sort(), rng.shuffle(), model.compile()...)."
             )
         problem = self._type_problem(expected, got, case)
         if problem:
-            return problem + self._nudge(got, case)
+            return (self._one_per_row(expected, got, case) or problem) + self._nudge(
+                got, case
+            )
         if isinstance(expected, np.ndarray):
             if not isinstance(got, np.ndarray):
                 tensor = (
@@ -1051,7 +1217,10 @@ class Exercise:
                 return (
                     f"On {case.label}, your function returned a {type(got).__name__},"
                     f" expected a NumPy array of shape {expected.shape}{tensor}."
-                    + self._nudge(got, case)
+                    + (
+                        self._values_right_not_an_array(expected, got)
+                        or self._nudge(got, case)
+                    )
                 )
             if got.shape != expected.shape:
                 return (
@@ -1059,20 +1228,28 @@ class Exercise:
                     f" expected {expected.shape}."
                     + (
                         self._nudge(got, case)
-                        or _shape_relation(expected.shape, got.shape)
+                        or self._shape_hint(case, expected.shape, got.shape)
                     )
                 )
             if self.dtype == "exact" and got.dtype != expected.dtype:
                 return (
                     f"On {case.label}, your array has dtype {got.dtype}, expected"
                     f" {expected.dtype}."
-                    + (self._nudge(got, case) or _dtype_hint(got.dtype, expected.dtype))
+                    + (
+                        self._nudge(got, case)
+                        or self._relation(expected, got, case, (_normalised,))
+                        or _dtype_hint(got.dtype, expected.dtype)
+                    )
                 )
             if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
                 return (
                     f"On {case.label}, your array holds {_family(got.dtype)}s (dtype"
                     f" {got.dtype}), expected {_family(expected.dtype)}s (dtype"
-                    f" {expected.dtype})." + self._nudge(got, case)
+                    f" {expected.dtype})."
+                    + (
+                        self._nudge(got, case)
+                        or self._relation(expected, got, case, (_normalised,))
+                    )
                 )
         if self._close(expected, got):
             return None
@@ -1107,10 +1284,25 @@ class Exercise:
                 if len(self.returns) == len(expected)
                 else f"value {first + 1} of the {len(expected)} you returned"
             )
-            inner = (
-                self._compare(expected[first], got[first], Case(case.args, "\0")) or ""
-            )
-            detail = re.sub(r"^On \0[,:] ", "", inner).replace(
+            # That value compared on its own, with the same value of every other input
+            # judged with it (so that a relation or range can be seen across them).
+            judged, proxy = [], Case(case.args, case.label)
+            for other, value in _JUDGED.get() or ((case, got),):
+                if isinstance(value, (tuple, list)) and len(value) == len(expected):
+                    stand_in = proxy if other is case else Case(other.args, other.label)
+                    stand_in.__dict__["_once"] = {
+                        "expected": self._expected(other)[first]
+                    }
+                    judged.append((stand_in, value[first]))
+            if not any(c is proxy for c, _ in judged):
+                proxy.__dict__["_once"] = {"expected": expected[first]}
+                judged = [(proxy, got[first])]
+            token = _JUDGED.set(tuple(judged))
+            try:
+                inner = self._compare(expected[first], got[first], proxy) or ""
+            finally:
+                _JUDGED.reset(token)
+            detail = re.sub(rf"^On {re.escape(case.label)}[,:] ", "", inner).replace(
                 "your function returned", "it is"
             )
             others = (
@@ -1167,6 +1359,162 @@ class Exercise:
             except (TypeError, ValueError):
                 pass
         return message + nudge
+
+    def _values_right_not_an_array(self, expected: np.ndarray, got: Any) -> str:
+        """The hint for a list (or tuple) that holds the right values, of the right
+        kind: only its type is wrong, so a nudge about its values would mislead."""
+        if not isinstance(got, (list, tuple)):
+            return ""
+        try:
+            array = np.asarray(got)
+            right = (
+                array.shape == expected.shape
+                and _family(array.dtype) == _family(expected.dtype)
+                and self._close(expected, array)
+            )
+        except Exception:
+            return ""
+        if not right:
+            return ""
+        return (
+            f" Hint: the values are right, but in a Python {type(got).__name__}: return"
+            " a NumPy array (np.array(...) of them, or build the result with NumPy from"
+            " the start)."
+        )
+
+    def _wrong_shapes(
+        self, case: Case, expected: tuple, got: tuple
+    ) -> list[tuple[tuple, tuple]]:
+        """(expected, got) shapes of ``case``, then of every other input judged with it
+        whose shape is wrong."""
+        return [(e, g) for _, e, g in self._wrong_shape_cases(case, expected, got)]
+
+    def _wrong_shape_cases(
+        self, case: Case, expected: tuple, got: tuple
+    ) -> list[tuple[Case, tuple, tuple]]:
+        shapes = [(case, expected, got)]
+        judged = _JUDGED.get()
+        if not any(c is case for c, _ in judged):
+            return shapes  # judged apart from the other inputs
+        for other, value in judged:
+            if other is case:
+                continue
+            try:
+                other_expected, other_got = (
+                    np.shape(self._expected(other)),
+                    np.shape(value),
+                )
+            except Exception:
+                continue
+            if other_expected != other_got:
+                shapes.append((other, other_expected, other_got))
+        return shapes
+
+    def _shape_hint(self, case: Case, expected: tuple, got: tuple) -> str:
+        """What the wrong shapes of every input judged with ``case`` have in common:
+        axes reversed, an off-by-one, axes of size 1 added, or one value per element
+        of an argument along the axis whose size is wrong."""
+        shapes = self._wrong_shape_cases(case, expected, got)
+        plain = [(e, g) for _, e, g in shapes]
+        return (
+            _shape_relation(plain)
+            or _extra_unit_axes(plain)
+            or self._per_argument_axis(shapes)
+        )
+
+    def _per_argument_axis(self, shapes: list[tuple[Case, tuple, tuple]]) -> str:
+        """On every input whose shape is wrong, the one axis whose size is wrong has
+        the size of the same argument's axis: one value per element (row...) of it."""
+        axes = {
+            tuple(i for i, (a, b) in enumerate(zip(e, g, strict=True)) if a != b)
+            if len(e) == len(g)
+            else None
+            for _, e, g in shapes
+        }
+        if len(axes) != 1 or None in axes or len(next(iter(axes))) != 1:
+            return ""
+        (axis,) = axes.pop()
+        common = None
+        for c, _, g in shapes:
+            here = [
+                (what, name)
+                for what, name, size in _axis_sizes(c, self.parameters)
+                if size == g[axis]
+            ]
+            common = (
+                here if common is None else [item for item in common if item in here]
+            )
+        if not common or all(g[axis] <= 1 for _, _, g in shapes):
+            return ""
+        (what, name), (_, expected, got) = common[0], shapes[0]
+        return (
+            f" Hint: your result has one value per {what} of `{name}` ({got[axis]}"
+            " here; the same on every input whose shape is wrong) where"
+            f" {expected[axis]} are asked: a sum, mean or comparison taken over the"
+            " wrong axis (axis=1 for axis=0, or the other way round)?"
+        )
+
+    def _one_per_row(self, expected: Any, got: Any, case: Case) -> str:
+        """A sequence of values where one number is asked, with one value per element
+        (row) of the same argument on every input judged: the values before the last
+        step, often a mean or a sum."""
+        if isinstance(expected, (bool, np.bool_)) or not isinstance(
+            expected, (int, float, np.integer, np.floating)
+        ):
+            return ""
+        judged = _JUDGED.get()
+        if not any(c is case for c, _ in judged):
+            judged = ((case, got),)
+        common, mean, total = None, True, True
+        for c, value in judged:
+            try:
+                values = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                return ""
+            if values.ndim != 1:
+                return ""
+            here = [
+                (what, name)
+                for what, name, size in _axis_sizes(c, self.parameters)
+                if size == len(values) and what in ("element", "row")
+            ]
+            common = (
+                here if common is None else [item for item in common if item in here]
+            )
+            right = self._expected(c)
+            mean = mean and len(values) > 0 and self._close(right, values.mean())
+            total = total and self._close(right, values.sum())
+        if not common or all(np.size(value) <= 1 for _, value in judged):
+            return ""
+        what, name = common[0]
+        kind = "an int" if isinstance(expected, (int, np.integer)) else "a float"
+        ending = (
+            f". Their mean is the right answer: average them (np.mean) and return it"
+            f" as {kind}."
+            if mean
+            else f". Their sum is the right answer: add them up, return it as {kind}."
+            if total
+            else ": combine them into the one number the exercise asks for."
+        )
+        return (
+            f"On {case.label}, your function returned {describe(got)}: one value per"
+            f" {what} of `{name}`, on every input, where ONE number is asked{ending}"
+        )
+
+    def _right(self, case: Case, got: Any) -> bool:
+        """Whether ``got`` is a right answer on ``case``: the value within tolerance,
+        and the type and dtype the comparison asks for."""
+        expected = self._expected(case)
+        if self._type_problem(expected, got, case):
+            return False
+        if isinstance(expected, np.ndarray):
+            if not isinstance(got, np.ndarray):
+                return False
+            if self.dtype == "exact" and got.dtype != expected.dtype:
+                return False
+            if self.dtype == "kind" and _family(got.dtype) != _family(expected.dtype):
+                return False
+        return bool(self._close(expected, got))
 
     def _close(self, expected: Any, got: Any) -> bool:
         """Whether ``got`` is ``expected`` within this exercise's tolerance."""

@@ -59,6 +59,13 @@ def _q1_header_too_short(raw: bytes) -> np.ndarray:
     ].reshape(dims)
 
 
+def _q1_column_major(raw: bytes) -> np.ndarray:
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    return data.reshape(dims, order="F")
+
+
 _HEADER = (
     "the header is 4 magic bytes (the 4th, raw[3], is the number of dimensions ndim),"
     " then one 4-byte BIG-endian size per dimension (int.from_bytes(..., 'big'), or"
@@ -92,6 +99,20 @@ q1 = Exercise(
         Nudge(
             _q1_header_too_short,
             "the data start after the magic number AND the sizes: offset 4 + 4 * ndim.",
+        ),
+        Nudge(
+            lambda raw: read_idx_bytes(raw).reshape(len(read_idx_bytes(raw)), -1),
+            "reshape to every size the header gives, reshape(dims), not to"
+            " (dims[0], -1): a labels file stays 1-D, (N,), and an image file stays"
+            " (N, 28, 28). Don't flatten the images here: a model that needs flat rows"
+            " flattens them itself.",
+        ),
+        Nudge(
+            _q1_column_major,
+            "your array has the right shape and the right bytes, but in another order:"
+            " IDX stores the values row after row (C order: the last index changes"
+            " fastest), which is what reshape(dims) reads. order='F' (Fortran's and"
+            " MATLAB's column-major order) fills the first axis first.",
         ),
     ),
     error_nudges=(
@@ -278,6 +299,11 @@ q3 = Exercise(
             "divide by the number of images OF THIS DIGIT, not by all the images: "
             "images[labels == digit].mean(axis=0) does both steps.",
         ),
+        Nudge(
+            lambda x, y, d: np.median(x[y == d], axis=0),
+            "those are the pixel-wise MEDIANS of the chosen images (np.median): the"
+            " mean digit is their average, images[labels == digit].mean(axis=0).",
+        ),
     ),
     rtol=1e-4,
 )
@@ -359,6 +385,12 @@ q4 = Exercise(
             " chapter does; here the pixels are SCALED to 0..1:"
             " images.astype(np.float32) / 255.",
         ),
+        Nudge(
+            lambda x: np.clip(x, 0, 1).astype(np.float32),
+            "every pixel above 0 became 1: np.clip cuts values off at 1, it does not"
+            " scale them. Divide by 255, the largest pixel value (0 stays 0, 128"
+            " becomes 0.502, 255 becomes 1): images.astype(np.float32) / 255.",
+        ),
     ),
     dtype="exact",
     error_nudges=(
@@ -395,6 +427,24 @@ def _q5_cases() -> list[Case]:
     return cases
 
 
+def _size_varies(cases: list[Case], values: list) -> str:
+    """Where the validation part of the same call with the next seed has another size
+    ("split_indices(7, 1, 3) gives 2 validation indices, seed 4 gives 1"), if
+    anywhere."""
+    for case, three in in_threes(cases, values):
+        try:
+            first, other = len(three[0][1]), len(three[2][1])
+        except (TypeError, IndexError):
+            continue
+        if first != other:
+            n, val_size, seed = case.args
+            return (
+                f"split_indices({n}, {val_size}, {seed}) gives {first} validation"
+                f" indices, seed {seed + 1} gives {other}"
+            )
+    return ""
+
+
 def _q5_judge(cases: list[Case], values: list) -> Result | None:
     for case, three in in_threes(cases, values):
         (n, val_size, _seed), label = case.args, case.label
@@ -427,6 +477,21 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
                 f"{label}: your two parts are swapped: return (train_indices,"
                 f" val_indices), the training indices first ({n - val_size} of them),"
                 f" then the {val_size} validation ones.",
+            )
+        every = len(train) + len(val) == n and sorted(
+            np.concatenate([train, val]).tolist()
+        ) == list(range(n))
+        varies = _size_varies(cases, values)
+        if len(val) != val_size and every and varies:
+            return Result(
+                False,
+                f"{label}: expected {n - val_size} training and {val_size} validation"
+                f" indices, got {len(train)} and {len(val)}; and the size of your"
+                f" validation part changes with the seed ({varies}). It must hold"
+                " exactly val_size indices: a random mask such as rng.random(n) <"
+                " val_size / n puts each index in it with that probability, so only"
+                " ABOUT val_size land there. Shuffle and cut instead: order ="
+                " rng.permutation(n); order[:val_size] is the validation part.",
             )
         if len(val) != val_size or len(train) != n - val_size:
             lost = (

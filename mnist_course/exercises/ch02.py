@@ -98,6 +98,13 @@ q1 = Exercise(
             "that is the LOG-softmax (the log of the probabilities): take np.exp of it,"
             " or divide exp(z - max) by its row sum, to return probabilities.",
         ),
+        Nudge(
+            lambda z: 1.0 / (1.0 + np.exp(-z)),
+            "that is the sigmoid 1 / (1 + exp(-z)), which squashes each logit on its"
+            " own, so a row does not add up to 1. A softmax divides each exponential"
+            " by its ROW's total: exp(z - max) / exp(z - max).sum(axis=1,"
+            " keepdims=True).",
+        ),
     ),
     forbidden=("scipy.special",),
 )
@@ -133,6 +140,21 @@ def _q2_cases() -> list[Case]:
         Case(
             (np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0, 1])),
             "a true class with probability exactly 0",
+        ),
+        # where clipping and adding epsilon differ: p below 1e-7 is raised to 1e-7,
+        # p above it is left as it is (log(p + 1e-7) shifts both)
+        Case(
+            (
+                np.array(
+                    [
+                        [1e-8, 0.6, 0.4 - 1e-8],
+                        [0.3, 0.7 - 3e-7, 3e-7],
+                        [0.5 - 1e-6, 1e-6, 0.5],
+                    ]
+                ),
+                np.array([0, 2, 1]),
+            ),
+            "true classes given tiny probabilities (1e-8, 3e-7 and 1e-6)",
         ),
     ]
 
@@ -212,6 +234,13 @@ q2 = Exercise(
             lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y]))),
             "a probability of 0 gives log(0) = -inf. Clip the probabilities to at least"
             " 1e-7 first, as Keras does.",
+        ),
+        Nudge(
+            lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y] + EPSILON))),
+            "clip the probabilities, don't add epsilon: np.clip(p, 1e-7, 1) (or"
+            " np.maximum(p, 1e-7)) raises only a probability below 1e-7 to 1e-7 and"
+            " leaves the others as they are, as the text (and Keras) does; log(p +"
+            " 1e-7) changes every small probability (1e-6 becomes 1.1e-6).",
         ),
         Nudge(
             lambda p, y: float(-np.mean(np.log(np.clip(p, EPSILON, 1)))),
@@ -393,6 +422,20 @@ q4 = Exercise(
             "each unit also has a bias: n_in * n_out + n_out per layer.",
         ),
         Nudge(
+            lambda s: count_parameters(s) - (s[-1] if len(s) > 1 else 0),
+            "each layer has one bias per output unit, the OUTPUT layer's biases too:"
+            " your total is short by exactly layer_sizes[-1], the last layer's biases."
+            " Add n_in * n_out + n_out for every pair of consecutive sizes, the last"
+            " pair included.",
+        ),
+        Nudge(
+            lambda s: count_parameters(s) - (s[1] if len(s) > 1 else 0),
+            "each layer has one bias per output unit, the FIRST layer's biases too:"
+            " your total is short by exactly layer_sizes[1], the first layer's biases."
+            " Add n_in * n_out + n_out for every pair of consecutive sizes, the first"
+            " pair included.",
+        ),
+        Nudge(
             lambda s: sum(
                 (a + 1) * (b + 1) for a, b in zip(s[:-1], s[1:], strict=True)
             ),
@@ -412,6 +455,15 @@ q4 = Exercise(
             lambda s: np.sum([a * b + b for a, b in zip(s[:-1], s[1:], strict=True)]),
             "np.sum of an empty list (no layer at all) is the float 0.0: use Python's"
             " sum(...), or int(np.sum(...)).",
+        ),
+    ),
+    error_nudges=(
+        (
+            "values to unpack",
+            "layer_sizes can have any length (two sizes for softmax regression, more"
+            " for more hidden layers): don't unpack a fixed number of sizes. Loop over"
+            " the pairs of consecutive sizes, zip(layer_sizes[:-1], layer_sizes[1:]):"
+            " each pair (n_in, n_out) adds n_in * n_out weights and n_out biases.",
         ),
     ),
 )
@@ -451,6 +503,17 @@ def _rolled(images, dx, dy, rows=True, columns=True):
         else:
             out[:, :, dx:] = 0
     return out
+
+
+def _edge_filled(images, dx, dy):
+    """The shift with the entering pixels copied from the nearest edge (np.pad's
+    mode='edge'), instead of 0."""
+    height, width = images.shape[1:]
+    padded = np.pad(
+        images, ((0, 0), (abs(dy), abs(dy)), (abs(dx), abs(dx))), mode="edge"
+    )
+    top, left = abs(dy) - dy, abs(dx) - dx
+    return padded[:, top : top + height, left : left + width]
 
 
 def _q5_cases() -> list[Case]:
@@ -522,6 +585,13 @@ q5 = Exercise(
             lambda x, dx, dy: shift_images(x, dx, -dy),
             "positive dy moves the digit DOWN: in an image, row numbers grow downwards"
             " (unlike a plot's y axis).",
+        ),
+        Nudge(
+            _edge_filled,
+            "the pixels that enter the image must be 0 (the black background): yours"
+            " repeat the nearest edge pixel (np.pad's mode='edge'). Pad with zeros"
+            " (np.pad's default, mode='constant'), or start from"
+            " np.zeros_like(images) and copy the part that stays inside.",
         ),
     ),
     error_nudges=(

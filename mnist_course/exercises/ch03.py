@@ -62,6 +62,17 @@ def _window_swapped(image, kernel):
     return out
 
 
+def _stepped_by_kernel(image, kernel):
+    """Windows that jump a whole kernel at a time (non-overlapping, as pooling does)."""
+    kh, kw = kernel.shape
+    rows = range(0, image.shape[0] - kh + 1, kh)
+    cols = range(0, image.shape[1] - kw + 1, kw)
+    return np.array(
+        [[np.sum(image[i : i + kh, j : j + kw] * kernel) for j in cols] for i in rows],
+        dtype=np.float64,
+    )
+
+
 def _q1_cases() -> list[Case]:
     rng = np.random.default_rng(
         301
@@ -135,6 +146,13 @@ q1 = Exercise(
             _square_assumed,
             "images and kernels need not be square: kh, kw = kernel.shape and the"
             " output is (H - kh + 1) × (W - kw + 1); the columns come from the widths.",
+        ),
+        Nudge(
+            _stepped_by_kernel,
+            "the window moves ONE pixel at a time (stride 1): there is an output at"
+            " every position i = 0, 1, ..., H - kh (and j = 0, ..., W - kw), so"
+            " neighbouring windows overlap. Jumping a whole kernel at a time"
+            " (range(0, ..., kh)) is what pooling does, not this convolution.",
         ),
         Nudge(
             _window_swapped,
@@ -424,6 +442,13 @@ def _backward_run_forward(layers):
     return field
 
 
+def _stride_multiplies_field(layers):
+    field = 1
+    for kernel, stride in layers:
+        field = (field + kernel - 1) * stride
+    return field
+
+
 def _jump_first(layers):
     field, jump = 1, 1
     for kernel, stride in layers:
@@ -475,6 +500,15 @@ q4 = Exercise(
             " * jump.",
         ),
         Nudge(
+            _stride_multiplies_field,
+            "a stride does not widen what a position already sees: it spreads out the"
+            " layers AFTER it. Keep the jump as a number of its own, the running"
+            " product of the strides so far (jump = 1, then jump *= stride after each"
+            " layer), and let each layer add (kernel - 1) * jump to the field;"
+            " multiplying the field itself by the stride counts every earlier layer"
+            " again.",
+        ),
+        Nudge(
             _jump_first,
             "update the field BEFORE the jump: a layer's own stride only spreads the"
             " layers after it.",
@@ -495,6 +529,15 @@ q4 = Exercise(
             lambda ls: 1 + sum(k - _jumps(ls)[i] for i, (k, _) in enumerate(ls)),
             "mind the brackets: (kernel - 1) * jump, not kernel - 1 * jump (which is"
             " kernel - jump).",
+        ),
+    ),
+    error_nudges=(
+        (
+            "index out of range",
+            "an index goes past the end of `layers`: it can be empty (no layer at all:"
+            " one pixel sees itself, a field of 1), and its last layer has no next"
+            " one. Start from field = 1 and jump = 1, and loop over the layers"
+            " themselves: for kernel, stride in layers.",
         ),
     ),
 )
@@ -540,7 +583,12 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             "Use only standard Keras layers (no Lambda or custom layers).",
         )
     if model is None:
-        return Result(False, "build_cnn() returned None. Did you forget `return`?")
+        return Result(
+            False,
+            "build_cnn() returned None: a `return` is missing, or it returns what a"
+            " method that works in place gives: model.compile(...) returns None (it"
+            " changes the model itself). Return the model; it needs no compile here.",
+        )
     if not isinstance(model, keras.Model):
         return Result(
             False,

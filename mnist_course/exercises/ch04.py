@@ -176,6 +176,27 @@ def _adam_paper(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilo
     )
 
 
+def _adam_half_corrected(
+    weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7, *, only
+):
+    """The paper's form with the bias correction of ``only`` ("m" or "v")."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / (1 - beta1**t) if only == "m" else m
+    v_hat = v / (1 - beta2**t) if only == "v" else v
+    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def _adam_corrections_swapped(
+    weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7
+):
+    """The paper's form with each bias correction using the other beta."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta2**t), v / (1 - beta1**t)
+    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
 def _q2_cases() -> list[Case]:
     rng = np.random.default_rng(
         402
@@ -284,6 +305,20 @@ q2 = Exercise(
             " beta2**t). Without it the first steps are far too small.",
         ),
         Nudge(
+            partial(_adam_half_corrected, only="m"),
+            "your m is bias-corrected but v is not: divide v by (1 - beta2**t) too"
+            " (v_hat), and step by m_hat / (np.sqrt(v_hat) + epsilon), as in the"
+            " formula. Uncorrected, v is far too small in the first steps, so your"
+            " steps are far too large.",
+        ),
+        Nudge(
+            partial(_adam_half_corrected, only="v"),
+            "your v is bias-corrected but m is not: divide m by (1 - beta1**t) too"
+            " (m_hat), and step by m_hat / (np.sqrt(v_hat) + epsilon), as in the"
+            " formula. Uncorrected, m is too small in the first steps (ten times at"
+            " t=1 with beta1=0.9).",
+        ),
+        Nudge(
             lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: _adam_paper(
                 w, g, m, v, 1, lr, b1, b2, e
             ),
@@ -305,6 +340,12 @@ q2 = Exercise(
             "v is the running average of the SQUARED gradient: v = beta2 * v + (1 -"
             " beta2) * grad**2 (a square root of an average of raw gradients can be of"
             " a negative number: nan).",
+        ),
+        Nudge(
+            _adam_corrections_swapped,
+            "each average is corrected with ITS OWN beta: m / (1 - beta1**t) and v /"
+            " (1 - beta2**t). Yours are swapped (with beta1=0.9 and beta2=0.999 the"
+            " first step comes out 1000 times too large).",
         ),
     ),
     error_nudges=(
@@ -406,6 +447,16 @@ def _one_cycle_mistake(
     return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def _quarter_cosine(step, total_steps, peak, warmup=0.25, final_div=100.0) -> float:
+    """The mistake cos(pi / 2 * progress) after the warm-up (a quarter period)."""
+    warm = max(1.0, warmup * total_steps)
+    if step < warm:
+        return one_cycle_lr(step, total_steps, peak, warmup, final_div)
+    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))
+    low = peak / final_div
+    return low + (peak - low) * math.cos(math.pi / 2 * progress)
+
+
 q3 = Exercise(
     "ch04.q3",
     "one_cycle_lr",
@@ -449,6 +500,16 @@ q3 = Exercise(
             " warm).",
         ),
         Nudge(
+            lambda s, n, p, w=0.25, f=100.0: (
+                p / f + (p - p / f) * s / max(1.0, w * n)
+                if s < max(1.0, w * n)
+                else one_cycle_lr(s, n, p, w, f)
+            ),
+            "the warm-up starts at peak / 10, as the text says, not at peak /"
+            " final_div (the value the cosine ENDS at): it rises in a straight line"
+            " from peak / 10 to peak, peak * (0.1 + 0.9 * step / warm).",
+        ),
+        Nudge(
             lambda s, n, p, w=0.25, f=100.0: one_cycle_lr(
                 s, n, p, int(max(1, w * n)) / n, f
             ),
@@ -476,6 +537,13 @@ q3 = Exercise(
             partial(_one_cycle_mistake, warm_in_steps=True),
             "`warmup` is a FRACTION of the run (0.25: the first quarter): warm = max(1,"
             " warmup * total_steps) steps, not max(1, warmup).",
+        ),
+        Nudge(
+            _quarter_cosine,
+            "after the warm-up the rate follows HALF a cosine period, 0.5 * (1 +"
+            " cos(pi * progress)), which goes from 1 to 0; cos(pi / 2 * progress) is a"
+            " quarter period, which stays high longer and falls steeply at the end:"
+            " low + (peak - low) * 0.5 * (1 + cos(pi * progress)).",
         ),
     ),
 )
@@ -812,6 +880,12 @@ q5 = Exercise(
             ),
             "after standardizing, scale by gamma and shift by beta: gamma * normalized"
             " + beta (they are the layer's learned parameters).",
+        ),
+        Nudge(
+            lambda x, g, b, e=1e-3: batch_norm_forward(x, g, b, 1e-5),
+            "your answer is what epsilon=1e-5 (PyTorch's default) or smaller gives,"
+            " whatever `epsilon` is: use the `epsilon` argument your function is"
+            " called with (its default is Keras' 1e-3).",
         ),
     ),
 )

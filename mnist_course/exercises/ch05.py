@@ -9,6 +9,7 @@ pins that.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -44,6 +45,23 @@ def confusion_matrix(
     np.add.at(matrix, (y_true, y_pred), 1)
     return matrix
 
+
+def _confusion_by_position(y_true, y_pred, num_classes=10, *, sized=False):
+    """Cells numbered by each class's position among the classes that occur."""
+    classes = np.unique(np.concatenate([y_true, y_pred]))
+    size = len(classes) if sized else num_classes
+    matrix = np.zeros((size, size), dtype=np.int64)
+    rows, columns = np.searchsorted(classes, y_true), np.searchsorted(classes, y_pred)
+    np.add.at(matrix, (rows, columns), 1)
+    return matrix
+
+
+_BY_POSITION = (
+    "row t and column p are the class numbers themselves, 0 to num_classes - 1: count"
+    " a pair in matrix[t, p], with the labels as they are. Numbering the classes by"
+    " their place among those that occur (np.unique) moves the counts to other cells"
+    " as soon as a class is missing from the data"
+)
 
 q1 = Exercise(
     "ch05.q1",
@@ -109,6 +127,12 @@ q1 = Exercise(
             " pair yourself, e.g. np.add.at(matrix, (y_true, y_pred), 1) on an integer"
             " matrix.",
         ),
+        Nudge(_confusion_by_position, _BY_POSITION + "."),
+        Nudge(
+            partial(_confusion_by_position, sized=True),
+            _BY_POSITION
+            + "; and the matrix is num_classes × num_classes, whatever classes occur.",
+        ),
     ),
     forbidden=_NOT_BY_HAND,
 )
@@ -130,6 +154,36 @@ def precision_recall_f1(
     f1 = np.divide(
         2 * precision * recall, both, out=np.zeros_like(correct), where=both > 0
     )
+    return precision, recall, f1
+
+
+def _tp_counted_twice(confusion, *, in_precision=True):
+    """Precision (or recall) over TP + the column (row) sum, which already holds TP."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    correct = np.diag(confusion)
+    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)
+    if in_precision:
+        predicted = predicted + correct
+    else:
+        actual = actual + correct
+    zeros = np.zeros_like(correct)
+    precision = np.divide(correct, predicted, out=zeros.copy(), where=predicted > 0)
+    recall = np.divide(correct, actual, out=zeros.copy(), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=zeros.copy(), where=both > 0)
+    return precision, recall, f1
+
+
+def _tp_as_trace(confusion):
+    """Every class's TP taken as the whole diagonal, np.trace (the mistake)."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    correct = np.full(len(confusion), np.trace(confusion))
+    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)
+    zeros = np.zeros_like(correct)
+    precision = np.divide(correct, predicted, out=zeros.copy(), where=predicted > 0)
+    recall = np.divide(correct, actual, out=zeros.copy(), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=zeros.copy(), where=both > 0)
     return precision, recall, f1
 
 
@@ -220,6 +274,24 @@ q2 = Exercise(
             ),
             "F1 is the harmonic mean, 2 * p * r / (p + r), not the plain average: it is"
             " low if either one is low.",
+        ),
+        Nudge(
+            _tp_counted_twice,
+            "precision = TP / column sum: the column sum (everything predicted as c)"
+            " already holds TP, the diagonal cell, so TP + column sum counts TP twice"
+            " (the false positives alone are the column sum minus TP).",
+        ),
+        Nudge(
+            partial(_tp_counted_twice, in_precision=False),
+            "recall = TP / row sum: the row sum (everything that truly is c) already"
+            " holds TP, the diagonal cell, so TP + row sum counts TP twice (the false"
+            " negatives alone are the row sum minus TP).",
+        ),
+        Nudge(
+            _tp_as_trace,
+            "TP of class c is its own diagonal cell, np.diag(confusion)[c]; np.trace"
+            " adds up the whole diagonal (every correct prediction, of every class),"
+            " so a precision or a recall can even go above 1.",
         ),
     ),
     error_nudges=(
@@ -390,6 +462,25 @@ def expected_calibration_error(
     return float(total)
 
 
+def _ece_squared(
+    probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10
+) -> float:
+    """ECE with each bin's gap squared (a Brier-score habit), not its absolute value."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    bins = np.minimum((np.ceil(confidence * n_bins) - 1).astype(int), n_bins - 1).clip(
+        0
+    )
+    return float(
+        sum(
+            (bins == b).mean()
+            * (correct[bins == b].mean() - confidence[bins == b].mean()) ** 2
+            for b in range(n_bins)
+            if (bins == b).any()
+        )
+    )
+
+
 def _ece_true_class(
     probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10
 ) -> float:
@@ -547,6 +638,12 @@ q4 = Exercise(
             " of over- and under-confident bins cancel out (the ECE is never"
             " negative).",
         ),
+        Nudge(
+            _ece_squared,
+            "weight each bin's ABSOLUTE gap, abs(accuracy - confidence), not its"
+            " square: squaring (as the Brier score does) shrinks the small gaps and"
+            " changes the units.",
+        ),
     ),
     error_nudges=(
         (
@@ -599,6 +696,13 @@ def _wilson_from(p: float, n: int, z: float) -> tuple[float, float]:
         z * math.sqrt(max(p * (1 - p) / n + z**2 / (4 * n**2), 0.0)) / d,
     )
     return centre - half, centre + half
+
+
+def _wilson_around_p(successes, n, z=1.96):
+    """Wilson's half-width around the observed p instead of Wilson's centre."""
+    p, d = successes / n, 1 + z**2 / n
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d
+    return p - half, p + half
 
 
 def _wilson_brackets(successes, n, z=1.96):
@@ -674,6 +778,12 @@ q5 = Exercise(
             "divide the half-width by d = 1 + z**2 / n too, like the centre: otherwise"
             " the interval can leave [0, 1].",
         ),
+        Nudge(
+            _wilson_around_p,
+            "your interval is centred on the observed p = successes / n; Wilson's"
+            " centre is pulled towards 1/2: centre = (p + z**2 / (2n)) / (1 + z**2 /"
+            " n), and the interval is centre ± half.",
+        ),
     ),
     forbidden=_NOT_BY_HAND
     + ("scipy.stats.binomtest",),  # its proportion_ci(method="wilson") is this exercise
@@ -729,6 +839,17 @@ def _mcnemar_totals(correct_a, correct_b) -> float:
     ]
     top = max(terms)
     return min(1.0, 2 * math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+def _mcnemar_int64(correct_a, correct_b) -> float:
+    """The reference with the counts left as NumPy int64 (no int()): 2**n wraps."""
+    b, c = np.sum(correct_a & ~correct_b), np.sum(~correct_a & correct_b)
+    n = b + c
+    if n == 0:
+        return 1.0
+    with np.errstate(all="ignore"):
+        tail = sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n
+    return min(1.0, 2 * tail)
 
 
 def _mcnemar_chi2(a: np.ndarray, b: np.ndarray, corrected: bool) -> float:
@@ -858,6 +979,15 @@ q6 = Exercise(
             "the tail runs up to the SMALLER count: i in range(min(b, c) + 1). Summing"
             " up to max(b, c) covers almost every outcome, so the p-value is (nearly)"
             " always 1.",
+        ),
+        Nudge(
+            _mcnemar_int64,
+            "np.sum returns a NumPy int64, so your n = b + c is one, and 2**n is then"
+            " computed in int64, which holds at most 2**63 - 1: from 63 disagreements"
+            " on it overflows, silently (2**64 and above wrap to 0), so the tail is"
+            " divided by a wrong number or by 0 (inf, which min() caps to 1). Make the"
+            " counts Python ints, b = int(np.sum(...)): Python's integers never"
+            " overflow, and math.comb(n, i) / 2**n then divides two exact integers.",
         ),
     ),
     error_nudges=(

@@ -512,6 +512,21 @@ def _occlusion(
     return (scores[0] - scores[1:]).reshape(len(corners), len(corners))
 
 
+def _relative_drop(model, image, label, patch, stride, fill) -> np.ndarray:
+    """The drop divided by the original's probability (a relative drop: the mistake)."""
+    image = np.asarray(image, dtype="float32")
+    corners = range(0, image.shape[0] - patch + 1, stride)
+    occluded = []
+    for top in corners:
+        for left in corners:
+            copy = image.copy()
+            copy[top : top + patch, left : left + patch] = fill
+            occluded.append(copy)
+    batch = np.stack([image, *occluded])[..., None]
+    scores = np.asarray(model(batch, training=False))[:, label]
+    return ((scores[0] - scores[1:]) / scores[0]).reshape(len(corners), len(corners))
+
+
 def _q4_cases() -> list[Case]:
     model = case_cnn(7)
     return [
@@ -608,6 +623,12 @@ q4 = Exercise(
             ),
             "your patch covers patch − 1 pixels: image[top:top + patch, left:left +"
             " patch] covers `patch`.",
+        ),
+        Nudge(
+            _relative_drop,
+            "each value is the plain drop, p(original) − p(occluded), in probability"
+            " points; yours is divided by p(original) (a relative drop), which scales"
+            " the whole map by how unsure the model was of the untouched image.",
         ),
     ),
     scale_tolerance=1e-3,
@@ -706,11 +727,21 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
                 hint = (
                     " Subtract the mean of each feature (column) before anything else."
                 )
+            elif _ratio_mistake(x, k, "rows") is not None and np.allclose(
+                got_ratio, _ratio_mistake(x, k, "rows"), rtol=1e-4
+            ):
+                hint = (
+                    " You centred each ROW (x.mean(axis=1): each point's own mean):"
+                    " PCA centres each FEATURE, subtracting each column's mean,"
+                    " x.mean(axis=0)."
+                )
             else:
                 hint = (
-                    " The ratio of component i is its eigenvalue (the variance along"
-                    " it) divided by the sum of ALL the covariance's eigenvalues:"
-                    " values[order[:k]] / values.sum()."
+                    " Check each step: centre each column (x - x.mean(axis=0)), take"
+                    " the covariance of the centred data (centered.T @ centered / (n -"
+                    " 1)); the ratio of component i is its eigenvalue (the variance"
+                    " along it) over the sum of ALL the eigenvalues, values[order[:k]]"
+                    " / values.sum()."
                 )
             return Result(
                 False,
@@ -753,12 +784,15 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
 
 def _ratio_mistake(x, k, kind: str) -> np.ndarray | None:
     """Explained-variance ratios computed a known wrong way: from the singular values
-    themselves (not their squares), or from the data without centring it."""
+    themselves (not their squares), from the data without centring it, or centred
+    row by row."""
     try:
         x = np.asarray(x, dtype=np.float64)
         if kind == "singular":
             s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
             return s[:k] / s.sum()
+        if kind == "rows":
+            x = x - x.mean(axis=1, keepdims=True)
         values = np.sort(np.linalg.eigvalsh(x.T @ x / (len(x) - 1)))[::-1]
         return values[:k] / values.sum()
     except (ValueError, np.linalg.LinAlgError):
