@@ -43,15 +43,20 @@ def models_dir() -> Path:
     return cache_dir() / "models"
 
 
-def default_model_path() -> Path:
-    """The model file ``train`` writes and ``evaluate``/``predict`` read by default.
+def default_model_path(recipe: str | None = None) -> Path:
+    """The model file ``train --recipe RECIPE`` writes, or (``recipe=None``) the one
+    ``evaluate``/``predict`` read by default: chapter 7's model (``--recipe best``) once
+    it has been trained, else the reference CNN.
 
-    Fast mode uses its own file, so a quick test run never replaces a fully trained
+    Fast mode uses its own files, so a quick test run never replaces a fully trained
     model.
     """
-    return models_dir() / (
-        "reference_cnn_fast.keras" if fast_mode() else "reference_cnn.keras"
-    )
+    suffix = "_fast" if fast_mode() else ""
+    if recipe is None:
+        best = models_dir() / f"best_cnn{suffix}.keras"
+        return best if best.is_file() else default_model_path("reference")
+    name = "best_cnn" if recipe == "best" else "reference_cnn"
+    return models_dir() / f"{name}{suffix}.keras"
 
 
 FAST_TRAIN_SIZE = 6000  # training images in fast mode (a fixed subset)

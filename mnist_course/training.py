@@ -8,6 +8,10 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import inspect
+import json
 import math
 import os
 import tempfile
@@ -23,7 +27,7 @@ from . import config
 from .config import DEFAULT_EPOCHS, FAST_TRAIN_SIZE, fast_mode_notice
 from .data import load_mnist
 from .errors import CacheError, ModelFileError, UsageError
-from .models import reference_cnn
+from .models import _conv_bn_relu, best_cnn, reference_cnn
 
 BATCH_SIZE = 250  # 60,000 / 250 = 240 full batches: no odd-sized last batch to retrace
 PEAK_LR = 0.02  # Adam's learning rate at the top of the one-cycle schedule
@@ -388,3 +392,191 @@ def train_reference(
     accuracy = measure_accuracy(model, x_test, y_test)
     path = save_model(model, out) if out else None
     return TrainResult(model, history.history, accuracy, seconds, path, fast)
+
+
+# ------------------------------------------------------------ chapter 7's recipe
+
+
+def augmentation(seed: int = 0) -> keras.Sequential:
+    """Random moves of every training digit, new each time it is seen (chapter 4):
+    shifts of up to 2 pixels, rotations of up to 10°, zooms of up to 10 %, black filled.
+
+    Active only while training: at prediction time the layers pass images through.
+    """
+    return keras.Sequential(
+        [
+            keras.layers.RandomTranslation(
+                2 / 28, 2 / 28, fill_mode="constant", seed=seed
+            ),
+            keras.layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
+            keras.layers.RandomZoom(0.1, fill_mode="constant", seed=seed),
+        ],
+        name="augmentation",
+    )
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Every choice chapter 7 makes when it trains a model (and its ablation turns
+    off).
+
+    ``model`` is ``"best"`` (:func:`~mnist_course.models.best_cnn`) or
+    ``"reference"`` (:func:`~mnist_course.models.reference_cnn`, chapter 4's). Adam
+    follows a one-cycle schedule (:class:`OneCycle`) to ``peak_lr`` over all the
+    steps.
+    """
+
+    model: str = "best"
+    epochs: int = 12
+    augment: bool = True
+    label_smoothing: float = 0.1
+    dropout: float = 0.25
+    batch_size: int = 128
+    peak_lr: float = 3e-3
+
+    def build(self) -> keras.Model:
+        if self.model == "reference":
+            return reference_cnn()
+        if self.model == "best":
+            return best_cnn(dropout=self.dropout)
+        raise UsageError(
+            f"unknown model {self.model!r} in a recipe: use 'best' or 'reference'."
+        )
+
+
+BEST = Recipe()  # chapter 7's single model, as `train --recipe best` trains it
+
+
+@dataclass
+class Trained:
+    """A model a :class:`Recipe` trained, how long training took (when it was trained,
+    if it came from the cache) and where the cached copy is."""
+
+    model: keras.Model
+    seconds: float
+    from_cache: bool
+    path: Path
+
+
+def _recipe_key(recipe: Recipe, x: np.ndarray, y: np.ndarray, seed: int) -> str:
+    """A name for the trained model that changes when anything that shapes it
+    changes: the recipe, the seed, the data, the library versions and the code."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(json.dumps([dataclasses.asdict(recipe), seed]).encode())
+    for array in (x, y):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype}".encode())
+        digest.update(array.data)
+    digest.update(f"{keras.__version__} {tf.__version__}".encode())
+    for code in (
+        reference_cnn,
+        best_cnn,
+        _conv_bn_relu,
+        augmentation,
+        OneCycle,
+        training_batches,
+        fit_recipe,
+        Recipe,
+    ):
+        digest.update(inspect.getsource(code).encode())
+    return digest.hexdigest()
+
+
+def fit_recipe(
+    recipe: Recipe,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int = 0,
+    cache: bool = True,
+    verbose: int | str = 0,
+) -> Trained:
+    """Train ``recipe``'s model on prepared images ``x`` and digit labels ``y``.
+
+    With ``cache`` (the default) the trained model is kept in
+    ``config.models_dir() / "recipes"`` under a name made from everything that shapes
+    it (:func:`_recipe_key`), and a second call with the same arguments loads it
+    instead of training again: a chapter rebuilt after a text edit does not retrain,
+    and the numbers it prints stay the same. Delete that folder to retrain.
+
+    >>> trained = fit_recipe(BEST, x_train, y_train, seed=0)   # doctest: +SKIP
+    >>> trained.model.predict(x_test[:1], verbose=0).shape   # doctest: +SKIP
+    (1, 10)
+    """
+    folder = config.models_dir() / "recipes"
+    path = folder / f"{_recipe_key(recipe, x, y, seed)}.keras"
+    record = path.with_suffix(".json")
+    if cache and path.is_file() and record.is_file():
+        model = keras.models.load_model(path, compile=False)
+        return Trained(model, json.loads(record.read_text())["seconds"], True, path)
+    keras.utils.set_random_seed(seed)
+    model = recipe.build()
+    trainer = keras.Sequential(
+        [*([augmentation(seed)] if recipe.augment else []), model]
+    )
+    steps_per_epoch = math.ceil(len(x) / recipe.batch_size)
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(
+            OneCycle(recipe.peak_lr, steps_per_epoch * recipe.epochs)
+        ),
+        loss=keras.losses.CategoricalCrossentropy(
+            label_smoothing=recipe.label_smoothing
+        ),
+    )
+    start = time.perf_counter()
+    trainer.fit(
+        training_batches(x, y, recipe.batch_size, seed),
+        epochs=recipe.epochs,
+        steps_per_epoch=steps_per_epoch,
+        shuffle=False,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - start
+    if cache:
+        save_model(model, path)  # the model alone: uncompiled, without augmentation
+        record.write_text(
+            json.dumps({"seconds": seconds, "recipe": dataclasses.asdict(recipe)})
+        )
+    return Trained(model, seconds, False, path)
+
+
+def train_best(
+    *,
+    epochs: int | None = None,
+    seed: int = 0,
+    out: str | os.PathLike | None = None,
+    fast: bool | None = None,
+    verbose: int | str = 1,
+) -> TrainResult:
+    """Train chapter 7's single model (:data:`BEST`) as the chapter does, on chapter
+    1's 55,000-image training split, and evaluate it on the test set.
+
+    The model is the chapter's own (:func:`fit_recipe`'s cache is shared): after the
+    book has been built, this loads it instead of training again. ``fast`` trains on
+    a fixed subset of 6,000 images for one epoch.
+    """
+    from .data import train_val_split
+
+    fast = config.fast_mode() if fast is None else fast
+    if epochs is None:
+        epochs = 1 if fast else BEST.epochs
+    if epochs < 1:
+        raise UsageError(f"epochs must be at least 1, got {epochs}.")
+    if out is not None:
+        out = check_model_path(out)
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    (x_train, y_train), _ = train_val_split(x_train, y_train)
+    if fast:
+        x_train, y_train = fast_subset(x_train, y_train)
+    trained = fit_recipe(
+        dataclasses.replace(BEST, epochs=epochs),
+        prepare_images(x_train),
+        y_train,
+        seed=seed,
+        verbose=verbose,
+    )
+    if trained.from_cache:
+        print(f"loaded the model trained earlier from {trained.path}", flush=True)
+    accuracy = measure_accuracy(trained.model, prepare_images(x_test), y_test)
+    path = save_model(trained.model, out) if out else None
+    return TrainResult(trained.model, {}, accuracy, trained.seconds, path, fast)

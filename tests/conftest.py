@@ -178,3 +178,16 @@ def pytest_sessionstart(session):
     from mnist_course.authoring import write_solution_notebooks
 
     write_solution_notebooks(ROOT / "solutions", SOLVED)
+
+
+def chapter_modules() -> list:
+    """Every chapter's exercises module (``mnist_course.exercises.chNN``), found on
+    disk: a new chapter's exercises are in every test that loops over the chapters."""
+    import importlib
+
+    from mnist_course.grading import graded_chapters
+
+    return [
+        importlib.import_module(f"mnist_course.exercises.ch{number}")
+        for number in graded_chapters()
+    ]

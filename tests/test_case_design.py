@@ -14,12 +14,10 @@ import inspect
 import numpy as np
 import pytest
 
-from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05, ch06
 from mnist_course.exercises._core import _same, copy_arguments
+from tests.conftest import chapter_modules
 
-EXERCISES = [
-    e for chapter in (ch01, ch02, ch03, ch04, ch05, ch06) for e in chapter.chapter
-]
+EXERCISES = [e for chapter in chapter_modules() for e in chapter.chapter]
 # Arguments that cannot change the answer, and why.
 CANNOT_MATTER = {
     # (qid, argument)

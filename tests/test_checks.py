@@ -15,8 +15,9 @@ import pytest
 
 from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05, ch06
 from mnist_course.grading import Grader, grade_source
+from tests.conftest import chapter_modules
 
-CHAPTERS = [ch01, ch02, ch03, ch04, ch05, ch06]
+CHAPTERS = chapter_modules()
 ROOT = Path(__file__).resolve().parents[1]
 
 # At least one correct answer per exercise, written the way a learner might: loops,
@@ -210,6 +211,38 @@ CORRECT = {
         " full_matrices=False)\n    return u[:, :k] * s[:k], vt[:k], s[:k] ** 2 /"
         " np.sum(s ** 2)\n"
     ),
+    "ch07.q1": (
+        "def smooth_labels(labels, num_classes, smoothing):\n"
+        "    t = np.zeros((labels.size, num_classes), np.float32)\n"
+        "    for i, y in enumerate(labels):\n"
+        "        t[i] = smoothing / num_classes\n"
+        "        t[i, y] += 1 - smoothing\n"
+        "    return t\n"
+    ),
+    "ch07.q2": (
+        "def ensemble_average(probabilities, weights=None):\n"
+        "    if weights is None:\n"
+        "        weights = [1] * len(probabilities)\n"
+        "    total = sum(w * p for w, p in zip(weights, probabilities))\n"
+        "    return total / sum(weights)\n"
+    ),
+    "ch07.q3": (
+        "def tta_predict(model, images, shifts):\n"
+        "    batch = np.concatenate([shift_images(images, dx, dy) for dx, dy in"
+        " shifts])\n"
+        "    p = model(batch[..., None], training=False).numpy()\n"
+        "    return p.reshape(len(shifts), len(images), -1).mean(axis=0)\n"
+    ),
+    "ch07.q4": (
+        "def fgsm(model, images, labels, epsilon):\n"
+        "    x = tf.Variable(images[..., None].astype('float32'))\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        p = model(x)\n"
+        "        picked = tf.gather(p, labels.astype('int64'), batch_dims=1)\n"
+        "        loss = -tf.reduce_mean(tf.math.log(picked))\n"
+        "    g = tape.gradient(loss, x).numpy()[..., 0]\n"
+        "    return np.clip(images + epsilon * np.sign(g), 0, 1)\n"
+    ),
 }
 
 # Right values, but the function changes its inputs (a check that copies them hides
@@ -355,6 +388,39 @@ MUTATING = {
         " keras.Model(model.inputs[0], [model.get_layer(n).output for n in"
         " layer_names])\n"
     ),
+    "ch07.q1": (
+        "def smooth_labels(labels, num_classes, smoothing):\n"
+        "    t = np.full((len(labels), num_classes), smoothing / num_classes)\n"
+        "    t[np.arange(len(labels)), labels] += 1 - smoothing\n"
+        "    labels[:] = 0\n"
+        "    return t\n"
+    ),
+    "ch07.q2": (
+        "def ensemble_average(probabilities, weights=None):\n"
+        "    result = np.average(np.asarray(probabilities), axis=0, weights=weights)\n"
+        "    probabilities[0] = probabilities[0] * 0\n"
+        "    return result\n"
+    ),
+    "ch07.q3": (
+        "def tta_predict(model, images, shifts):\n"
+        "    total = 0\n"
+        "    for dx, dy in shifts:\n"
+        "        total = total + model.predict(shift_images(images, dx, dy)[..., None],"
+        " verbose=0)\n"
+        "    images *= 0.5\n"
+        "    return total / len(shifts)\n"
+    ),
+    "ch07.q4": (
+        "def fgsm(model, images, labels, epsilon):\n"
+        "    x = tf.constant(images[..., None], tf.float32)\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        tape.watch(x)\n"
+        "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+        " model(x))\n"
+        "    images += epsilon * np.sign(tape.gradient(loss, x).numpy()[..., 0])\n"
+        "    np.clip(images, 0, 1, out=images)\n"
+        "    return images.copy()\n"
+    ),
 }
 
 # The library call for the job the text asks to write by hand: refused.
@@ -489,6 +555,20 @@ LIBRARY = {
         " tf.reduce_mean(tf.constant(x, tf.float64), axis=0)\n    s, u, v ="
         " tf.linalg.svd(c)\n    return (u[:, :k] * s[:k]).numpy(), tf.transpose(v[:,"
         " :k]).numpy(), (s[:k] ** 2 / tf.reduce_sum(s ** 2)).numpy()\n"
+    ),
+    "ch07.q1": (
+        "import keras\n"
+        "def smooth_labels(labels, num_classes, smoothing):\n"
+        "    one = keras.utils.to_categorical(labels, num_classes)\n"
+        "    return one * (1 - smoothing) + smoothing / num_classes\n"
+    ),
+    "ch07.q2": (
+        "import tensorflow as tf\n"
+        "def ensemble_average(probabilities, weights=None):\n"
+        "    p = tf.constant(np.asarray(probabilities))\n"
+        "    w = tf.ones(p.shape[0], p.dtype) if weights is None else"
+        " tf.constant(weights, p.dtype)\n"
+        "    return (tf.tensordot(w, p, 1) / tf.reduce_sum(w)).numpy()\n"
     ),
 }
 
@@ -884,6 +964,131 @@ def _fill(template: str, **parts: str) -> str:
             "ch06.q4",
             _fill(_OCCLUSION, END="1", COVER="patch", FILL="fill", I="j", J="i"),
             "transposed",
+        ),
+        (
+            "ch07.q1",
+            (
+                "def smooth_labels(labels, num_classes, smoothing):\n"
+                "    one = np.eye(num_classes)[labels]\n"
+                "    return one * (1 - smoothing) + smoothing / (num_classes - 1) * (1"
+                " - one)\n"
+            ),
+            "num_classes − 1",
+        ),
+        (
+            "ch07.q1",
+            (
+                "def smooth_labels(labels, num_classes, smoothing):\n"
+                "    t = np.eye(num_classes)[labels] * (1 - smoothing)\n"
+                "    t[t == 0] = smoothing / num_classes\n"
+                "    return t\n"
+            ),
+            "gets its share s/K",
+        ),
+        (
+            "ch07.q2",
+            (
+                "def ensemble_average(probabilities, weights=None):\n"
+                "    p = np.asarray(probabilities)\n"
+                "    w = np.ones(len(p)) if weights is None else np.asarray(weights)\n"
+                "    return (p * w[:, None, None]).mean(axis=0)\n"
+            ),
+            "not by the number of",
+        ),
+        (
+            "ch07.q2",
+            (
+                "def ensemble_average(probabilities, weights=None):\n"
+                "    p = np.asarray(probabilities)\n"
+                "    return np.eye(10)[p.argmax(axis=2)].mean(axis=0)\n"
+            ),
+            "not one-hot votes",
+        ),
+        (
+            "ch07.q3",
+            (
+                "def tta_predict(model, images, shifts):\n"
+                "    return np.mean([model.predict(np.roll(images, (dy, dx), axis=(1,"
+                " 2))[..., None], verbose=0) for dx, dy in shifts], axis=0)\n"
+            ),
+            "np.roll wraps",
+        ),
+        (
+            "ch07.q3",
+            (
+                "def tta_predict(model, images, shifts):\n"
+                "    return np.mean([model.predict(shift_images(images, dy, dx)[...,"
+                " None], verbose=0) for dx, dy in shifts], axis=0)\n"
+            ),
+            "dx and dy are swapped",
+        ),
+        (
+            "ch07.q3",
+            (
+                "def tta_predict(model, images, shifts):\n"
+                "    p = [model.predict(images[..., None], verbose=0)]\n"
+                "    p += [model.predict(shift_images(images, dx, dy)[..., None],"
+                " verbose=0) for dx, dy in shifts]\n"
+                "    return np.mean(p, axis=0)\n"
+            ),
+            "use exactly the shifts",
+        ),
+        (
+            "ch07.q4",
+            (
+                "def fgsm(model, images, labels, epsilon):\n"
+                "    x = tf.constant(images[..., None], tf.float32)\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        tape.watch(x)\n"
+                "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+                " model(x))\n"
+                "    return (x + epsilon * tf.sign(tape.gradient(loss,"
+                " x))).numpy()[..., 0]\n"
+            ),
+            "clip the result",
+        ),
+        (
+            "ch07.q4",
+            (
+                "def fgsm(model, images, labels, epsilon):\n"
+                "    x = tf.constant(images[..., None], tf.float32)\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        tape.watch(x)\n"
+                "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+                " model(x))\n"
+                "    return np.clip((x - epsilon * tf.sign(tape.gradient(loss,"
+                " x))).numpy()[..., 0], 0, 1)\n"
+            ),
+            "stepped down the loss",
+        ),
+        (
+            "ch07.q4",
+            (
+                "def fgsm(model, images, labels, epsilon):\n"
+                "    x = tf.constant(images[..., None], tf.float32)\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        tape.watch(x)\n"
+                "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+                " model(x))\n"
+                "    return np.clip((x + epsilon * tape.gradient(loss, x)).numpy()[...,"
+                " 0], 0, 1)\n"
+            ),
+            "take the sign",
+        ),
+        (
+            "ch07.q4",
+            (
+                "def fgsm(model, images, labels, epsilon):\n"
+                "    x = tf.constant(images[..., None], tf.float32)\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        tape.watch(x)\n"
+                "        p = model(x)\n"
+                "        loss ="
+                " keras.losses.sparse_categorical_crossentropy(tf.argmax(p, 1), p)\n"
+                "    return np.clip((x + epsilon * tf.sign(tape.gradient(loss,"
+                " x))).numpy()[..., 0], 0, 1)\n"
+            ),
+            "true labels",
         ),
     ],
 )

@@ -175,3 +175,33 @@ def test_data_import_of_a_bad_path_fails_cleanly(tmp_path):
 @pytest.mark.parametrize("args", [[], ["train", "--epochs", "two"], ["predict"]])
 def test_wrong_usage_exits_with_2(args, tmp_path):
     assert run_cli(*args, cache_root=tmp_path).returncode == 2
+
+
+def test_train_recipe_best_trains_chapter_7s_model_and_evaluate_uses_it(
+    tmp_path, mnist_dir
+):
+    """`train --recipe best` (fast mode here) saves chapter 7's model beside the
+    reference; `evaluate` then reads it by default; a second run loads it from the
+    model cache instead of training it again."""
+    copy_mnist(mnist_dir, tmp_path)
+    proc = run_cli("train", "--recipe", "best", cache_root=tmp_path, fast=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    saved = tmp_path / "models" / "best_cnn_fast.keras"
+    assert saved.is_file() and "best_cnn" in proc.stdout
+    accuracy = proc.stdout.strip().splitlines()[-1]
+    assert float(accuracy.split("=")[1]) > 0.80, "chance is 0.10"
+    again = run_cli("train", "--recipe", "best", cache_root=tmp_path, fast=True)
+    assert "loaded the model trained earlier" in again.stdout
+    assert again.stdout.strip().splitlines()[-1] == accuracy
+    evaluate = run_cli("evaluate", cache_root=tmp_path, fast=True)
+    assert evaluate.returncode == 0, evaluate.stderr[-2000:]
+    assert f"model: {saved}" in evaluate.stdout
+    assert evaluate.stdout.strip().splitlines()[-1] == accuracy
+
+
+def test_train_help_states_the_best_recipes_epochs(tmp_path):
+    from mnist_course.training import BEST
+
+    proc = run_cli("train", "--help", cache_root=tmp_path)
+    assert f"{BEST.epochs} epochs with augmentation" in " ".join(proc.stdout.split())
+    assert f"{BEST.epochs} for best" in " ".join(proc.stdout.split())

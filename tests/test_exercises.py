@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from mnist_course import authoring
-from mnist_course.exercises import ch01, ch02, ch03, ch04, ch05, ch06
 from mnist_course.grading import grade_notebook, grade_source
-from tests.conftest import SOLVED
+from tests.conftest import SOLVED, chapter_modules
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = [ch01, ch02, ch03, ch04, ch05, ch06]
+CHAPTERS = chapter_modules()
 
 # At least two plausible wrong answers per exercise; each must fail.
 WRONG = {
@@ -656,6 +655,127 @@ WRONG = {
             " values, vectors = np.linalg.eigh(np.cov(c.T))\n    order ="
             " np.argsort(values)[::-1][:k]\n    comps = vectors[:, order].T\n    return"
             " x @ comps.T, comps, values[order] / values.sum()\n"
+        ),
+    ],
+    "ch07.q1": [
+        (
+            "def smooth_labels(labels, num_classes, smoothing):\n"
+            "    one = np.eye(num_classes)[labels]\n"
+            "    return one * (1 - smoothing) + smoothing / (num_classes - 1) * (1 -"
+            " one)\n"
+        ),
+        (
+            "def smooth_labels(labels, num_classes, smoothing):\n"
+            "    return np.eye(10)[labels] * (1 - smoothing) + smoothing / 10\n"
+        ),
+        (
+            "def smooth_labels(labels, num_classes, smoothing):\n"
+            "    return np.eye(num_classes)[labels] * (1 - smoothing) + smoothing\n"
+        ),
+        (
+            "def smooth_labels(labels, num_classes, smoothing):\n"
+            "    t = np.eye(num_classes)[labels] * (1 - smoothing)\n"
+            "    t[t == 0] = smoothing / num_classes\n"
+            "    return t\n"
+        ),
+    ],
+    "ch07.q2": [
+        (
+            "def ensemble_average(probabilities, weights=None):\n"
+            "    return np.mean(probabilities, axis=0)\n"
+        ),
+        (
+            "def ensemble_average(probabilities, weights=None):\n"
+            "    p = np.asarray(probabilities)\n"
+            "    w = np.ones(len(p)) if weights is None else np.asarray(weights)\n"
+            "    return (p * w[:, None, None]).mean(axis=0)\n"
+        ),
+        (
+            "def ensemble_average(probabilities, weights=None):\n"
+            "    p = np.asarray(probabilities)\n"
+            "    return np.eye(10)[p.argmax(axis=2)].mean(axis=0)\n"
+        ),
+        (
+            "def ensemble_average(probabilities, weights=None):\n"
+            "    return np.exp(np.average(np.log(np.asarray(probabilities)), axis=0,"
+            " weights=weights))\n"
+        ),
+    ],
+    "ch07.q3": [
+        (
+            "def tta_predict(model, images, shifts):\n"
+            "    return np.mean([model.predict(np.roll(images, (dy, dx), axis=(1,"
+            " 2))[..., None], verbose=0) for dx, dy in shifts], axis=0)\n"
+        ),
+        (
+            "def tta_predict(model, images, shifts):\n"
+            "    return np.mean([model.predict(shift_images(images, dy, dx)[..., None],"
+            " verbose=0) for dx, dy in shifts], axis=0)\n"
+        ),
+        (
+            "def tta_predict(model, images, shifts):\n"
+            "    return np.sum([model.predict(shift_images(images, dx, dy)[..., None],"
+            " verbose=0) for dx, dy in shifts], axis=0)\n"
+        ),
+        (
+            "def tta_predict(model, images, shifts):\n"
+            "    p = [model.predict(images[..., None], verbose=0)]\n"
+            "    p += [model.predict(shift_images(images, dx, dy)[..., None],"
+            " verbose=0) for dx, dy in shifts]\n"
+            "    return np.mean(p, axis=0)\n"
+        ),
+    ],
+    "ch07.q4": [
+        (
+            "def fgsm(model, images, labels, epsilon):\n"
+            "    x = tf.constant(images[..., None], tf.float32)\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+            " model(x))\n"
+            "    return (x + epsilon * tf.sign(tape.gradient(loss, x))).numpy()[...,"
+            " 0]\n"
+        ),
+        (
+            "def fgsm(model, images, labels, epsilon):\n"
+            "    x = tf.constant(images[..., None], tf.float32)\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+            " model(x))\n"
+            "    return np.clip((x - epsilon * tf.sign(tape.gradient(loss,"
+            " x))).numpy()[..., 0], 0, 1)\n"
+        ),
+        (
+            "def fgsm(model, images, labels, epsilon):\n"
+            "    x = tf.constant(images[..., None], tf.float32)\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+            " model(x))\n"
+            "    return np.clip((x + epsilon * tape.gradient(loss, x)).numpy()[..., 0],"
+            " 0, 1)\n"
+        ),
+        (
+            "def fgsm(model, images, labels, epsilon):\n"
+            "    x = tf.constant(images[..., None], tf.float32)\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        p = model(x)\n"
+            "        loss = keras.losses.sparse_categorical_crossentropy(tf.argmax(p,"
+            " 1), p)\n"
+            "    return np.clip((x + epsilon * tf.sign(tape.gradient(loss,"
+            " x))).numpy()[..., 0], 0, 1)\n"
+        ),
+        (
+            "def fgsm(model, images, labels, epsilon):\n"
+            "    x = tf.constant(images[..., None], tf.float32)\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        loss = keras.losses.sparse_categorical_crossentropy(labels,"
+            " model(x))\n"
+            "    return np.clip((x + 0.1 * tf.sign(tape.gradient(loss,"
+            " x))).numpy()[..., 0], 0, 1)\n"
         ),
     ],
 }
