@@ -8,6 +8,10 @@ start-up (a fresh Python, the grading workers importing Keras) included, every
 isolation guarantee on.
 
     python benchmarks/grading_throughput.py [--notebooks 40] [--jobs 2]
+        [--chapters 01,02,03,04,05,06]
+
+``--chapters`` keeps only those chapters' notebooks: to compare with a version of the
+course that had fewer chapters, on the same work.
 """
 
 from __future__ import annotations
@@ -30,10 +34,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--chapters", default="", help="e.g. 01,02,03 (default: all)")
     args = parser.parse_args()
     solutions = write_solution_notebooks(
         ROOT / "solutions", ROOT / "build" / "solutions"
     )
+    if args.chapters:
+        wanted = set(args.chapters.split(","))
+        solutions = [s for s in solutions if s.name[:2] in wanted]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "class"
         for i in range(args.notebooks):
