@@ -1,5 +1,5 @@
 """Command line: ``python -m mnist_course
-{data,train,evaluate,predict,grade,exercises,workspace}``.
+{data,train,evaluate,predict,export,grade,exercises,workspace}``.
 
 Every error this package expects ends as one line on stderr saying what to do, and a
 non-zero exit code (1 for errors, 2 for wrong usage, checked before any work starts).
@@ -144,6 +144,35 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from .deploy import check_export_path
+    from .errors import UsageError
+
+    try:  # wrong usage is refused before any work, with exit code 2
+        if args.int8 and args.format != "tflite":
+            raise UsageError("--int8 applies to --format tflite only.")
+        out = check_export_path(args.out, args.format)
+    except UsageError as exc:
+        print(
+            f"error: {exc} See `python -m mnist_course export --help`.", file=sys.stderr
+        )
+        return 2
+    from .deploy import export_savedmodel, export_tflite
+    from .models import load_trained
+
+    path = Path(args.model) if args.model else config.default_model_path()
+    model = load_trained(path)
+    if args.format == "savedmodel":
+        export_savedmodel(model, out)
+        what = "a SavedModel (serving signature: serve)"
+    else:
+        export_tflite(model, out, int8=args.int8)
+        what = "an int8 TFLite model" if args.int8 else "a float32 TFLite model"
+    size = sum(p.stat().st_size for p in [out, *out.rglob("*")] if p.is_file())
+    print(f"exported {path} as {what}: {out} ({size / 1024:,.0f} KB)")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import check_folder, load_mnist
     from .evaluation import per_class_accuracy
@@ -169,12 +198,17 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .models import load_trained
     from .preprocess import load_digit
-    from .training import prepare_images
 
     path = Path(args.model) if args.model else config.default_model_path()
-    model = load_trained(path)  # before reading images: no model, no work
+    if path.suffix == ".tflite":  # NumPy and the LiteRT interpreter: no TensorFlow
+        from .deploy import TFLiteClassifier
+
+        model = TFLiteClassifier(path)
+    else:
+        from .models import load_trained
+
+        model = load_trained(path)  # before reading images: no model, no work
     digits, names, failed = [], [], 0
     for name in args.images:
         try:
@@ -190,7 +224,12 @@ def _predict(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     if digits:
-        probabilities = model.predict(prepare_images(np.stack(digits)), verbose=0)
+        images = np.stack(digits)[..., None].astype(np.float32) / 255
+        probabilities = (
+            model.predict(images)
+            if path.suffix == ".tflite"
+            else model.predict(images, verbose=0)
+        )
         for name, p in zip(names, probabilities, strict=True):
             print(f"{name}: {int(p.argmax())} (p={float(p.max()):.2f})")
     if failed:
@@ -392,11 +431,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(run=_evaluate)
 
+    export = commands.add_parser(
+        "export",
+        help="write a trained model as a TFLite file (float or int8) or a SavedModel",
+    )
+    export.add_argument("--format", choices=("tflite", "savedmodel"), required=True)
+    export.add_argument(
+        "--int8",
+        action="store_true",
+        help="full-integer quantization, calibrated on 500 training images (tflite)",
+    )
+    export.add_argument(
+        "--model", help="the .keras model to export (default: the one `train` saved)"
+    )
+    export.add_argument(
+        "--out",
+        required=True,
+        help="NAME.tflite, or a new folder for a SavedModel",
+    )
+    export.set_defaults(run=_export)
+
     predict = commands.add_parser(
         "predict", help="classify images of handwritten digits"
     )
     predict.add_argument(
-        "--model", help="a .keras file (default: the one `train` saved)"
+        "--model",
+        help=(
+            "a .keras file (default: the one `train` saved) or a .tflite file (run"
+            " without TensorFlow)"
+        ),
     )
     predict.add_argument("images", nargs="+", metavar="IMG")
     predict.set_defaults(run=_predict)
