@@ -71,6 +71,7 @@ benchmark: data
 	$(PY) benchmarks/widget_latency.py
 	$(PY) benchmarks/grading_throughput.py
 	$(PY) benchmarks/time_to_accuracy.py
+	$(PY) benchmarks/predict_startup.py
 	$(PY) benchmarks/photo_digits.py
 	$(PY) benchmarks/going_further.py
 
