@@ -42,6 +42,10 @@ _ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "PYTHONDONTWRITEBYTECODE": "1",
     "MPLBACKEND": "Agg",
+    # TensorFlow's oneDNN allocator waits about 10 s for memory before it reports an
+    # allocation that cannot succeed (a returned model that declares gigabytes); the
+    # plain allocator fails at once. The exercises' models are small either way.
+    "TF_ENABLE_ONEDNN_OPTS": "0",
 }
 
 
