@@ -2452,6 +2452,45 @@ AUDIT8_CORRECT = [
 ]
 
 
+# A fresh audit (10) after audits 8 and 9's fixes found three wrong answers that passed:
+# a cap the cases never reached, a layer after the softmax, outputs as a dict.
+AUDIT10 = [
+    (
+        "ch02.q3",
+        "ReLU6: the outputs capped at 6",
+        (
+            "def dense_relu(x, weights, bias):\n    z = x @ weights + bias\n"
+            "    return np.minimum(np.maximum(0.0, z), 6.0)\n"
+        ),
+        "as large as 13.5",
+    ),
+    (
+        "ch03.q5",
+        "a Dropout layer after the softmax",
+        (
+            "def build_cnn():\n    return keras.Sequential(\n        [\n"
+            "            keras.Input(shape=(28, 28, 1)),\n"
+            '            layers.Conv2D(32, 3, activation="relu"),\n'
+            "            layers.MaxPooling2D(2),\n            layers.Flatten(),\n"
+            '            layers.Dense(64, activation="relu"),\n'
+            '            layers.Dense(10, activation="softmax"),\n'
+            "            layers.Dropout(0.5),\n        ]\n    )\n"
+        ),
+        "ends with a Dropout layer",
+    ),
+    (
+        "ch06.q1",
+        "the outputs given as a dict {name: output}",
+        (
+            "def layer_outputs(model, layer_names):\n    outputs = {name:"
+            " model.get_layer(name).output for name in layer_names}\n"
+            "    return keras.Model(model.inputs[0], outputs)\n"
+        ),
+        "outputs are a dict",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "qid,way,source", AUDIT8_CORRECT, ids=[f"{c[0]}: {c[1]}" for c in AUDIT8_CORRECT]
 )
@@ -2462,7 +2501,16 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
 
 @pytest.mark.parametrize(
     "qid,mistake,source,phrase",
-    MISTAKES + AUDIT3 + AUDIT4 + AUDIT5 + VARIANTS + AUDIT6 + AUDIT7 + AUDIT8 + AUDIT9,
+    MISTAKES
+    + AUDIT3
+    + AUDIT4
+    + AUDIT5
+    + VARIANTS
+    + AUDIT6
+    + AUDIT7
+    + AUDIT8
+    + AUDIT9
+    + AUDIT10,
     ids=[
         f"{m[0]}: {m[1][:40]}"
         for m in MISTAKES
@@ -2474,6 +2522,7 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
         + AUDIT7
         + AUDIT8
         + AUDIT9
+        + AUDIT10
     ],
 )
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(

@@ -318,6 +318,10 @@ def _q3_cases() -> list[Case]:
             (np.array([[2.0], [-3.0], [0.5]]), np.array([[1.5]]), np.array([0.0])),
             "3 inputs of size 1, 1 → 1 unit",
         ),
+        Case(
+            (np.array([[4.0, 3.0]]), np.array([[2.0, -1.0], [1.5, 0.5]]), np.ones(2)),
+            "input [4, 3], 2 → 2 units, outputs as large as 13.5 (a ReLU has no cap)",
+        ),
     ]
 
 

@@ -637,6 +637,18 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             f" {MAX_PARAMETERS:,} so it trains in minutes on a CPU (a wide Dense layer"
             " right after Flatten is usually the culprit).",
         )
+    last = model.layers[-1]
+    if (
+        type(last).__name__ != "Dense"
+        or getattr(getattr(last, "activation", None), "__name__", "") != "softmax"
+    ):
+        return Result(
+            False,
+            f"the model ends with a {type(last).__name__} layer: end it with"
+            " Dense(10, activation='softmax'), as the text says. A layer after the"
+            " softmax (Dropout is only active in training) changes the probabilities"
+            " while the model trains.",
+        )
     images = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
     probabilities = np.asarray(model(images, training=False))
     if (probabilities < 0).any() or not np.allclose(

@@ -144,7 +144,7 @@ def _q1_judge(cases: list[Case], values: list) -> Result | None:
                 warnings.catch_warnings()
             ):  # a model built on model.inputs (a list) warns when given one array
                 warnings.simplefilter("ignore", UserWarning)
-                outputs = _as_list(got(images, training=False))
+                raw = got(images, training=False)
         except Exception as exc:  # a model that cannot run on 28×28×1 images
             return Result(
                 False,
@@ -152,6 +152,15 @@ def _q1_judge(cases: list[Case], values: list) -> Result | None:
                 f" 28×28×1 images ({type(exc).__name__}: {str(exc)[:200]}). Its input"
                 " should be the original model's input.",
             )
+        if isinstance(raw, dict):
+            return Result(
+                False,
+                f"On {case.label}, your model's outputs are a dict (keys"
+                f" {list(raw)[:3]}): give keras.Model its outputs as a list, in the"
+                " order of layer_names. Looping over a dict gives its keys, and the"
+                " chapter's next cells take the outputs by position.",
+            )
+        outputs = _as_list(raw)
         if len(outputs) != len(expected):
             return Result(
                 False,
