@@ -2488,6 +2488,40 @@ AUDIT10 = [
         ),
         "outputs are a dict",
     ),
+    (
+        "ch02.q2",
+        "labels treated as one-hot rows",
+        (
+            "def cross_entropy(probabilities, labels):\n    p = np.clip(probabilities,"
+            " 1e-7, 1.0)\n    return float(-np.mean(np.sum(labels * np.log(p),"
+            " axis=1)))\n"
+        ),
+        "one class number per row",
+    ),
+    (
+        "ch04.q4",
+        "a new default_rng(seed) for every value: all kept",
+        (
+            "def dropout_forward(x, rate, seed):\n    out = np.zeros_like(x)\n    for"
+            " index in np.ndindex(x.shape):\n        if"
+            " np.random.default_rng(seed).random() < rate:\n            out[index] ="
+            " 0.0\n        else:\n            out[index] = x[index] / (1 - rate)\n"
+            "    return out\n"
+        ),
+        "you dropped none of the values",
+    ),
+    (
+        "ch05.q6",
+        "the tail summed up to b instead of min(b, c)",
+        (
+            "import math\n\ndef mcnemar_p_value(correct_a, correct_b):\n    b ="
+            " int(np.sum(correct_a & ~correct_b))\n    c = int(np.sum(~correct_a &"
+            " correct_b))\n    n = b + c\n    if n == 0:\n        return 1.0\n"
+            "    tail = sum(math.comb(n, i) for i in range(b + 1)) / 2**n\n"
+            "    return min(1.0, 2 * tail)\n"
+        ),
+        "up to the SMALLER count",
+    ),
 ]
 
 

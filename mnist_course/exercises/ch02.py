@@ -184,6 +184,15 @@ q2 = Exercise(
                 " probabilities[np.arange(len(labels)), labels]."
             ),
         ),
+        (
+            "could not be broadcast",
+            (
+                "`labels` holds one class number per row, shape (N,), not one-hot"
+                " rows (N, classes): multiplying it by the probabilities cannot work."
+                " Take each row's probability of its label with"
+                " probabilities[np.arange(len(labels)), labels]."
+            ),
+        ),
     ),
     nudges=(
         Nudge(

@@ -662,6 +662,16 @@ def _q4_judge(cases: list[Case], values: list) -> Result | None:
                     else ""
                 ),
             )
+        if 0 < rate < 1 and dropped.mean() in (0.0, 1.0):
+            return Result(
+                False,
+                f"On {label}, you dropped {'none' if not dropped.any() else 'all'} of"
+                f" the values, where about {rate:.0%} should go. If every value is"
+                " compared with the same random number (a new"
+                " np.random.default_rng(seed) for each value starts the same"
+                " sequence), all of them are kept or all dropped: make ONE generator"
+                " and draw one number per value, rng.random(x.shape).",
+            )
         if rate > 0 and len(x) > 1 and (dropped == dropped[0]).all():
             return Result(
                 False,

@@ -887,6 +887,7 @@ q6 = Exercise(
         ),
         Case(_pair(200, 0, 6, 2), "A never alone right, B alone right on 6"),
         Case(_pair(100, 3, 3, 3), "A alone right on 3, B alone on 3 (an even split)"),
+        Case(_pair(50, 5, 1, 4), "A alone right on 5, B alone on 1 (b larger than c)"),
     ],
     (
         (
@@ -913,6 +914,23 @@ q6 = Exercise(
             "the p-value sums EVERY split at least as lopsided as the one observed: the"
             " binomial terms for i in range(min(b, c) + 1), not only the term i ="
             " min(b, c).",
+        ),
+        Nudge(
+            lambda a, b: (
+                lambda x, y: (
+                    1.0
+                    if x + y == 0
+                    else min(
+                        1.0,
+                        2
+                        * sum(math.comb(x + y, i) for i in range(x + 1))
+                        / 2 ** (x + y),
+                    )
+                )
+            )(int(np.sum(a & ~b)), int(np.sum(~a & b))),
+            "sum the tail up to the SMALLER count, range(min(b, c) + 1), not up to b:"
+            " when A is alone right more often (b > c), the terms up to b cover almost"
+            " the whole distribution and the p-value comes out near 1.",
         ),
         Nudge(
             _mcnemar_one_short,
