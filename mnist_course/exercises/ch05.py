@@ -462,59 +462,53 @@ def expected_calibration_error(
     return float(total)
 
 
-def _ece_squared(
-    probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10
+def _ece_variant(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    n_bins: int = 10,
+    *,
+    true_class: bool = False,
+    left_closed: bool = False,
+    gap=abs,
 ) -> float:
-    """ECE with each bin's gap squared (a Brier-score habit), not its absolute value."""
-    confidence = probabilities.max(axis=1)
+    """The calibration error with one thing changed, as a mistake makes it: the true
+    class's probability as the confidence, bins [b/n, (b+1)/n) instead of (b/n,
+    (b+1)/n], or another ``gap`` than the absolute value."""
+    confidence = (
+        probabilities[np.arange(len(labels)), labels]
+        if true_class
+        else probabilities.max(axis=1)
+    )
     correct = probabilities.argmax(axis=1) == labels
-    bins = np.minimum((np.ceil(confidence * n_bins) - 1).astype(int), n_bins - 1).clip(
-        0
-    )
+    if left_closed:
+        bins = np.minimum(np.floor(confidence * n_bins).astype(int), n_bins - 1)
+    else:
+        bins = np.minimum(
+            (np.ceil(confidence * n_bins) - 1).astype(int), n_bins - 1
+        ).clip(0)
     return float(
         sum(
             (bins == b).mean()
-            * (correct[bins == b].mean() - confidence[bins == b].mean()) ** 2
+            * gap(correct[bins == b].mean() - confidence[bins == b].mean())
             for b in range(n_bins)
             if (bins == b).any()
         )
     )
 
 
-def _ece_true_class(
-    probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10
-) -> float:
-    """ECE with the probability of the true class as the confidence (the mistake)."""
-    confidence = probabilities[np.arange(len(labels)), labels]
-    correct = probabilities.argmax(axis=1) == labels
-    bins = np.minimum((np.ceil(confidence * n_bins) - 1).astype(int), n_bins - 1).clip(
-        0
-    )
-    return float(
-        sum(
-            (bins == b).mean()
-            * abs(correct[bins == b].mean() - confidence[bins == b].mean())
-            for b in range(n_bins)
-            if (bins == b).any()
-        )
-    )
+def _ece_squared(probabilities, labels, n_bins=10) -> float:
+    """Each bin's gap squared (a Brier-score habit), not its absolute value."""
+    return _ece_variant(probabilities, labels, n_bins, gap=np.square)
 
 
-def _ece_left_closed(
-    probabilities: np.ndarray, labels: np.ndarray, n_bins: int = 10
-) -> float:
-    """ECE with bins [b/n, (b+1)/n): the edge convention the text does not use."""
-    confidence = probabilities.max(axis=1)
-    right = probabilities.argmax(axis=1) == labels
-    bins = np.minimum(np.floor(confidence * n_bins).astype(int), n_bins - 1)
-    return float(
-        sum(
-            (bins == b).mean()
-            * abs(right[bins == b].mean() - confidence[bins == b].mean())
-            for b in range(n_bins)
-            if (bins == b).any()
-        )
-    )
+def _ece_true_class(probabilities, labels, n_bins=10) -> float:
+    """The probability of the true class as the confidence."""
+    return _ece_variant(probabilities, labels, n_bins, true_class=True)
+
+
+def _ece_left_closed(probabilities, labels, n_bins=10) -> float:
+    """Bins [b/n, (b+1)/n): the edge convention the text does not use."""
+    return _ece_variant(probabilities, labels, n_bins, left_closed=True)
 
 
 def _q4_cases() -> list[Case]:
