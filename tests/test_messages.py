@@ -2522,6 +2522,73 @@ AUDIT10 = [
         ),
         "up to the SMALLER count",
     ),
+    (
+        "ch02.q1",
+        "max subtracted in the numerator only",
+        (
+            "def softmax(logits):\n"
+            "    top = logits.max(axis=1, keepdims=True)\n"
+            "    return np.exp(logits - top) / np.exp(logits).sum(axis=1,"
+            " keepdims=True)\n"
+        ),
+        "denominator too",
+    ),
+    (
+        "ch02.q4",
+        "one bias per LAYER (a perceptron habit) instead of one per u",
+        (
+            "def count_parameters(layer_sizes):\n"
+            "    weights = sum(a * b for a, b in zip(layer_sizes[:-1],"
+            " layer_sizes[1:]))\n"
+            "    return weights + len(layer_sizes) - 1\n"
+        ),
+        "one bias per OUTPUT UNIT",
+    ),
+    (
+        "ch03.q2",
+        "strided subsampling image[",
+        (
+            "def max_pool2d(image, size=2):\n"
+            "    h, w = image.shape[0] // size, image.shape[1] // size\n"
+            "    return image[::size, ::size][:h, :w]\n"
+        ),
+        "top-left pixel",
+    ),
+    (
+        "ch04.q1",
+        "learning rate applied twice",
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n"
+            "    velocity = momentum * velocity - lr * grad\n"
+            "    return weights + lr * velocity, velocity\n"
+        ),
+        "applied once",
+    ),
+    (
+        "ch05.q3",
+        "the k-th class alone: [:, -k] for [:, -k:]",
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n"
+            "    kth = np.argsort(probabilities, axis=1)[:, -k]\n"
+            "    return float(np.mean(kth == labels))\n"
+        ),
+        "k-th best class alone",
+    ),
+    (
+        "ch05.q5",
+        "Bessel's correction habit",
+        (
+            "import math\n"
+            "\n"
+            "def wilson_interval(successes, n, z=1.96):\n"
+            "    p = successes / n\n"
+            "    d = 1 + z**2 / n\n"
+            "    centre = (p + z**2 / (2 * n)) / d\n"
+            "    half = z * math.sqrt(p * (1 - p) / (n - 1) + z**2 / (4 * n**2)) / d\n"
+            "    return centre - half, centre + half\n"
+        ),
+        "no Bessel correction",
+    ),
 ]
 
 

@@ -63,6 +63,15 @@ q1 = Exercise(
     nudges=(
         Nudge(
             lambda z: (
+                np.exp(z - z.max(axis=1, keepdims=True))
+                / np.exp(z).sum(axis=1, keepdims=True)
+            ),
+            "subtract the row's maximum in the denominator too: exp(z - max) over the"
+            " sum of exp(z - max). Shifted only on top, the rows no longer add up to 1"
+            " (they are divided by exp(max)).",
+        ),
+        Nudge(
+            lambda z: (
                 np.exp(np.clip(z, -500, 500))
                 / np.exp(np.clip(z, -500, 500)).sum(axis=1, keepdims=True)
             ),
@@ -423,6 +432,15 @@ q4 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            lambda sizes: (
+                sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+                + len(sizes)
+                - 1
+            ),
+            "a layer has one bias per OUTPUT UNIT, not one per layer: a 784 → 10 layer"
+            " has 10 biases. Add n_out for each layer, not 1.",
+        ),
         Nudge(
             lambda ls: (
                 count_parameters(ls) + ls[0] if len(ls) > 1 else ls[0] if ls else 0

@@ -248,6 +248,13 @@ q2 = Exercise(
     ),
     nudges=(
         Nudge(
+            lambda image, size=2: image[::size, ::size][
+                : image.shape[0] // size, : image.shape[1] // size
+            ],
+            "image[::size, ::size] keeps each window's top-left pixel; max-pooling"
+            " keeps its LARGEST value: take the max over each size × size window.",
+        ),
+        Nudge(
             lambda image, size=2: np.array(
                 [
                     [

@@ -88,6 +88,14 @@ q1 = Exercise(
     ),
     nudges=(
         Nudge(
+            lambda w, g, v, lr, m: (
+                w + lr * (m * v - lr * g),
+                m * v - lr * g,
+            ),
+            "the learning rate is applied once, in the velocity (v = momentum * v - lr"
+            " * grad); the step is then weights + v, not weights + lr * v.",
+        ),
+        Nudge(
             lambda w, g, vel, lr, mom: sgd_momentum_step(w, g, vel, lr, mom)[::-1],
             "right values, wrong order: return (weights, velocity), the new weights"
             " first.",

@@ -372,6 +372,12 @@ q3 = Exercise(
     ),
     nudges=(
         Nudge(
+            lambda p, y, k: float(np.mean(np.argsort(p, axis=1)[:, -k] == y)),
+            "[:, -k] is the k-th best class alone; the top k classes are [:, -k:] (the"
+            " last k columns of the sorted order), and a label counts when it is any"
+            " of them.",
+        ),
+        Nudge(
             lambda p, y, k: float(
                 np.mean(
                     (np.argsort(p, axis=1)[::-1][:, :k] == np.asarray(y)[:, None]).any(
@@ -733,6 +739,18 @@ q5 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            lambda k, n, z=1.96: (
+                lambda p, d: (
+                    (p + z**2 / (2 * n)) / d
+                    - z * math.sqrt(p * (1 - p) / (n - 1) + z**2 / (4 * n**2)) / d,
+                    (p + z**2 / (2 * n)) / d
+                    + z * math.sqrt(p * (1 - p) / (n - 1) + z**2 / (4 * n**2)) / d,
+                )
+            )(k / n, 1 + z**2 / n),
+            "Wilson's formula divides p(1 - p) by n, not n - 1: the variance of a"
+            " proportion has no Bessel correction (that is for a sample variance).",
+        ),
         Nudge(
             lambda k, n, z=1.96: (lambda lo, hi: ((lo + hi) / 2, (hi - lo) / 2))(
                 *wilson_interval(k, n, z)
