@@ -157,6 +157,16 @@ def precision_recall_f1(
     return precision, recall, f1
 
 
+def _scores(correct, predicted, actual):
+    """Precision, recall and F1 from per-class counts (0 where a denominator is 0)."""
+    zeros = np.zeros_like(correct)
+    precision = np.divide(correct, predicted, out=zeros.copy(), where=predicted > 0)
+    recall = np.divide(correct, actual, out=zeros.copy(), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=zeros.copy(), where=both > 0)
+    return precision, recall, f1
+
+
 def _tp_counted_twice(confusion, *, in_precision=True):
     """Precision (or recall) over TP + the column (row) sum, which already holds TP."""
     confusion = np.asarray(confusion, dtype=np.float64)
@@ -166,12 +176,7 @@ def _tp_counted_twice(confusion, *, in_precision=True):
         predicted = predicted + correct
     else:
         actual = actual + correct
-    zeros = np.zeros_like(correct)
-    precision = np.divide(correct, predicted, out=zeros.copy(), where=predicted > 0)
-    recall = np.divide(correct, actual, out=zeros.copy(), where=actual > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=zeros.copy(), where=both > 0)
-    return precision, recall, f1
+    return _scores(correct, predicted, actual)
 
 
 def _tp_as_trace(confusion):
@@ -179,12 +184,7 @@ def _tp_as_trace(confusion):
     confusion = np.asarray(confusion, dtype=np.float64)
     correct = np.full(len(confusion), np.trace(confusion))
     predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)
-    zeros = np.zeros_like(correct)
-    precision = np.divide(correct, predicted, out=zeros.copy(), where=predicted > 0)
-    recall = np.divide(correct, actual, out=zeros.copy(), where=actual > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=zeros.copy(), where=both > 0)
-    return precision, recall, f1
+    return _scores(correct, predicted, actual)
 
 
 def _q2_cases() -> list[Case]:

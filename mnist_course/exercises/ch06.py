@@ -500,11 +500,22 @@ def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):
 
 
 def _occlusion(
-    model, image, label, patch, stride, fill, *, cover=None, last=1, confidence=False
+    model,
+    image,
+    label,
+    patch,
+    stride,
+    fill,
+    *,
+    cover=None,
+    last=1,
+    confidence=False,
+    relative=False,
 ) -> np.ndarray:
     """The occlusion map covering ``cover`` pixels, stopping ``1 - last`` corners early,
-    or scoring the top probability instead of ``label``'s (``confidence``): known
-    mistakes, for the nudges.
+    scoring the top probability instead of ``label``'s (``confidence``), or dividing
+    each drop by the original's probability (``relative``): known mistakes, for the
+    nudges.
     """
     image = np.asarray(image, dtype="float32")
     corners = range(0, 28 - patch + last, stride)
@@ -518,22 +529,15 @@ def _occlusion(
         model(np.stack([image, *occluded])[..., None], training=False)
     )
     scores = probabilities.max(axis=1) if confidence else probabilities[:, label]
-    return (scores[0] - scores[1:]).reshape(len(corners), len(corners))
+    drops = scores[0] - scores[1:]
+    if relative:
+        drops = drops / scores[0]
+    return drops.reshape(len(corners), len(corners))
 
 
 def _relative_drop(model, image, label, patch, stride, fill) -> np.ndarray:
     """The drop divided by the original's probability (a relative drop: the mistake)."""
-    image = np.asarray(image, dtype="float32")
-    corners = range(0, image.shape[0] - patch + 1, stride)
-    occluded = []
-    for top in corners:
-        for left in corners:
-            copy = image.copy()
-            copy[top : top + patch, left : left + patch] = fill
-            occluded.append(copy)
-    batch = np.stack([image, *occluded])[..., None]
-    scores = np.asarray(model(batch, training=False))[:, label]
-    return ((scores[0] - scores[1:]) / scores[0]).reshape(len(corners), len(corners))
+    return _occlusion(model, image, label, patch, stride, fill, relative=True)
 
 
 def _q4_cases() -> list[Case]:
