@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.abc
+import logging
 import os
 import re
 import sys
@@ -101,7 +102,12 @@ class _QuietLoader(importlib.abc.Loader):
         if not _hides_info():
             return self._loader.exec_module(module)
         with _stderr_filtered():
-            return self._loader.exec_module(module)
+            self._loader.exec_module(module)
+        # the same level for TensorFlow's Python logger, whose INFO lines (a
+        # strategy's devices, every all-reduce, "Assets written to") go to stderr
+        logger = logging.getLogger("tensorflow")
+        if logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
 
 
 class _TensorFlowFinder(importlib.abc.MetaPathFinder):

@@ -1,6 +1,9 @@
 """Command line: ``python -m mnist_course
 {data,train,evaluate,predict,export,grade,exercises,workspace}``.
 
+``train --workers N`` trains on N worker processes (chapter 8); ``train --cluster
+HOST:PORT,... --index I`` is one worker of a cluster.
+
 Every error this package expects ends as one line on stderr saying what to do, and a
 non-zero exit code (1 for errors, 2 for wrong usage, checked before any work starts).
 ``--debug`` (before the command) or ``MNIST_COURSE_DEBUG=1`` shows the traceback
@@ -132,6 +135,8 @@ def _train(args: argparse.Namespace) -> int:
     check_folder(
         config.cache_dir()
     )  # before any work: a cache path that is a file says so
+    if args.workers is not None or args.cluster is not None:
+        return _train_distributed(args, fast)
     _announce_fast(fast, args.epochs)
     from .training import train_best, train_reference
 
@@ -141,6 +146,66 @@ def _train(args: argparse.Namespace) -> int:
     print(f"trained in {result.seconds:.1f} s; saved the model to {result.path}")
     _announce_fast(fast, args.epochs)
     print(f"test_accuracy={result.test_accuracy:.4f}")
+    return 0
+
+
+def _cluster(text: str) -> list[str]:
+    """An argparse type: ``host:port,host:port`` (checked before any work)."""
+    from .distributed import parse_cluster
+
+    try:
+        return parse_cluster(text)
+    except MnistCourseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _train_distributed(args: argparse.Namespace, fast: bool) -> int:
+    from . import distributed
+
+    problem = None
+    if args.recipe != "reference":
+        problem = "--workers and --cluster train the reference recipe only."
+    elif args.cluster is not None and args.index is None:
+        problem = "--cluster needs --index, this worker's place in the list."
+    elif args.cluster is not None and args.index >= len(args.cluster):
+        problem = (
+            f"--index {args.index}: the cluster has {len(args.cluster)} workers,"
+            f" numbered 0 to {len(args.cluster) - 1}."
+        )
+    if problem:
+        print(
+            f"error: {problem} See `python -m mnist_course train --help`.",
+            file=sys.stderr,
+        )
+        return 2
+    epochs = args.epochs or (1 if fast else config.DEFAULT_EPOCHS)
+    if args.cluster is not None or os.environ.get("TF_CONFIG"):
+        distributed.run_worker(
+            args.cluster,
+            args.index,
+            epochs=epochs,
+            seed=args.seed,
+            fast=fast,
+            out=args.out,
+        )
+        return 0
+    _announce_fast(fast, args.epochs)
+    out = args.out or config.default_model_path("reference")
+    run = distributed.launch(
+        args.workers,
+        epochs=epochs,
+        seed=args.seed,
+        fast=fast,
+        out=out,
+        timeout=args.timeout,
+    )
+    print(
+        f"trained on {args.workers} workers ({run.replicas} replicas, global batch"
+        f" {run.global_batch}, {run.steps} steps) in {run.seconds:.1f} s"
+    )
+    print(f"saved the model to {out}")
+    _announce_fast(fast, args.epochs)
+    print(f"test_accuracy={run.accuracy:.4f}")
     return 0
 
 
@@ -420,6 +485,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--fast", action="store_true", help=f"fast mode, same as {config.FAST_ENV}=1"
+    )
+    scale = train.add_argument_group(
+        "several workers (tf.distribute.MultiWorkerMirroredStrategy, chapter 8)"
+    )
+    scale.add_argument(
+        "--workers",
+        type=_number(int, 1, 16),
+        help=(
+            "start N worker processes on 127.0.0.1 and train on all of them (with"
+            " TF_CONFIG set, be that one worker of its cluster instead)"
+        ),
+    )
+    scale.add_argument(
+        "--cluster",
+        type=_cluster,
+        metavar="HOST:PORT,...",
+        help="be one worker of this cluster (every worker gets the same list)",
+    )
+    scale.add_argument(
+        "--index", type=_number(int, 0, 15), help="this worker's place in --cluster"
+    )
+    scale.add_argument(
+        "--timeout",
+        type=_number(float, 0, above=True),
+        metavar="SECONDS",
+        help=(
+            "with --workers: stop every worker after this long (default: 900, 180 in"
+            " fast mode)"
+        ),
     )
     train.set_defaults(run=_train)
 

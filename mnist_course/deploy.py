@@ -25,6 +25,7 @@ import io
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,15 @@ def export_tflite(
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    with contextlib.redirect_stdout(io.StringIO()):  # Keras lists the signature
+    # Keras lists the signature on stdout; the converter prints its settings on
+    # stderr from C++, and warns that the (float) input had no statistics, which an
+    # int8 model's input never needs: its scale and zero point come from calibration
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        _quiet_stderr(),
+        warnings.catch_warnings(),
+    ):
+        warnings.filterwarnings("ignore", "Statistics for quantized inputs")
         data = converter.convert()
     _existing(out.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".tflite", dir=out.parent)
@@ -180,6 +189,7 @@ class TFLiteClassifier:
                 f"{path} could not be loaded as a TFLite model ({exc})."
             ) from None
         self.path = path
+        self._allocated = False  # tensors are allocated for one batch shape at a time
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
         if (
@@ -191,6 +201,15 @@ class TFLiteClassifier:
                 f" {tuple(self.input['shape'])}, output {tuple(self.output['shape'])})."
             )
 
+    input_shape = (None, 28, 28, 1)  # as a Keras model's: the explorers accept it
+
+    def __call__(self, images: np.ndarray, training: bool = False) -> np.ndarray:
+        """Probabilities for a batch, called as a Keras model is (the widgets call
+        models so). An int8 model's rounding leaves each row's sum a little off 1;
+        here the rows are scaled back to 1, so that they read as probabilities."""
+        probabilities = self.predict(images)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
     @property
     def int8(self) -> bool:
         return self.input["dtype"] == np.int8
@@ -198,11 +217,12 @@ class TFLiteClassifier:
     def predict(self, images: np.ndarray) -> np.ndarray:
         images = np.asarray(images, dtype=np.float32)
         interpreter, index = self.interpreter, self.input["index"]
-        with _quiet_stderr():  # LiteRT announces its CPU delegate on stderr
-            if tuple(self.input["shape"]) != images.shape:
+        if tuple(self.input["shape"]) != images.shape or not self._allocated:
+            with _quiet_stderr():  # LiteRT announces its CPU delegate on stderr
                 interpreter.resize_tensor_input(index, images.shape)
-            interpreter.allocate_tensors()
-        self.input = interpreter.get_input_details()[0]
+                interpreter.allocate_tensors()
+            self.input = interpreter.get_input_details()[0]
+            self._allocated = True
         if self.int8:
             scale, zero = self.input["quantization"]
             images = np.clip(np.round(images / scale) + zero, -128, 127).astype(np.int8)

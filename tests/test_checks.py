@@ -243,6 +243,33 @@ CORRECT = {
         "    g = tape.gradient(loss, x).numpy()[..., 0]\n"
         "    return np.clip(images + epsilon * np.sign(g), 0, 1)\n"
     ),
+    "ch08.q1": (
+        "def choose_scale_zero_point(low, high):\n"
+        "    low, high = min(low, 0), max(high, 0)\n"
+        "    scale = (high - low) / 255\n"
+        "    return scale, int(np.clip(np.round(-128 - low / scale), -128, 127))\n"
+    ),
+    "ch08.q2": (
+        "def quantize(x, scale, zero_point):\n"
+        "    out = np.empty(x.shape, dtype=np.int8)\n"
+        "    for i, v in np.ndenumerate(x):\n"
+        "        out[i] = min(127, max(-128, round(float(v) / scale) + zero_point))\n"
+        "    return out\n"
+    ),
+    "ch08.q3": (
+        "def dequantize(q, scale, zero_point):\n"
+        "    return (q.astype(np.float32) - zero_point) * np.float32(scale)\n"
+    ),
+    "ch08.q4": (
+        "def shard_indices(n, num_workers, worker_index):\n"
+        "    i = np.arange(n)\n"
+        "    return i[i % num_workers == worker_index]\n"
+    ),
+    "ch08.q5": (
+        "def all_reduce_mean(gradients, counts):\n"
+        "    return [np.average(np.stack(v), axis=0, weights=counts) for v in"
+        " zip(*gradients)]\n"
+    ),
 }
 
 # Right values, but the function changes its inputs (a check that copies them hides
@@ -421,6 +448,24 @@ MUTATING = {
         "    np.clip(images, 0, 1, out=images)\n"
         "    return images.copy()\n"
     ),
+    "ch08.q2": (
+        "def quantize(x, scale, zero_point):\n"
+        "    x /= scale\n"
+        "    return np.clip(np.round(x) + zero_point, -128, 127).astype(np.int8)\n"
+    ),
+    "ch08.q3": (
+        "def dequantize(q, scale, zero_point):\n"
+        "    steps = q.astype(np.int32) - zero_point\n"
+        "    q[:] = 0\n"
+        "    return (steps * scale).astype(np.float32)\n"
+    ),
+    "ch08.q5": (
+        "def all_reduce_mean(gradients, counts):\n"
+        "    for replica, count in zip(gradients, counts):\n"
+        "        for v in range(len(replica)):\n"
+        "            replica[v] *= count\n"
+        "    return [sum(v) / sum(counts) for v in zip(*gradients)]\n"
+    ),
 }
 
 # The library call for the job the text asks to write by hand: refused.
@@ -570,6 +615,37 @@ LIBRARY = {
         " tf.constant(weights, p.dtype)\n"
         "    return (tf.tensordot(w, p, 1) / tf.reduce_sum(w)).numpy()\n"
     ),
+    "ch08.q1": (
+        "import tensorflow as tf\n"
+        "def choose_scale_zero_point(low, high):\n"
+        "    low, high = min(low, 0.0), max(high, 0.0)\n"
+        "    scale = (high - low) / 255\n"
+        "    return scale, int(tf.round(-128 - low / scale))\n"
+    ),
+    "ch08.q2": (
+        "import tensorflow as tf\n"
+        "def quantize(x, scale, zero_point):\n"
+        "    q = tf.clip_by_value(tf.round(x / scale) + zero_point, -128, 127)\n"
+        "    return tf.cast(q, tf.int8).numpy()\n"
+    ),
+    "ch08.q3": (
+        "import tensorflow as tf\n"
+        "def dequantize(q, scale, zero_point):\n"
+        "    steps = tf.cast(q, tf.float32) - zero_point\n"
+        "    return (steps * scale).numpy()\n"
+    ),
+    "ch08.q4": (
+        "import tensorflow as tf\n"
+        "def shard_indices(n, num_workers, worker_index):\n"
+        "    shard = tf.data.Dataset.range(n).shard(num_workers, worker_index)\n"
+        "    return np.array(list(shard.as_numpy_iterator()))\n"
+    ),
+    "ch08.q5": (
+        "import tensorflow as tf\n"
+        "def all_reduce_mean(gradients, counts):\n"
+        "    return [(tf.add_n([c * g for c, g in zip(counts, v)]) /"
+        " sum(counts)).numpy() for v in zip(*gradients)]\n"
+    ),
 }
 
 # The type the text asks for: counts and sizes are ints, a loss is a float, dtypes as
@@ -641,6 +717,39 @@ WRONG_TYPE = {
         ),
         "expected a whole number",
     ),
+    "ch08.q1": (
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, float(round(-128 - low / scale))\n"
+        ),
+        "expected an integer (int)",
+    ),
+    "ch08.q2": (
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.clip(np.round(x / scale) + zero_point, -128, 127)\n"
+            "    return q.astype(np.int32)\n"
+        ),
+        "dtype int32, expected int8",
+    ),
+    "ch08.q3": (
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return (q.astype(np.int32) - zero_point) * scale\n"
+        ),
+        "dtype float64, expected float32",
+    ),
+    "ch08.q5": (
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    total = sum(counts)\n"
+            "    return [(sum(c * g for c, g in zip(counts, v)) / total).tolist() for v"
+            " in zip(*gradients)]\n"
+        ),
+        "a list of NumPy float arrays",
+    ),
 }
 
 
@@ -699,6 +808,118 @@ def test_every_exercise_has_a_correct_alternative_and_every_numpy_exercise_a_lib
 @pytest.mark.parametrize("qid", sorted(CORRECT))
 def test_a_correct_answer_written_differently_passes(qid):
     passed, message = both(qid, CORRECT[qid])
+    assert passed, message
+
+
+# More right answers, for exercises whose conventions (rounding, dtypes, the types of a
+# tuple's values) leave several ways to write them.
+ALSO_CORRECT = [
+    (
+        "ch08.q1",
+        "NumPy scalars, and the zero point from high (high maps to 127)",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = np.minimum(low, 0), np.maximum(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, np.int64(np.round(127 - high / scale))\n"
+        ),
+    ),
+    (
+        "ch08.q1",
+        "uint8's zero point shifted by -128, no clip",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    lo, hi = min(low, 0.0), max(high, 0.0)\n"
+            "    s = (hi - lo) / 255.0\n"
+            "    return float(s), -128 + round(-lo / s)\n"
+        ),
+    ),
+    (
+        "ch08.q2",
+        "float64 steps, np.rint of x / scale + zero_point",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.rint(x.astype(np.float64) / scale + zero_point)\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+    ),
+    (
+        "ch08.q2",
+        "x * (1 / scale), rounded to int32, clipped with masks",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.round(x * (1 / scale)).astype(np.int32) + zero_point\n"
+            "    q[q > 127] = 127\n"
+            "    q[q < -128] = -128\n"
+            "    return q.astype(np.int8)\n"
+        ),
+    ),
+    (
+        "ch08.q3",
+        "np.subtract into int16, np.multiply into float32",
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    steps = np.subtract(q, zero_point, dtype=np.int16)\n"
+            "    return np.multiply(steps, scale, dtype=np.float32)\n"
+        ),
+    ),
+    (
+        "ch08.q3",
+        "int64 steps, float64 product converted at the end",
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q.astype(np.int64) - zero_point) * scale).astype('float32')\n"
+        ),
+    ),
+    (
+        "ch08.q4",
+        "every num_workers-th element of np.arange(n)",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(n)[worker_index::num_workers]\n"
+        ),
+    ),
+    (
+        "ch08.q4",
+        "a list comprehension with %, made an array",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.array([i for i in range(n) if i % num_workers =="
+            " worker_index])\n"
+        ),
+    ),
+    (
+        "ch08.q5",
+        "normalised weights and np.tensordot (float64 results)",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    w = np.asarray(counts, dtype=np.float64) / np.sum(counts)\n"
+            "    return [np.tensordot(w, np.stack(v), axes=1) for v in"
+            " zip(*gradients)]\n"
+        ),
+    ),
+    (
+        "ch08.q5",
+        "running sums replica by replica, as a tuple",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    sums, total = None, 0\n"
+            "    for grads, count in zip(gradients, counts):\n"
+            "        part = [count * g for g in grads]\n"
+            "        sums = part if sums is None else [s + p for s, p in zip(sums,"
+            " part)]\n"
+            "        total += count\n"
+            "    return tuple(s / total for s in sums)\n"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "qid,way,source", ALSO_CORRECT, ids=[f"{c[0]}: {c[1]}" for c in ALSO_CORRECT]
+)
+def test_another_correct_answer_passes(qid, way, source):
+    passed, message = both(qid, source)
     assert passed, message
 
 

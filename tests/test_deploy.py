@@ -150,3 +150,17 @@ def test_a_file_that_is_not_tflite_is_refused_clearly(tmp_path):
     proc = run_cli("predict", "--model", str(fake), str(image), cache_root=tmp_path)
     assert proc.returncode == 1
     assert "is not a TFLite model" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_explorers_take_a_tflite_model(exported, mnist_dir):
+    from mnist_course.deploy import TFLiteClassifier
+    from mnist_course.widgets import DrawDigit
+
+    _, _, files = exported
+    images, labels = _test_images(mnist_dir, 1)
+    pad = DrawDigit(TFLiteClassifier(files["int8"]))
+    ink = np.kron(images[0, ..., 0], np.ones((10, 10)))  # 280 × 280, ink 1
+    pad.set_drawing(np.round(255 * (1 - ink)).astype(np.uint8))  # pen on paper
+    assert pad.probabilities.sum() == pytest.approx(1, abs=1e-5)
+    assert pad.prediction == labels[0]
+    assert pad.probabilities.max() > 0.5, "the int8 output is not softmaxed twice"

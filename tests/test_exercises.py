@@ -778,6 +778,147 @@ WRONG = {
             " x))).numpy()[..., 0], 0, 1)\n"
         ),
     ],
+    "ch08.q1": [
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 256\n"
+            "    return scale, int(round(-128 - low / scale))\n"
+        ),
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(round(-128 - low / scale))\n"
+        ),
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(round(-128 + low / scale))\n"
+        ),
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, -128 - low / scale\n"
+        ),
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(round(-low / scale))\n"
+        ),
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    return max(high, 0) / 255, -128\n"
+        ),
+    ],
+    "ch08.q2": [
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(np.round(x / scale + zero_point).astype(np.int8), -128,"
+            " 127)\n"
+        ),
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(x / scale + zero_point, -128, 127).astype(np.int8)\n"
+        ),
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.floor(x / scale + 0.5) + zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(np.round(x / scale), -128, 127).astype(np.int8)\n"
+        ),
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.round(x / scale) - zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.round(x * scale) + zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(np.round(x / scale) + zero_point, -128, 127)\n"
+        ),
+    ],
+    "ch08.q3": [
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q - zero_point) * scale).astype(np.float32)\n"
+        ),
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q.astype(np.int32) + zero_point) * scale).astype("
+            "np.float32)\n"
+        ),
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q.astype(np.int32) - zero_point) / scale).astype("
+            "np.float32)\n"
+        ),
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return (q.astype(np.int32) - zero_point) * scale\n"
+        ),
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return (q * scale).astype(np.float32)\n"
+        ),
+    ],
+    "ch08.q4": [
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.array_split(np.arange(n), num_workers)[worker_index]\n"
+        ),
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(n // num_workers) * num_workers + worker_index\n"
+        ),
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(0, n, num_workers)\n"
+        ),
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(worker_index + 1, n, num_workers)\n"
+        ),
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(worker_index, n - 1, num_workers)\n"
+        ),
+    ],
+    "ch08.q5": [
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [np.mean(np.stack(v), axis=0) for v in zip(*gradients)]\n"
+        ),
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [sum(c * g for c, g in zip(counts, v)) for v in"
+            " zip(*gradients)]\n"
+        ),
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [sum(c * g for c, g in zip(counts, v)) / len(counts) for v in"
+            " zip(*gradients)]\n"
+        ),
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return np.average(np.stack([g[0] for g in gradients]), axis=0,"
+            " weights=counts)\n"
+        ),
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [np.mean([r[v] for r in gradients], axis=1) for v in"
+            " range(len(gradients[0]))]\n"
+        ),
+    ],
 }
 
 

@@ -2592,6 +2592,323 @@ AUDIT10 = [
 ]
 
 
+# Chapter 8's mistakes, each named by its nudge.
+CHAPTER8 = [
+    (
+        "ch08.q1",
+        "divides by 256",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 256\n"
+            "    return scale, int(round(-128 - low / scale))\n"
+        ),
+        "by 255, not 256",
+    ),
+    (
+        "ch08.q1",
+        "symmetric: max|x| / 127, zero point 0",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    return max(abs(low), abs(high)) / 127, 0\n"
+        ),
+        "symmetric quantization",
+    ),
+    (
+        "ch08.q1",
+        "the range not widened to include 0",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(round(-128 - low / scale))\n"
+        ),
+        "widen the range to include 0",
+    ),
+    (
+        "ch08.q1",
+        "the zero point's sign flipped",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(round(-128 + low / scale))\n"
+        ),
+        "zero point's sign is wrong",
+    ),
+    (
+        "ch08.q1",
+        "uint8's zero point",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(round(-low / scale))\n"
+        ),
+        "uint8's zero point",
+    ),
+    (
+        "ch08.q1",
+        "the zero point not rounded",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, -128 - low / scale\n"
+        ),
+        "round the zero point to the nearest integer",
+    ),
+    (
+        "ch08.q1",
+        "the zero point truncated by int()",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return scale, int(-128 - low / scale)\n"
+        ),
+        "int() cuts the fraction off",
+    ),
+    (
+        "ch08.q1",
+        "low ignored",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    return max(high, 0) / 255, -128\n"
+        ),
+        "use `low`",
+    ),
+    (
+        "ch08.q1",
+        "(zero_point, scale)",
+        (
+            "def choose_scale_zero_point(low, high):\n"
+            "    low, high = min(low, 0), max(high, 0)\n"
+            "    scale = (high - low) / 255\n"
+            "    return int(round(-128 - low / scale)), scale\n"
+        ),
+        "return (scale, zero_point), in that order",
+    ),
+    (
+        "ch08.q2",
+        "cast to int8 before clipping",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.round(x / scale + zero_point).astype(np.int8)\n"
+            "    return np.clip(q, -128, 127)\n"
+        ),
+        "before clipping",
+    ),
+    (
+        "ch08.q2",
+        "truncated by astype",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(x / scale + zero_point, -128, 127).astype(np.int8)\n"
+        ),
+        "cuts the fraction off",
+    ),
+    (
+        "ch08.q2",
+        "floor(v + 0.5): ties up",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.floor(x / scale + 0.5) + zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+        "rounds every tie up",
+    ),
+    (
+        "ch08.q2",
+        "the zero point forgotten",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(np.round(x / scale), -128, 127).astype(np.int8)\n"
+        ),
+        "add the zero point",
+    ),
+    (
+        "ch08.q2",
+        "the zero point subtracted",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.round(x / scale) - zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+        "ADD the zero point",
+    ),
+    (
+        "ch08.q2",
+        "multiplied by the scale",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    q = np.round(x * scale) + zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n"
+        ),
+        "divide by the scale",
+    ),
+    (
+        "ch08.q2",
+        "float result",
+        (
+            "def quantize(x, scale, zero_point):\n"
+            "    return np.clip(np.round(x / scale) + zero_point, -128, 127)\n"
+        ),
+        "return int8 values",
+    ),
+    (
+        "ch08.q3",
+        "q - zero_point in int8",
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q - zero_point) * scale).astype(np.float32)\n"
+        ),
+        "computed in int8 and wraps round",
+    ),
+    (
+        "ch08.q3",
+        "the zero point added",
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q.astype(np.int32) + zero_point) *"
+            " scale).astype(np.float32)\n"
+        ),
+        "SUBTRACT the zero point",
+    ),
+    (
+        "ch08.q3",
+        "divided by the scale",
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return ((q.astype(np.int32) - zero_point) /"
+            " scale).astype(np.float32)\n"
+        ),
+        "multiply by the scale",
+    ),
+    (
+        "ch08.q3",
+        "float64 result",
+        (
+            "def dequantize(q, scale, zero_point):\n"
+            "    return (q.astype(float) - zero_point) * scale\n"
+        ),
+        "return float32",
+    ),
+    (
+        "ch08.q4",
+        "contiguous blocks",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.array_split(np.arange(n), num_workers)[worker_index]\n"
+        ),
+        "contiguous block",
+    ),
+    (
+        "ch08.q4",
+        "the remainder dropped",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(n // num_workers) * num_workers + worker_index\n"
+        ),
+        "one example more",
+    ),
+    (
+        "ch08.q4",
+        "worker_index ignored",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(0, n, num_workers)\n"
+        ),
+        "use `worker_index`",
+    ),
+    (
+        "ch08.q4",
+        "starts at worker_index + 1",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(worker_index + 1, n, num_workers)\n"
+        ),
+        "counts from 0",
+    ),
+    (
+        "ch08.q4",
+        "stops at n - 1",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(worker_index, n - 1, num_workers)\n"
+        ),
+        "stop at n",
+    ),
+    (
+        "ch08.q4",
+        "reshape(-1, num_workers)",
+        (
+            "def shard_indices(n, num_workers, worker_index):\n"
+            "    return np.arange(n).reshape(-1, num_workers)[:, worker_index]\n"
+        ),
+        "not always a multiple",
+    ),
+    (
+        "ch08.q5",
+        "plain mean of the replicas' means",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [np.mean(np.stack(v), axis=0) for v in zip(*gradients)]\n"
+        ),
+        "ITS OWN counts[r]",
+    ),
+    (
+        "ch08.q5",
+        "weighted sum, not divided",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [sum(c * g for c, g in zip(counts, v)) for v in"
+            " zip(*gradients)]\n"
+        ),
+        "divide the weighted sum",
+    ),
+    (
+        "ch08.q5",
+        "divided by the number of replicas",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [sum(c * g for c, g in zip(counts, v)) / len(counts) for v in"
+            " zip(*gradients)]\n"
+        ),
+        "not by the number of",
+    ),
+    (
+        "ch08.q5",
+        "only the first variable",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return np.average(np.stack([g[0] for g in gradients]), axis=0,"
+            " weights=counts)\n"
+        ),
+        "one averaged array per variable",
+    ),
+    (
+        "ch08.q5",
+        "averaged along the variable's own axis",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [np.mean([r[v] for r in gradients], axis=1) for v in"
+            " range(len(gradients[0]))]\n"
+        ),
+        "ACROSS the replicas",
+    ),
+    (
+        "ch08.q5",
+        "the loops swapped: one replica's variables added",
+        (
+            "def all_reduce_mean(gradients, counts):\n"
+            "    return [sum(c * g for c, g in zip(counts, r)) / sum(counts) for r in"
+            " gradients]\n"
+        ),
+        "only the same variable's gradients",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "qid,way,source", AUDIT8_CORRECT, ids=[f"{c[0]}: {c[1]}" for c in AUDIT8_CORRECT]
 )
@@ -2611,7 +2928,8 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     + AUDIT7
     + AUDIT8
     + AUDIT9
-    + AUDIT10,
+    + AUDIT10
+    + CHAPTER8,
     ids=[
         f"{m[0]}: {m[1][:40]}"
         for m in MISTAKES
@@ -2624,6 +2942,7 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
         + AUDIT8
         + AUDIT9
         + AUDIT10
+        + CHAPTER8
     ],
 )
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
