@@ -259,6 +259,9 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+_ECHO = threading.Lock()  # the readers of every worker write stdout one line at a time
+
+
 class _Worker:
     """One worker process, its output echoed with a ``[worker i]`` prefix."""
 
@@ -285,7 +288,9 @@ class _Worker:
                 continue
             self.lines.append(line)
             if not line.startswith(RESULT_PREFIX):
-                print(f"[worker {self.index}] {line}", flush=True)
+                with _ECHO:  # one whole line at a time: the workers' never interleave
+                    sys.stdout.write(f"[worker {self.index}] {line}\n")
+                    sys.stdout.flush()
 
     def last_line(self) -> str:
         for line in reversed(self.lines):
