@@ -223,6 +223,80 @@ def test_glossary_math_renders(visit):
     assert v.page.locator("mjx-container").count() >= 3
 
 
+# axe-core, the engine of Lighthouse's accessibility audit, from npm, pinned like the
+# widget JavaScript; the WCAG 2 A and AA rules.
+AXE_VERSION = "4.14.1"
+AXE_TAGS = ["wcag2a", "wcag2aa"]
+# and the structure rules of its best practices (not WCAG criteria, but what a screen
+# reader's user navigates by): one h1, headings in order, one main landmark
+AXE_STRUCTURE = ["page-has-heading-one", "heading-order", "landmark-one-main"]
+# link texts that say nothing once read out of their sentence, as screen readers list
+# them
+VAGUE_LINKS = re.compile(r"^(here|click here|this|link|more|read more)$", re.I)
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    folder = BOOK / "_build" / ".axe"
+    script = folder / f"axe-{AXE_VERSION}.min.js"
+    if not script.exists():
+        tarball = build._npm_pack("axe-core", AXE_VERSION, folder)
+        build._extract(tarball, {"axe.min.js": script.name}, folder)
+    return script.read_text(encoding="utf-8")
+
+
+def accessibility_violations(page, axe_source: str) -> list[str]:
+    """What axe-core finds on ``page`` as it is now: one line per element."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(content=axe_source)
+    violations = []
+    for kind, values in (("tag", AXE_TAGS), ("rule", AXE_STRUCTURE)):
+        results = page.evaluate(
+            "([kind, values]) => axe.run(document, {runOnly: {type: kind, values},"
+            " resultTypes: ['violations']})",
+            [kind, values],
+        )
+        violations += results["violations"]
+    found = [
+        f"{rule['id']} ({rule['impact']}) at {' '.join(map(str, node['target']))}:"
+        f" {' '.join(node['failureSummary'].split())[:160]}"
+        for rule in violations
+        for node in rule["nodes"]
+    ]
+    links = page.locator("main a").all_inner_texts()
+    found += [
+        f"link text {t!r} says nothing alone"
+        for t in links
+        if VAGUE_LINKS.match(t.strip())
+    ]
+    return found
+
+
+def set_theme(page, theme: str) -> None:
+    """The book theme's light or dark mode, as its switch sets it."""
+    page.evaluate(
+        "t => { document.documentElement.dataset.mode = t;"
+        " document.documentElement.dataset.theme = t; }",
+        theme,
+    )
+    page.wait_for_timeout(400)  # colour transitions
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_passes_an_accessibility_audit(visit, axe_source, page, theme):
+    v = visit(f"{page}.html")
+    set_theme(v.page, theme)
+    try:
+        found = accessibility_violations(v.page, axe_source)
+    finally:
+        set_theme(v.page, "light")
+    assert not found, (
+        f"{page}.html in {theme} mode: {len(found)} WCAG 2 A/AA violation(s) (axe-core"
+        f" {AXE_VERSION}):\n" + "\n".join(found[:20])
+    )
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_shows_a_rendered_widget(visit, chapter):
     v = visit(f"{chapter}.html")

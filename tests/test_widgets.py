@@ -480,6 +480,42 @@ def test_every_explorers_first_view_is_in_the_saved_widget_state(
         )
 
 
+def test_every_image_and_control_of_every_explorer_has_a_name(
+    model, mnist, predictions
+):
+    """What a screen reader announces: an image's tooltip (its alternative text in the
+    book, see book/_assets/widget-a11y.js), a control's label or tooltip."""
+    x_train, y_train, x_test, y_test = mnist
+    explorers = [
+        DigitBrowser(x_test, y_test, model),
+        ConvolutionPlayground(x_test[0]),
+        FeatureMapExplorer(model, x_test[:3]),
+        ConfusionExplorer(y_test, predictions[0], x_test, predictions[1]),
+        RobustnessExplorer(model, x_test[0], label=y_test[0]),
+        TrainingMonitor().widget,
+        DrawDigit(model),
+    ]
+    controls = {
+        "ImageModel",
+        "FloatSliderModel",
+        "IntSliderModel",
+        "FloatTextModel",
+        "DropdownModel",
+        "CheckboxModel",
+    }
+    for explorer in explorers:
+        models = embed_data(views=[explorer], state=dependency_state([explorer]))
+        for saved in models["manager_state"]["state"].values():
+            if saved["model_name"] not in controls:
+                continue
+            state = saved["state"]
+            name = (state.get("description") or state.get("tooltip") or "").strip()
+            assert len(name) > 3, (
+                f"{type(explorer).__name__}: a {saved['model_name']} without a"
+                f" description or tooltip: {state}"
+            )
+
+
 def saved_pad_picture(pad: DrawDigit) -> np.ndarray:
     """The picture a static page shows under the pad's (empty) canvas: the snapshot's
     PNG."""

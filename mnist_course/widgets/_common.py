@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
+import traitlets
 from PIL import Image
 
 from ..exercises.ch02 import softmax
@@ -278,12 +279,29 @@ def png_bytes(
     return buffer.getvalue()
 
 
+class AltImage(widgets.Image):
+    """An ``ipywidgets.Image`` whose ``tooltip`` is its alternative text.
+
+    ipywidgets 8's views read a widget's ``description`` whenever it has a tooltip,
+    and ``Image`` has none: its view fails to render, in JupyterLab and in the book.
+    This one carries an empty description (``book/_assets/widget-a11y.js`` turns the
+    tooltip into the ``alt`` of the book's images).
+    """
+
+    description = traitlets.Unicode("").tag(sync=True)
+
+
 def image_widget(
-    values: np.ndarray | None = None, zoom: int = DEFAULT_ZOOM, **png_options
+    values: np.ndarray | None = None,
+    zoom: int = DEFAULT_ZOOM,
+    *,
+    alt: str,
+    **png_options,
 ) -> widgets.Image:
     """An ``ipywidgets.Image`` showing ``values`` (see :func:`png_bytes`); empty if
-    None."""
-    image = widgets.Image(format="png", layout={"border": "1px solid #ddd"})
+    None. ``alt`` says what it shows: the image's tooltip, and its alternative text
+    on the book's pages (``book/_assets/widget-a11y.js``)."""
+    image = AltImage(format="png", layout={"border": "1px solid #ddd"}, tooltip=alt)
     if values is not None:
         show_image(image, values, zoom, **png_options)
     return image

@@ -76,7 +76,7 @@ class DigitBrowser(Explorer):
             control.observe(self._filter, names="value")
         self._watch(self.position)
 
-        self.view = image_widget(zoom=zoom)
+        self.view = image_widget(zoom=zoom, alt="the selected digit, 28×28 pixels")
         self.caption = widgets.HTML()
         self.bars = widgets.HTML()
         self.children = [

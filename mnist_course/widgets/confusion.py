@@ -164,7 +164,11 @@ class ConfusionExplorer(widgets.VBox):
             caption += f"<br>{percent(self.probabilities[index, predicted])}"
         return widgets.VBox(
             [
-                image_widget(self.images[index], zoom=2),
+                image_widget(
+                    self.images[index],
+                    zoom=2,
+                    alt=f"test digit #{index}, predicted {predicted}",
+                ),
                 widgets.HTML(f"<small>{caption}</small>"),
             ],
             layout={"width": "64px"},

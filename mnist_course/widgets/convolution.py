@@ -74,15 +74,25 @@ class ConvolutionPlayground(Explorer):
         start = _as_kernel(kernel)
         self.preset = widgets.Dropdown(options=[*PRESETS, CUSTOM], description="kernel")
         self.weights = [
-            widgets.FloatText(step=0.1, layout={"width": "4.5em"}) for _ in range(9)
+            widgets.FloatText(
+                step=0.1,
+                layout={"width": "4.5em"},
+                tooltip=f"kernel weight, row {i // 3 + 1}, column {i % 3 + 1}",
+            )
+            for i in range(9)
         ]
         grid = widgets.GridBox(
             self.weights,
             layout={"grid_template_columns": "repeat(3, 4.7em)", "width": "15em"},
         )
         self.panels = {
-            name: image_widget()
-            for name in ("input", "feature map", "after ReLU", "after 2×2 max pool")
+            name: image_widget(alt=alt)
+            for name, alt in {
+                "input": "the input digit",
+                "feature map": "the feature map: the kernel slid over the digit",
+                "after ReLU": "the feature map after ReLU (negatives set to 0)",
+                "after 2×2 max pool": "the feature map after ReLU and 2×2 max pooling",
+            }.items()
         }
         self._titles = {name: widgets.HTML() for name in self.panels}
         self.children = [

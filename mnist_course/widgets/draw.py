@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from ..errors import ImageError
 from ..preprocess import to_mnist
 from ._common import (
+    AltImage,
     Classifier,
     as_image,
     image_widget,
@@ -68,7 +69,13 @@ class DrawDigit(widgets.VBox):
             "height": f"{size}px",
         }
         self.canvas = Canvas(width=size, height=size, layout=box)
-        self.snapshot = widgets.Image(format="png", width=size, height=size, layout=box)
+        self.snapshot = AltImage(
+            format="png",
+            width=size,
+            height=size,
+            layout=box,
+            tooltip="the drawing pad: the digit drawn on it",
+        )
         self.canvas.on_mouse_down(self.pen_down)
         self.canvas.on_mouse_move(self.pen_move)
         self.canvas.on_mouse_up(self.pen_up)
@@ -78,7 +85,9 @@ class DrawDigit(widgets.VBox):
             description="clear", icon="eraser", tooltip="wipe the drawing"
         )
         self.clear.on_click(lambda _: self.clear_drawing())
-        self.view = image_widget()
+        self.view = image_widget(
+            alt="what the model sees: the drawing prepared as a 28×28 digit"
+        )
         self.bars = widgets.HTML()
         # The pad keeps its full size (flex: none) and the other parts wrap below it
         # when the page is narrow, so the canvas is never squeezed or clipped.

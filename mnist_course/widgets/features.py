@@ -105,8 +105,10 @@ class FeatureMapExplorer(Explorer):
             min=0, max=len(self.images) - 1, description="image"
         )
         self._watch(self.layer, self.index)
-        self.input_view = image_widget(zoom=4)
-        self.view = image_widget()
+        self.input_view = image_widget(zoom=4, alt="the input digit")
+        self.view = image_widget(
+            alt="the selected layer's output for this digit, one map per channel"
+        )
         self.caption = widgets.HTML()
         self.children = [
             widgets.HBox([self.layer, self.index]),

@@ -11,7 +11,7 @@ import keras
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._common import message_html
+from ._common import AltImage, message_html
 
 
 def plot_history(
@@ -80,7 +80,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         super().__init__()
         self.metrics = tuple(metrics)
         self.show_on_train_begin = show_on_train_begin
-        self.image = widgets.Image(format="png")
+        self.image = AltImage(
+            format="png", tooltip="loss and accuracy per epoch, training and validation"
+        )
         self.summary = widgets.HTML()
         self.widget = widgets.VBox([self.image, self.summary])
         self._shown = False

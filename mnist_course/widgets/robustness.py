@@ -170,9 +170,11 @@ class RobustnessExplorer(Explorer):
         ]
         self._watch(*controls)
 
-        self.view = image_widget(zoom=zoom)
+        self.view = image_widget(
+            zoom=zoom, alt="the transformed digit, as the model sees it"
+        )
         self.bars = widgets.HTML()
-        original = image_widget(self.original, zoom=3)
+        original = image_widget(self.original, zoom=3, alt="the original digit")
         self.children = [
             widgets.HBox(
                 [
