@@ -445,21 +445,28 @@ def saved_models(view: widgets.Widget, name: str) -> list[dict]:
     return [model for model in models if model["model_name"] == name]
 
 
-def test_every_explorers_first_view_is_in_the_saved_widget_state(
-    model, mnist, predictions
-):
+def every_explorer(model, mnist, predictions) -> list[widgets.Widget]:
+    """One of each explorer, as a chapter opens it; the drawing pad last, with a
+    stroke on it."""
     x_train, y_train, x_test, y_test = mnist
-    explorers = [
+    pad = DrawDigit(model)
+    pad.stroke([(140, 40), (140, 240)])
+    return [
         DigitBrowser(x_test, y_test, model),
         ConvolutionPlayground(x_test[0]),
         FeatureMapExplorer(model, x_test[:3]),
         ConfusionExplorer(y_test, predictions[0], x_test, predictions[1]),
         RobustnessExplorer(model, x_test[0], label=y_test[0]),
         TrainingMonitor().widget,
+        pad,
     ]
-    pad = DrawDigit(model)
-    pad.stroke([(140, 40), (140, 240)])
-    explorers.append(pad)
+
+
+def test_every_explorers_first_view_is_in_the_saved_widget_state(
+    model, mnist, predictions
+):
+    explorers = every_explorer(model, mnist, predictions)
+    pad = explorers[-1]
     for explorer in explorers:
         images = saved_models(explorer, "ImageModel")
         pngs = [
@@ -485,16 +492,7 @@ def test_every_image_and_control_of_every_explorer_has_a_name(
 ):
     """What a screen reader announces: an image's tooltip (its alternative text in the
     book, see book/_assets/widget-a11y.js), a control's label or tooltip."""
-    x_train, y_train, x_test, y_test = mnist
-    explorers = [
-        DigitBrowser(x_test, y_test, model),
-        ConvolutionPlayground(x_test[0]),
-        FeatureMapExplorer(model, x_test[:3]),
-        ConfusionExplorer(y_test, predictions[0], x_test, predictions[1]),
-        RobustnessExplorer(model, x_test[0], label=y_test[0]),
-        TrainingMonitor().widget,
-        DrawDigit(model),
-    ]
+    explorers = every_explorer(model, mnist, predictions)
     controls = {
         "ImageModel",
         "FloatSliderModel",
