@@ -627,3 +627,14 @@ def test_bad_input_is_refused_at_construction_with_what_to_do(
     _, _, x_test, y_test = mnist
     with pytest.raises(ValueError, match=message):
         build(model, x_test, y_test)
+
+
+@pytest.mark.parametrize("correct", [True, False])
+def test_confusion_cells_are_readable_at_every_shade(correct):
+    from mnist_course.widgets.confusion import _cell_colour, _text_colour, contrast
+
+    for count in range(101):
+        background = _cell_colour(count, 100, correct)
+        ratio = contrast(_text_colour(background), background)
+        assert ratio >= 4.5, f"{count}/100: {ratio:.2f}:1 on {background} (WCAG AA)"
+    assert contrast("#2b0c0a", "#d73c32") < 4.5  # the theme's text on the darkest red

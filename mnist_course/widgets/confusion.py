@@ -36,6 +36,29 @@ def _cell_colour(count: int, largest: int, correct: bool) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
+def _luminance(colour: str) -> float:
+    """WCAG's relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two ``#rrggbb`` colours (1 to 21; AA text needs 4.5)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (at least 4.58:1)."""
+    black, white = "#000000", "#ffffff"
+    return (
+        black if contrast(black, background) >= contrast(white, background) else white
+    )
+
+
 class ConfusionExplorer(widgets.VBox):
     """A confusion matrix whose cells are buttons: click one to see the images it
     counts.
@@ -95,6 +118,7 @@ class ConfusionExplorer(widgets.VBox):
             layout=CELL,
         )
         button.style.button_color = _cell_colour(count, int(largest), correct)
+        button.style.text_color = _text_colour(button.style.button_color)
         button.on_click(lambda _: self.select(true, predicted))
         return button
 
