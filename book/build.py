@@ -21,6 +21,11 @@ runs).
    the ipywidgets embedder ``@jupyter-widgets/html-manager``, MathJax) with
    ``npm pack`` at the versions pinned below, into ``book/_build/.assets``. Without npm
    the pages load them from public CDNs instead, and the build says so.
+   Writes the network the live panels run in the reader's browser
+   (``_static/mnist-live-model.js``, from :mod:`mnist_course.live`; the panels are
+   ``book/_assets/live.js``): the model ``predict`` uses, else a reference CNN trained
+   for the book into ``book/_build/.live`` (always so in fast mode). Re-exported only
+   when the model file or the exporter changes.
 3. Runs ``jupyter-book build`` with ``-W -n --keep-going``: every notebook is executed
    (in full mode unless ``MNIST_COURSE_FAST=1``), its outputs are kept in a
    jupyter-cache (``book/_build/.jupyter_cache/full`` or ``.../fast``), and any
@@ -707,6 +712,54 @@ def asset_config(use_cdn: bool) -> dict:
     }
 
 
+# ------------------------------------------------------------------ live panels
+
+LIVE = BUILD / ".live"  # the network the live panels run, and what it was made from
+LIVE_SCRIPT = "mnist-live-model.js"  # served as _static/mnist-live-model.js
+
+
+def live_model_source(fast: bool) -> Path:
+    """The trained model the book's live panels run: the one ``predict`` uses
+    (chapter 7's once trained, else the reference CNN), or, when there is none or in
+    fast mode, a reference CNN trained for the book in book/_build/.live (the user's
+    own model is never replaced by a fast one)."""
+    if not fast:
+        path = config.default_model_path()
+        if path.is_file():
+            return path
+    path = LIVE / ("reference_cnn_fast.keras" if fast else "reference_cnn.keras")
+    if not path.is_file():
+        log(f"live panels: training the reference CNN for them ({path.name})")
+        command = [sys.executable, "-m", "mnist_course", "train", "--out", str(path)]
+        subprocess.run([*command, *(["--fast"] if fast else [])], check=True)
+    return path
+
+
+def export_live_model(fast: bool) -> Path:
+    """Write _static/mnist-live-model.js (``mnist_course.live``) when the model or the
+    exporter changed; return the folder to serve under _static/."""
+    model = live_model_source(fast)
+    folder = LIVE / ("static-fast" if fast else "static")
+    target = folder / LIVE_SCRIPT
+    digest = hashlib.sha256(model.read_bytes())
+    digest.update((PACKAGE / "live.py").read_bytes())
+    # beside the served folder, not in it: which model, from which bytes
+    stamp = folder.with_suffix(".json")
+    made = {"model": str(model), "digest": digest.hexdigest()}
+    if target.exists() and stamp.exists() and json.loads(stamp.read_text()) == made:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "mnist_course.live", "--model", str(model)]
+        + ["--out", str(target)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    stamp.write_text(json.dumps(made))
+    log(f"live panels: {model.name} exported ({target.stat().st_size / 1024:,.0f} KB)")
+    return folder
+
+
 # Widget packages the embedder has built in; any other (ipycanvas, say) needs its own
 # AMD bundle, which the pages ask for at
 # _static/offline/widgets/NAME@RANGE/dist/index.js.
@@ -961,6 +1014,8 @@ def build(fast: bool, use_cdn: bool) -> int:
     toc_path = BUILD / "_toc.yml"
     write_if_changed(toc_path, yaml.safe_dump(toc, sort_keys=False))
     assets = asset_config(use_cdn)
+    live = export_live_model(fast)
+    assets["html_static_path"] = [*assets.get("html_static_path", []), str(live)]
     offline = "html_static_path" in assets
     config_path = write_config(fast, assets)
 

@@ -16,6 +16,7 @@ import contextlib
 import functools
 import http.server
 import io
+import json
 import re
 import threading
 import urllib.request
@@ -510,3 +511,80 @@ def test_the_drawing_pad_shows_its_drawing_without_a_kernel(visit, chapter):
     assert 0.01 < ink < 0.5, (
         f"{chapter}.html: the pad shows {ink:.1%} dark pixels, not a drawing"
     )
+
+
+# ------------------------------------------------------------------ live panels
+
+
+def live_model_path(book_html) -> Path:
+    """The .keras file the built book's live panels run (fast or full build)."""
+    fast = build.FAST_BANNER in (book_html / "intro.html").read_text(encoding="utf-8")
+    stamp = build.LIVE / ("static-fast.json" if fast else "static.json")
+    return Path(json.loads(stamp.read_text())["model"])
+
+
+@pytest.fixture(scope="session")
+def test_digits(mnist_dir) -> tuple[np.ndarray, np.ndarray]:
+    """Two test digits of each class, float32 in [0, 1], and their labels."""
+    from mnist_course import load_mnist
+
+    _, (x_test, y_test) = load_mnist()
+    index = np.concatenate([np.flatnonzero(y_test == d)[:2] for d in range(10)])
+    return x_test[index].astype(np.float32) / 255, y_test[index]
+
+
+def live_predictions(page, images: np.ndarray) -> np.ndarray:
+    page.evaluate("() => window.mnistLive.ready")
+    return np.array(
+        page.evaluate(
+            "rows => rows.map(r => window.mnistLive.predict(r))",
+            images.reshape(len(images), 784).tolist(),
+        )
+    )
+
+
+def test_the_network_in_the_page_answers_as_keras_does(visit, book_html, test_digits):
+    import keras
+
+    images, labels = test_digits
+    model = keras.saving.load_model(live_model_path(book_html))
+    expected = model.predict(images[..., None], verbose=0)
+    got = live_predictions(visit("intro.html").page, images)
+    assert got.shape == (20, 10)
+    assert np.abs(got - expected).max() < 1e-4, np.abs(got - expected).max()
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+
+
+def test_the_live_panel_shows_a_digit_and_its_ten_probabilities(visit):
+    page = visit("intro.html").page
+    panel = page.locator('.mnist-live[data-panel="examples"]')
+    panel.locator("ol.mnist-live-bars li").first.wait_for(timeout=10_000)
+    assert panel.locator("ol.mnist-live-bars li").count() == 10
+    assert "the network says" in panel.locator(".mnist-live-answer").inner_text()
+    panel.get_by_role("button", name="test digit labelled 3").click()
+    assert panel.get_attribute("data-shown") == "3"
+    answer = panel.locator(".mnist-live-answer").inner_text()
+    assert answer.startswith("Labelled 3; the network says"), answer
+    values = [
+        float(t.split()[0])
+        for t in panel.locator("ol.mnist-live-bars .value").all_inner_texts()
+    ]
+    assert sum(values) == pytest.approx(100, abs=0.6)
+    canvas = panel.locator("canvas.mnist-live-digit")
+    assert canvas.get_attribute("aria-label") == "test digit labelled 3"
+
+
+def test_the_live_network_works_from_a_file_url(chromium, book_html, test_digits):
+    images, _ = test_digits
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((book_html / "intro.html").resolve().as_uri(), wait_until="load")
+        got = live_predictions(page, images[:3])
+        assert got.shape == (3, 10) and np.allclose(got.sum(axis=1), 1, atol=1e-5)
+        assert page.locator("ol.mnist-live-bars li").count() == 10
+        assert not errors, errors
+    finally:
+        context.close()
