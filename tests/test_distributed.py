@@ -133,23 +133,32 @@ def test_two_workers_train_in_step_and_the_chief_saves_the_model(cache_root, tmp
     assert f"{saved:.4f}" == f"{accuracy:.4f}"
 
 
-@needs_loopback
-def test_a_killed_worker_stops_the_run_naming_it_and_leaves_no_process(
-    cache_root, tmp_path
-):
-    launcher = _start(cache_root, "--epochs", "40", "--out", str(tmp_path / "m.keras"))
+def _signal_worker_1(cache_root: Path, signum: int, *args: str):
+    """Start a long run, send worker 1 ``signum`` once both train, and wait for the
+    launcher: (launcher, {index: pid}, seconds from the signal to its end, stderr)."""
+    launcher = _start(cache_root, "--epochs", "40", *args)
     output = _Output(launcher)
     try:
         output.wait_for("[worker 1] epoch 1/40")  # both are training
         workers = _workers(launcher.pid)
         assert sorted(workers) == [0, 1]
-        killed = time.monotonic()
-        os.kill(workers[1], signal.SIGKILL)
-        launcher.wait(timeout=60)
-        noticed = time.monotonic() - killed
+        sent = time.monotonic()
+        os.kill(workers[1], signum)
+        launcher.wait(timeout=120)
+        noticed = time.monotonic() - sent
         stderr = launcher.stderr.read()
     finally:
         launcher.kill()
+    return launcher, workers, noticed, stderr
+
+
+@needs_loopback
+def test_a_killed_worker_stops_the_run_naming_it_and_leaves_no_process(
+    cache_root, tmp_path
+):
+    launcher, workers, noticed, stderr = _signal_worker_1(
+        cache_root, signal.SIGKILL, "--out", str(tmp_path / "m.keras")
+    )
     assert launcher.returncode == 1
     assert "worker 1 stopped with exit code -9" in stderr, stderr
     assert "the other workers were stopped" in stderr
@@ -161,18 +170,8 @@ def test_a_killed_worker_stops_the_run_naming_it_and_leaves_no_process(
 
 @needs_loopback
 def test_a_frozen_worker_is_named_when_its_peer_misses_its_heartbeats(cache_root):
-    launcher = _start(cache_root, "--epochs", "40")
-    output = _Output(launcher)
-    try:
-        output.wait_for("[worker 1] epoch 1/40")
-        workers = _workers(launcher.pid)
-        frozen = time.monotonic()
-        os.kill(workers[1], signal.SIGSTOP)  # alive, but never answers again
-        launcher.wait(timeout=120)
-        noticed = time.monotonic() - frozen
-        stderr = launcher.stderr.read()
-    finally:
-        launcher.kill()
+    # SIGSTOP: alive, but never answers again
+    launcher, workers, noticed, stderr = _signal_worker_1(cache_root, signal.SIGSTOP)
     assert launcher.returncode == 1
     assert "worker 0 stopped with exit code 1" in stderr, stderr
     assert "lost contact with worker 1: it stopped, froze" in stderr

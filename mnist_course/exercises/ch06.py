@@ -718,37 +718,38 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
                     " Divide by the TOTAL variance (all eigenvalues), not by the"
                     " variance of the k kept components."
                 )
-            elif _standardised_ratio(x, k) is not None and np.allclose(
-                got_ratio, _standardised_ratio(x, k), rtol=1e-4
-            ):
-                hint = (
-                    " You divided each feature by its standard deviation too: this PCA"
-                    " only CENTERS the data (subtract each column's mean), so features"
-                    " with more variance weigh more."
-                )
-            elif _ratio_mistake(x, k, "singular") is not None and np.allclose(
-                got_ratio, _ratio_mistake(x, k, "singular"), rtol=1e-4
-            ):
-                hint = (
-                    " Those are ratios of SINGULAR values s; the variance along"
-                    " component i is s[i]**2 / (n - 1), so the ratio is s[:k]**2 /"
-                    " np.sum(s**2)."
-                )
-            elif _ratio_mistake(x, k, "uncentred") is not None and np.allclose(
-                got_ratio, _ratio_mistake(x, k, "uncentred"), rtol=1e-4
-            ):
-                hint = (
-                    " Subtract the mean of each feature (column) before anything else."
-                )
-            elif _ratio_mistake(x, k, "rows") is not None and np.allclose(
-                got_ratio, _ratio_mistake(x, k, "rows"), rtol=1e-4
-            ):
-                hint = (
-                    " You centred each ROW (x.mean(axis=1): each point's own mean):"
-                    " PCA centres each FEATURE, subtracting each column's mean,"
-                    " x.mean(axis=0)."
-                )
             else:
+                # known wrong ways to compute the ratios, each computed once, in order
+                for wrong, text in (
+                    (
+                        (_standardised_ratio,),
+                        " You divided each feature by its standard deviation too: this"
+                        " PCA only CENTERS the data (subtract each column's mean), so"
+                        " features with more variance weigh more.",
+                    ),
+                    (
+                        (_ratio_mistake, "singular"),
+                        " Those are ratios of SINGULAR values s; the variance along"
+                        " component i is s[i]**2 / (n - 1), so the ratio is s[:k]**2 /"
+                        " np.sum(s**2).",
+                    ),
+                    (
+                        (_ratio_mistake, "uncentred"),
+                        " Subtract the mean of each feature (column) before anything"
+                        " else.",
+                    ),
+                    (
+                        (_ratio_mistake, "rows"),
+                        " You centred each ROW (x.mean(axis=1): each point's own mean):"
+                        " PCA centres each FEATURE, subtracting each column's mean,"
+                        " x.mean(axis=0).",
+                    ),
+                ):
+                    values = wrong[0](x, k, *wrong[1:])
+                    if values is not None and np.allclose(got_ratio, values, rtol=1e-4):
+                        hint = text
+                        break
+            if not hint:
                 hint = (
                     " Check each step: centre each column (x - x.mean(axis=0)), take"
                     " the covariance of the centred data (centered.T @ centered / (n -"
