@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 WORKSPACE ?= my_work
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train test lint lab benchmark clean
+.PHONY: help setup data train test lint lab benchmark clean publish publish-remote
 
 help:
 	@echo "make setup      create $(VENV) from requirements.txt (a no-op when nothing changed)"
@@ -24,6 +24,7 @@ help:
 	@echo "make grade      grade your notebooks in $(WORKSPACE)/ (CHAPTER=04 for one chapter, NOTEBOOKS=path for others)"
 	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency, grading throughput, photo-like digits, chapter 7's 99.6 %/99.7 % (the last takes most of an hour)"
 	@echo "make book       build the Jupyter Book (every notebook executed; MNIST_COURSE_FAST=1 for a quick build)"
+	@echo "make publish    build the book, then push book/_build/html to the gh-pages branch of the git remote origin (ghp-import)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 13) else "Python 3.10 to 3.13 is needed, found %d.%d; set PYTHON=python3.11 (for example)" % v)'
@@ -89,3 +90,17 @@ grade: setup
 .PHONY: book
 book: data
 	$(PY) book/build.py
+
+# Your own published copy: build the book, then push book/_build/html to the gh-pages
+# branch of the git remote `origin` with ghp-import, replacing what was there (-f);
+# -n adds .nojekyll, without which GitHub Pages would not serve Sphinx's _static/.
+# The remote is checked first (also under make -j), so a clone without one hears so
+# before a long build.
+publish: publish-remote
+	$(MAKE) book
+	$(VENV)/bin/ghp-import -n -p -f book/_build/html
+	@echo "pushed the book to the gh-pages branch of origin: in the repository's settings (Pages), choose that branch as the source"
+
+# Fails with what to do when this clone has no git remote `origin` to publish to.
+publish-remote:
+	@git remote get-url origin >/dev/null 2>&1 || { echo "There is no git remote \"origin\" to publish to. Add your fork of the course, e.g. \`git remote add origin https://github.com/YOU/REPO.git\`, then run \`make publish\` again." >&2; exit 1; }
