@@ -22,7 +22,7 @@ help:
 	@echo "make exercises  regenerate chapters/ from solutions/ (FORCE=1 replaces changed notebooks, keeping a backup)"
 	@echo "make solutions  write the full solution notebooks into build/solutions/ (from the text sources solutions/*.md)"
 	@echo "make grade      grade your notebooks in $(WORKSPACE)/ (CHAPTER=04 for one chapter, NOTEBOOKS=path for others)"
-	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency, grading throughput, photo-like digits, chapter 7's 99.6 %/99.7 % (the last takes most of an hour)"
+	@echo "make benchmark  time-to-99 % against the keras.io convnet, data load time, widget latency, grading throughput, photo-like digits, chapter 7's 99.6 %/99.7 % (most of an hour), the live draw panel in Chromium"
 	@echo "make book       build the Jupyter Book (every notebook executed; MNIST_COURSE_FAST=1 for a quick build)"
 	@echo "make publish    build the book, then push book/_build/html to the gh-pages branch of the git remote origin (ghp-import)"
 
@@ -75,6 +75,8 @@ benchmark: data
 	$(PY) benchmarks/predict_startup.py
 	$(PY) benchmarks/photo_digits.py
 	$(PY) benchmarks/going_further.py
+	test -f book/_build/html/intro.html || $(MAKE) book
+	$(PY) benchmarks/live_panels.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -4,9 +4,10 @@ Each chapter's source is a MyST Markdown notebook (text: prose as Markdown, code
 ``{code-cell}`` blocks, read with jupytext by :func:`read_source`, the one reader
 every tool uses). In a solution notebook, the code between ``# BEGIN SOLUTION`` and ``#
 END SOLUTION`` becomes a stub (``# YOUR CODE HERE`` / ``raise NotImplementedError``, at
-the marker's indentation), and cells tagged ``solution-only`` are dropped. Outputs are
-stripped. Nothing here replaces a notebook that differs from what it would write unless
-forced, and then it keeps a backup; learners work in a copy (``my_work/``, see
+the marker's indentation), and cells tagged ``solution-only`` are dropped; cells tagged
+``book-only`` (the book's live panels) are in neither notebook. Outputs are stripped.
+Nothing here replaces a notebook that differs from what it would write unless forced,
+and then it keeps a backup; learners work in a copy (``my_work/``, see
 :func:`make_workspace`).
 
 >>> print(strip_solution(
@@ -34,6 +35,9 @@ from .errors import MnistCourseError
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 SOLUTION_ONLY = "solution-only"
+# Cells only the book shows (its live panels: HTML and JavaScript with no use in a
+# notebook); dropped from the solution and exercise notebooks.
+BOOK_ONLY = "book-only"
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"  # chapter notebooks: NN_topic.ipynb
 SOURCE_GLOB = "[0-9][0-9]_*.md"  # their sources in solutions/: NN_topic.md
 _REGION = re.compile(
@@ -114,9 +118,19 @@ def solution_notebooks(solutions: Path) -> dict[str, dict]:
     """Chapter notebook name (``NN_topic.ipynb``) → its full solution notebook, in
     order."""
     return {
-        f"{path.stem}.ipynb": read_source(path)
+        f"{path.stem}.ipynb": without_book_only(read_source(path))
         for path in sorted(Path(solutions).glob(SOURCE_GLOB))
     }
+
+
+def without_book_only(notebook: dict) -> dict:
+    """``notebook`` without the cells tagged ``book-only`` (changed in place)."""
+    notebook["cells"] = [
+        cell
+        for cell in notebook["cells"]
+        if BOOK_ONLY not in cell.get("metadata", {}).get("tags", [])
+    ]
+    return notebook
 
 
 def write_solution_notebooks(solutions: Path, folder: Path) -> list[Path]:

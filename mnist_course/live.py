@@ -6,7 +6,8 @@ layers the learner wrote in NumPy in chapters 2 and 3. This module writes what i
 reads, as a classic script (so that it also loads from ``file://``, where a page may not
 fetch files)::
 
-    window.mnistLiveModel = {"name": ..., "layers": [...], "weights": "<base64>"};
+    window.mnistLiveModel = {"name": ..., "layers": [...], "weights": "<base64>",
+                             "noise_field": "<base64>", "examples": [...]};
 
 ``weights`` holds every layer's float32 values, little-endian, one after the other;
 each layer names its offsets into it. Batch norm is folded into the convolution or
@@ -149,6 +150,34 @@ def test_examples() -> list[tuple[int, np.ndarray]]:
     return [(digit, x_test[np.argmax(y_test == digit)]) for digit in range(10)]
 
 
+def pen_strokes(image: np.ndarray, pad: int = 280) -> list[tuple[float, float, float]]:
+    """Horizontal pen strokes that redraw a 28×28 digit on a ``pad``-pixel square:
+    (y, x_start, x_end) in pad pixels, one per run of ink (> 127) in each row.
+
+    How the tests and the benchmark draw real digits on the live panel's pad with the
+    mouse.
+
+    >>> digit = np.zeros((28, 28), np.uint8); digit[3, 5:9] = 255
+    >>> pen_strokes(digit)
+    [(35.0, 55.0, 85.0)]
+    """
+    scale = pad / 28
+    strokes = []
+    for row in range(28):
+        ink = np.flatnonzero(np.asarray(image)[row] > 127)
+        for run in (
+            np.split(ink, np.flatnonzero(np.diff(ink) > 1) + 1) if ink.size else []
+        ):
+            strokes.append(
+                (
+                    (row + 0.5) * scale,
+                    (int(run[0]) + 0.5) * scale,
+                    (int(run[-1]) + 0.5) * scale,
+                )
+            )
+    return strokes
+
+
 def export_live(
     model,
     out: str | os.PathLike,
@@ -159,12 +188,18 @@ def export_live(
     shape = tuple(model.input_shape[1:])
     if shape != (28, 28, 1):
         raise ValueError(f"the live panels need a (28, 28, 1) input, got {shape}.")
+    from .widgets.robustness import noise_field
+
     entries, packed = layer_list(model)
     payload = {
         "name": model.name,
         "input": [28, 28, 1],
         "layers": entries,
         "weights": packed.base64(),
+        # the robustness panel's noise pattern: RobustnessExplorer's, seed 0
+        "noise_field": base64.b64encode(noise_field(0).astype("<f4").tobytes()).decode(
+            "ascii"
+        ),
         "examples": [
             {
                 "label": int(label),

@@ -12,6 +12,7 @@ A screenshot of every page is saved under ``book/_build/screenshots/``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import http.server
@@ -50,6 +51,7 @@ def _sources() -> list[Path]:
         p for p in BOOK.iterdir() if p.is_file() and p.suffix in {".md", ".yml", ".py"}
     ]
     files += [p for p in (BOOK / "_assets").rglob("*") if p.is_file()]
+    files += list((BOOK / "builder").rglob("*.py"))
     files += list((ROOT / "solutions").glob(build.SOURCE_GLOB))
     files += list((ROOT / "chapters").glob(build.CHAPTER_GLOB))
     files += list((ROOT / "mnist_course").rglob("*.py"))
@@ -555,23 +557,319 @@ def test_the_network_in_the_page_answers_as_keras_does(visit, book_html, test_di
     assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
 
 
-def test_the_live_panel_shows_a_digit_and_its_ten_probabilities(visit):
-    page = visit("intro.html").page
-    panel = page.locator('.mnist-live[data-panel="examples"]')
-    panel.locator("ol.mnist-live-bars li").first.wait_for(timeout=10_000)
-    assert panel.locator("ol.mnist-live-bars li").count() == 10
-    assert "the network says" in panel.locator(".mnist-live-answer").inner_text()
+# The pages with live panels, and which: the book's sources say where they go.
+LIVE_PAGES = {
+    page: re.findall(r'class="mnist-live" data-panel="(\w+)"', text)
+    for page, text in (
+        (path.stem, path.read_text(encoding="utf-8"))
+        for path in [BOOK / "intro.md", *(ROOT / "solutions").glob(build.SOURCE_GLOB)]
+    )
+    if 'class="mnist-live"' in text
+}
+
+
+def test_the_live_panels_are_where_the_issue_puts_them():
+    """Draw on the front page and in chapter 3; robustness and convolution in
+    chapter 3, each after the explorer it brings to life."""
+    assert "draw" in LIVE_PAGES.get("intro", []), LIVE_PAGES
+    assert sorted(LIVE_PAGES.get("03_cnn_layers", [])) == [
+        "convolution",
+        "draw",
+        "robustness",
+    ], LIVE_PAGES
+
+
+@pytest.mark.parametrize("page", sorted(LIVE_PAGES))
+def test_a_page_with_live_panels_loads_the_network_once_and_shows_them(visit, page):
+    v = visit(f"{page}.html")
+    scripts = v.page.evaluate(
+        "() => Array.from(document.scripts).map(s => s.getAttribute('src') || '')"
+    )
+    for name in ("_static/mnist-live-model.js", "_static/live.js"):
+        assert sum(src.endswith(name) for src in scripts) == 1, (page, name, scripts)
+    v.page.evaluate("() => window.mnistLive.ready")
+    for kind in LIVE_PAGES[page]:
+        panel = v.page.locator(f'.mnist-live[data-panel="{kind}"]').first
+        note = panel.locator(".mnist-live-note")
+        note.wait_for(timeout=10_000)
+        assert "Running in your browser" in note.inner_text()
+
+
+# The one warning not ours: @jupyter-widgets/html-manager compiles its widget-state
+# schema with ajv in strict mode, which warns about the schema's union types on every
+# page with widget snapshots (chapter 3 has both).
+WIDGET_EMBEDDER_WARNING = re.compile(r"strict mode: use allowUnionTypes ")
+
+
+@pytest.fixture
+def live_page(chromium, server):
+    """live_page(path) -> a fresh page (its own context) with its panels drawn; the
+    test fails if the page logged an error or a warning."""
+    contexts, problems = [], []
+
+    def open_page(path: str):
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                m.type in ("error", "warning")
+                and not WIDGET_EMBEDDER_WARNING.match(m.text)
+                and problems.append(f"{m.type}: {m.text}")
+            ),
+        )
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on(
+            "request",
+            lambda r: (
+                urlparse(r.url).scheme in ("http", "https")
+                and urlparse(r.url).hostname != "127.0.0.1"
+                and problems.append(f"request off 127.0.0.1: {r.url}")
+            ),
+        )
+        page.goto(server + path, wait_until="load")
+        page.evaluate("() => window.mnistLive.ready")
+        page.locator(".mnist-live .mnist-live-note").first.wait_for(timeout=10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, problems
+
+
+@pytest.fixture(scope="session")
+def live_model(book_html):
+    import keras
+
+    return keras.saving.load_model(live_model_path(book_html))
+
+
+def panel_state(page, kind: str) -> dict:
+    """What a panel computed last (``root.mnistLiveState``), typed arrays as lists."""
+    return page.evaluate(
+        """kind => {
+            const state = document.querySelector(
+                `.mnist-live[data-panel="${kind}"]`).mnistLiveState;
+            const out = {};
+            for (const [k, v] of Object.entries(state))
+                out[k] = v && typeof v === "object" && "length" in v
+                    ? Array.from(v) : v;
+            return out;
+        }""",
+        kind,
+    )
+
+
+def next_frames(page) -> None:
+    page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+
+
+def pad_picture(page) -> Image.Image:
+    """The draw panel's canvas, as the PNG a reader would save of it."""
+    url = page.evaluate(
+        "() => document.querySelector('canvas.mnist-live-pad').toDataURL('image/png')"
+    )
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",")[1])))
+
+
+def trace(page, digit: np.ndarray) -> None:
+    """Draw ``digit`` (28×28 uint8) on the pad with the mouse, row by row."""
+    from mnist_course.live import pen_strokes
+
+    box = page.locator("canvas.mnist-live-pad").bounding_box()
+    for y, start, end in pen_strokes(digit, pad=box["width"]):
+        page.mouse.move(box["x"] + start, box["y"] + y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + end, box["y"] + y, steps=3)
+        page.mouse.up()
+
+
+def check_against_python(page, live_model) -> dict:
+    """The draw panel's 28×28 image and probabilities against mnist_course.preprocess
+    on the same canvas picture and the Keras model on its result."""
+    from mnist_course.preprocess import to_mnist
+
+    next_frames(page)
+    state = panel_state(page, "draw")
+    expected_image = to_mnist(pad_picture(page)).astype(int)
+    got_image = np.array(state["image"]).reshape(28, 28)
+    worst = np.abs(got_image - expected_image).max()
+    assert worst <= 1, f"the panel's 28×28 image differs by {worst} grey levels"
+    expected = live_model.predict(
+        (expected_image / 255).astype(np.float32)[None, ..., None], verbose=0
+    )[0]
+    got = np.array(state["probabilities"])
+    assert got.argmax() == expected.argmax()
+    assert np.abs(got - expected).max() < 1e-4, np.abs(got - expected).max()
+    return state
+
+
+def test_digits_drawn_with_the_mouse_are_seen_as_predict_sees_them(
+    live_page, live_model, mnist_dir
+):
+    """One real test digit of each class, traced with the mouse: the page's 28×28
+    image is what ``python -m mnist_course predict`` makes of the same picture, and
+    the network in the page answers as Keras does."""
+    from mnist_course import load_mnist
+
+    _, (x_test, y_test) = load_mnist()
+    page = live_page("intro.html")
+    clear = page.get_by_role("button", name="Clear")
+    right = 0
+    for digit in range(10):
+        clear.click()
+        trace(page, x_test[np.argmax(y_test == digit)])
+        state = check_against_python(page, live_model)
+        right += int(np.argmax(state["probabilities"]) == digit)
+        answer = page.locator(".mnist-live-answer").inner_text()
+        assert answer.startswith("Your digit: the network says"), answer
+    # traced by rows with a round pen, the digits stay readable to the network
+    assert right >= 7, f"only {right} of 10 traced digits recognised"
+
+
+def test_the_clear_button_and_a_test_digit_on_the_pad(live_page, live_model):
+    page = live_page("03_cnn_layers.html")
+    panel = page.locator('.mnist-live[data-panel="draw"]')
     panel.get_by_role("button", name="test digit labelled 3").click()
-    assert panel.get_attribute("data-shown") == "3"
+    state = check_against_python(page, live_model)
+    assert np.argmax(state["probabilities"]) == 3
+    assert panel.locator("ol.mnist-live-bars li").count() == 10
+    panel.get_by_role("button", name="Clear").click()
+    next_frames(page)
+    assert panel_state(page, "draw")["image"] is None
+    assert np.asarray(pad_picture(page).convert("L")).min() == 255  # all white
+    assert panel.locator("ol.mnist-live-bars").count() == 0
     answer = panel.locator(".mnist-live-answer").inner_text()
-    assert answer.startswith("Labelled 3; the network says"), answer
-    values = [
-        float(t.split()[0])
-        for t in panel.locator("ol.mnist-live-bars .value").all_inner_texts()
+    assert answer == "Draw a digit in the box."
+
+
+def test_the_panels_answer_the_keyboard(live_page):
+    """Every control is a button, a slider, a list or a text field: Tab reaches it
+    and Enter or the arrow keys work it."""
+    page = live_page("03_cnn_layers.html")
+    draw = page.locator('.mnist-live[data-panel="draw"]')
+    draw.get_by_role("button", name="test digit labelled 6").focus()
+    page.keyboard.press("Enter")
+    next_frames(page)
+    assert panel_state(page, "draw")["image"] is not None
+    rotation = page.locator('.mnist-live[data-panel="robustness"] input[data-name]')
+    rotation.first.focus()
+    page.keyboard.press("ArrowRight")  # one step: 5 degrees
+    assert panel_state(page, "robustness")["settings"]["rotation"] == 5
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.dataset.name")
+    assert focused == "shiftX"
+
+
+def test_without_javascript_the_snapshot_stays_and_says_why(chromium, server):
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(server + "03_cnn_layers.html", wait_until="load")
+        notes = page.locator(".mnist-live noscript")
+        assert notes.count() == 3
+        text = page.locator(".mnist-live").first.inner_text()
+        assert "This live panel needs JavaScript" in text
+        # the figures stay (the widget snapshots themselves need JavaScript too)
+        assert page.locator("img").count() > 3
+    finally:
+        context.close()
+
+
+def test_the_robustness_panel_moves_the_digit_as_the_python_explorer_does(
+    live_page, live_model, mnist_dir
+):
+    from mnist_course.live import test_examples
+    from mnist_course.widgets import RobustnessExplorer
+
+    page = live_page("03_cnn_layers.html")
+    panel = page.locator('.mnist-live[data-panel="robustness"]')
+    panel.get_by_role("button", name="test digit labelled 4").click()
+    explorer = RobustnessExplorer(live_model, dict(test_examples())[4], label=4)
+    settings = [
+        {"rotation": 30, "shiftX": 2, "shiftY": -3, "scale": 1.2},
+        {"rotation": -75, "scale": 0.65, "noise": 0.35, "erase": 6, "eraseX": 10},
+        {"shiftX": -6, "noise": 0.8, "erase": 9, "eraseY": 20},
     ]
-    assert sum(values) == pytest.approx(100, abs=0.6)
-    canvas = panel.locator("canvas.mnist-live-digit")
-    assert canvas.get_attribute("aria-label") == "test digit labelled 3"
+    names = {
+        "rotation": "rotation",
+        "shiftX": "shift_x",
+        "shiftY": "shift_y",
+        "scale": "scale",
+        "noise": "noise",
+        "erase": "erase",
+        "eraseX": "erase_x",
+        "eraseY": "erase_y",
+    }
+    for setting in settings:
+        panel.get_by_role("button", name="Reset").click()
+        explorer.reset_controls()
+        for name, value in setting.items():
+            panel.locator(f'input[data-name="{name}"]').evaluate(
+                "(input, value) => { input.value = value;"
+                " input.dispatchEvent(new Event('input')); }",
+                value,
+            )
+            getattr(explorer, names[name]).value = value
+        state = panel_state(page, "robustness")
+        assert state["settings"] == {**state["settings"], **setting}
+        image = np.array(state["image"]).reshape(28, 28).astype(int)
+        assert np.abs(image - explorer.shown_image).max() <= 1, setting
+        got = np.array(state["probabilities"])
+        assert np.abs(got - explorer.probabilities).max() < 1e-4, setting
+    panel.get_by_role("button", name="Reset").click()
+    state = panel_state(page, "robustness")
+    assert state["settings"] == {
+        "rotation": 0,
+        "shiftX": 0,
+        "shiftY": 0,
+        "scale": 1,
+        "noise": 0,
+        "erase": 0,
+        "eraseX": 14,
+        "eraseY": 14,
+    }
+
+
+def test_the_convolution_panel_computes_chapter_3s_maps(live_page, mnist_dir):
+    from mnist_course.exercises.ch03 import max_pool2d
+    from mnist_course.live import test_examples
+    from mnist_course.widgets.convolution import PRESETS, convolve
+
+    page = live_page("03_cnn_layers.html")
+    panel = page.locator('.mnist-live[data-panel="convolution"]')
+    seven = dict(test_examples())[7].astype(np.float32) / 255
+    kernel_box = panel.get_by_label("kernel", exact=True)
+    assert kernel_box.input_value() == "sobel y"  # as the playground above it opens
+
+    def compare(kernel: np.ndarray) -> None:
+        state = panel_state(page, "convolution")
+        feature = convolve(seven, kernel)
+        relu = np.maximum(feature, 0)
+        for name, expected in (
+            ("feature", feature),
+            ("relu", relu),
+            ("pooled", max_pool2d(relu)),
+        ):
+            got = np.array(state[name]).reshape(expected.shape)
+            assert np.abs(got - expected).max() < 1e-4, (name, kernel)
+
+    compare(PRESETS["sobel y"])
+    kernel_box.select_option("blur")
+    compare(PRESETS["blur"])
+    custom = [0.5, -1.25, 0, 2, 0.1, -0.3, 0, 0, 1]
+    for i, value in enumerate(custom):
+        panel.get_by_label(f"kernel weight, row {i // 3 + 1}, column {i % 3 + 1}").fill(
+            str(value)
+        )
+    assert kernel_box.input_value() == "custom"
+    compare(np.array(custom, dtype=np.float32).reshape(3, 3))
+    caption = panel.locator("figcaption").filter(has_text="feature map").inner_text()
+    assert "26×26" in caption
 
 
 def test_the_live_network_works_from_a_file_url(chromium, book_html, test_digits):
@@ -584,6 +882,7 @@ def test_the_live_network_works_from_a_file_url(chromium, book_html, test_digits
         page.goto((book_html / "intro.html").resolve().as_uri(), wait_until="load")
         got = live_predictions(page, images[:3])
         assert got.shape == (3, 10) and np.allclose(got.sum(axis=1), 1, atol=1e-5)
+        page.get_by_role("button", name="test digit labelled 5").click()
         assert page.locator("ol.mnist-live-bars li").count() == 10
         assert not errors, errors
     finally:

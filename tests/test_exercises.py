@@ -1025,6 +1025,26 @@ def test_generator_stubs_solutions_and_drops_solution_only_cells():
     )
 
 
+def test_book_only_cells_are_in_the_book_page_and_in_neither_notebook(tmp_path):
+    source = tmp_path / "01_topic.md"
+    source.write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\n"
+        "# Title\n\n"
+        '+++ {"tags": ["book-only"]}\n\n'
+        '```{raw} html\n<div class="mnist-live" data-panel="draw"></div>\n```\n\n'
+        "+++\n\nAfter the panel.\n",
+        encoding="utf-8",
+    )
+    page = authoring.read_source(source)  # what the book builds its page from
+    assert any("mnist-live" in authoring.cell_source(c) for c in page["cells"])
+    (solution,) = authoring.solution_notebooks(tmp_path).values()
+    student = authoring.exercise_notebook(solution)
+    for notebook in (solution, student):
+        text = json.dumps(notebook)
+        assert "mnist-live" not in text and "book-only" not in text
+        assert "After the panel." in text
+
+
 def test_broken_notebook_fails_only_the_broken_exercises_and_is_not_modified(tmp_path):
     notebook = json.loads((SOLVED / "01_data.ipynb").read_text())
     for cell in notebook["cells"]:

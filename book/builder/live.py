@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mnist_course import config
 
-from .paths import LIVE, PACKAGE, log
+from .paths import HTML, LIVE, PACKAGE, log
 
 LIVE_SCRIPT = "mnist-live-model.js"  # served as _static/mnist-live-model.js
 
@@ -42,19 +42,28 @@ def export_live_model(fast: bool) -> Path:
     folder = LIVE / ("static-fast" if fast else "static")
     target = folder / LIVE_SCRIPT
     digest = hashlib.sha256(model.read_bytes())
-    digest.update((PACKAGE / "live.py").read_bytes())
+    # the exporter, and the robustness panel's noise pattern it writes
+    for module in ("live.py", "widgets/robustness.py"):
+        digest.update((PACKAGE / module).read_bytes())
     # beside the served folder, not in it: which model, from which bytes
     stamp = folder.with_suffix(".json")
     made = {"model": str(model), "digest": digest.hexdigest()}
-    if target.exists() and stamp.exists() and json.loads(stamp.read_text()) == made:
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "mnist_course.live", "--model", str(model)]
-        + ["--out", str(target)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    stamp.write_text(json.dumps(made))
-    log(f"live panels: {model.name} exported ({target.stat().st_size / 1024:,.0f} KB)")
+    if not (
+        target.exists() and stamp.exists() and json.loads(stamp.read_text()) == made
+    ):
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "mnist_course.live", "--model", str(model)]
+            + ["--out", str(target)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        stamp.write_text(json.dumps(made))
+        size = target.stat().st_size / 1024
+        log(f"live panels: {model.name} exported ({size:,.0f} KB)")
+    # A served copy from the last build (in the other mode) would be replaced with a
+    # line in the log saying it "will overwrite data": remove it first.
+    served = HTML / "_static" / LIVE_SCRIPT
+    if served.exists() and served.read_bytes() != target.read_bytes():
+        served.unlink()
     return folder

@@ -23,6 +23,11 @@ CENTRE = SIDE / 2  # the image centre, in pixel-corner coordinates
 MIDDLE = SIDE // 2  # the pixel nearest to it
 
 
+def noise_field(seed: int = 0) -> np.ndarray:
+    """The explorer's noise pattern: standard normal float32 values, (28, 28)."""
+    return np.random.default_rng(seed).standard_normal((SIDE, SIDE)).astype(np.float32)
+
+
 def transform_digit(
     image: np.ndarray,
     *,
@@ -122,9 +127,7 @@ class RobustnessExplorer(Explorer):
             raise ValueError(f"label must be a digit from 0 to 9, got {label}.")
         self.label = None if label is None else int(label)
         self._classify = Classifier(model)
-        self._noise_field = (
-            np.random.default_rng(seed).standard_normal((SIDE, SIDE)).astype(np.float32)
-        )
+        self._noise_field = noise_field(seed)
         self._zoom = zoom
 
         slider = dict(
