@@ -872,18 +872,25 @@ def test_the_convolution_panel_computes_chapter_3s_maps(live_page, mnist_dir):
     assert "26×26" in caption
 
 
-def test_the_live_network_works_from_a_file_url(chromium, book_html, test_digits):
+@pytest.mark.parametrize("page_name", sorted(LIVE_PAGES))
+def test_the_live_panels_work_from_a_file_url(
+    chromium, book_html, test_digits, page_name
+):
     images, _ = test_digits
     context = chromium.new_context()
     try:
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((book_html / "intro.html").resolve().as_uri(), wait_until="load")
+        url = (book_html / f"{page_name}.html").resolve().as_uri()
+        page.goto(url, wait_until="load")
         got = live_predictions(page, images[:3])
         assert got.shape == (3, 10) and np.allclose(got.sum(axis=1), 1, atol=1e-5)
-        page.get_by_role("button", name="test digit labelled 5").click()
-        assert page.locator("ol.mnist-live-bars li").count() == 10
+        for kind in LIVE_PAGES[page_name]:
+            panel = page.locator(f'.mnist-live[data-panel="{kind}"]')
+            panel.get_by_role("button", name="test digit labelled 5").click()
+            if kind != "convolution":
+                assert panel.locator("ol.mnist-live-bars li").count() == 10, kind
         assert not errors, errors
     finally:
         context.close()
