@@ -865,8 +865,10 @@ class Exercise:
     when given, replaces the comparison with the reference: it receives the cases and
     the returned values and returns a failing :class:`Result` or ``None``.
     ``error_nudges`` pairs a fragment of an exception message (``""``: any) with
-    advice shown when the learner's code raises it. ``returns`` names the values of a
-    tuple result (``("weights", "velocity")``), so a message says which one is wrong.
+    advice shown when the learner's code raises it (or with a function of the message
+    that returns the advice, or ``None`` when the message does not show the mistake).
+    ``returns`` names the values of a tuple result (``("weights", "velocity")``), so a
+    message says which one is wrong.
     ``scale_tolerance`` compares an array result up to that fraction of the expected
     array's largest absolute value (``rtol``/``atol`` are then unused): for maps such as
     gradients, whose scale depends on the model and whose small values are noise.
@@ -884,7 +886,7 @@ class Exercise:
         hint: str | tuple[str, ...],
         *,
         nudges: tuple[Nudge, ...] = (),
-        error_nudges: tuple[tuple[str, str], ...] = (),
+        error_nudges: tuple[tuple[str, str | Callable[[str], str | None]], ...] = (),
         dtype: str | None = "kind",
         rtol: float = 1e-5,
         atol: float = 1e-6,
@@ -1158,7 +1160,9 @@ class Exercise:
             return f"{_sentence(message)} Hint: {stale}"
         for fragment, advice in (*self.error_nudges, *_ERROR_HINTS):
             if fragment in outcome.message:
-                return f"{_sentence(message)} Hint: {advice}"
+                text = advice(outcome.message) if callable(advice) else advice
+                if text:
+                    return f"{_sentence(message)} Hint: {text}"
         return message
 
     def _type_problem(self, expected: Any, got: Any, case: Case) -> str | None:
@@ -1562,7 +1566,9 @@ class Exercise:
             for variant in self._variants():
                 if time.monotonic() > deadline:
                     break
-                if self._explains(variant.function, got, case, expected, judged):
+                if self._explains(
+                    variant.function, got, case, expected, judged, everywhere=True
+                ):
                     return f" Hint: {variant.hint()}"
         return ""
 
@@ -1587,11 +1593,20 @@ class Exercise:
         return self._variant_cache
 
     def _explains(
-        self, wrong: Callable, got: Any, case: Case, expected: Any, judged: list
+        self,
+        wrong: Callable,
+        got: Any,
+        case: Case,
+        expected: Any,
+        judged: list,
+        everywhere: bool = False,
     ) -> bool:
         """Whether the mistake ``wrong`` gives ``got`` on ``case`` (where it differs
         from the right answer) and, on every other judged case where it runs, what the
-        learner's function gave.
+        learner's function gave. With ``everywhere`` it must also run on every judged
+        case: a one-edit variant that raises where the learner's function returned a
+        value (``t ** beta2`` for ``beta2 ** t``: a math domain error) does not explain
+        that value.
         """
 
         def run(c: Case) -> Any:
@@ -1610,6 +1625,8 @@ class Exercise:
             try:
                 value = run(other)
             except Exception:
+                if everywhere:
+                    return False
                 continue
             if not self._close(value, other_got):
                 return False

@@ -3,6 +3,8 @@ validation split."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..data import to_idx_bytes as _idx
@@ -78,6 +80,23 @@ _MAGIC = (
     " sizes come AFTER the 4 magic bytes, size i is raw[4 + 4 * i : 8 + 4 * i]."
 )
 
+
+def _q1_offset_without_magic(message: str) -> str | None:
+    """Advice when reshape(dims) failed on exactly 4 bytes too many: the pixels were
+    read from byte 4 * ndim, the magic number's 4 bytes left out of the offset."""
+    found = re.search(r"array of size (\d+) into shape \(([\d, ]+)\)", message)
+    if not found:
+        return None
+    sizes = [int(size) for size in found[2].split(",") if size.strip()]
+    if int(found[1]) - int(np.prod(sizes)) != 4:
+        return None
+    return (
+        "you have exactly 4 values more than the sizes say: your pixels start 4 bytes"
+        " too early, inside the header. The header is the 4 magic bytes AND one 4-byte"
+        " size per dimension, so the pixels start at offset 4 + 4 * ndim, not 4 * ndim."
+    )
+
+
 q1 = Exercise(
     "ch01.q1",
     "read_idx_bytes",
@@ -118,6 +137,7 @@ q1 = Exercise(
     error_nudges=(
         ("into shape (2049", _MAGIC),
         ("into shape (2051", _MAGIC),
+        ("cannot reshape array of size", _q1_offset_without_magic),
         ("offset", _HEADER),
         ("reshape", _HEADER),
         ("buffer size", _HEADER),

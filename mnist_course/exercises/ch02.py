@@ -168,6 +168,14 @@ def _q2_cases() -> list[Case]:
     ]
 
 
+def _binary_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The mistake: -log p for the true class plus -log(1 - p) for each other one."""
+    p = np.clip(probabilities, EPSILON, 1 - EPSILON)
+    onehot = np.eye(p.shape[1])[labels]
+    both = onehot * np.log(p) + (1 - onehot) * np.log(1 - p)
+    return float(-np.mean(both.sum(axis=1)))
+
+
 q2 = Exercise(
     "ch02.q2",
     "cross_entropy",
@@ -204,6 +212,14 @@ q2 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            _binary_cross_entropy,
+            "you also added log(1 - p) for every WRONG class: that is binary"
+            " cross-entropy (one yes/no question per output, Keras'"
+            " binary_crossentropy). With a softmax the classes already share the"
+            " probability, so the loss is only -log(p of the true class), averaged over"
+            " the images.",
+        ),
         Nudge(
             lambda p, y: float(-np.mean(np.log(np.clip(p.max(axis=1), EPSILON, 1.0)))),
             "the loss uses the probability of the TRUE class,"

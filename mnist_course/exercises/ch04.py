@@ -147,6 +147,15 @@ q1 = Exercise(
             " themselves, velocity = momentum * velocity - lr * grad, then weights +"
             " velocity.",
         ),
+        Nudge(
+            lambda w, g, v, lr, m: (
+                w + m * v - (1 - m) * lr * g,
+                m * v - (1 - m) * lr * g,
+            ),
+            "your gradient step is scaled by (1 - momentum) (a 'dampened' momentum):"
+            " the whole step lr * grad goes into the velocity, velocity = momentum *"
+            " velocity - lr * grad, then weights + velocity.",
+        ),
     ),
     returns=("weights", "velocity"),
 )
@@ -284,6 +293,15 @@ q2 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
+                w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + e),
+                *adam_step(w, g, m, v, t, lr, b1, b2, e)[1:],
+            ),
+            "your step uses the OLD m and v, from before this gradient: update them"
+            " first (m = beta1 * m + (1 - beta1) * grad, v = beta2 * v + (1 - beta2) *"
+            " grad**2), then take the step with the new ones.",
+        ),
         Nudge(
             _adam_swapped,
             "beta weighs the OLD average: m = beta1 * m + (1 - beta1) * grad, v = beta2"
@@ -437,9 +455,11 @@ def _one_cycle_mistake(
     warm_in_steps=False,
     progress_from_start=False,
     to_zero=False,
+    linear=False,
 ) -> float:
     """one_cycle_lr with one known mistake: `warmup` read as a number of steps, progress
-    counted from step 0, or a cosine that ends at 0 (for the nudges)."""
+    counted from step 0, a cosine that ends at 0, or a straight line instead of the
+    cosine (for the nudges)."""
     warm = max(1.0, warmup if warm_in_steps else warmup * total_steps)
     if step < warm:
         return peak * (0.1 + 0.9 * step / warm)
@@ -452,6 +472,8 @@ def _one_cycle_mistake(
         ),
     )
     low = 0.0 if to_zero else peak / final_div
+    if linear:
+        return low + (peak - low) * (1 - progress)
     return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -490,11 +512,7 @@ q3 = Exercise(
             " by peak starts it at peak + low.",
         ),
         Nudge(
-            lambda s, n, p, w=0.25, f=100.0: (
-                p * (0.1 + 0.9 * s / (w * n))
-                if s < w * n
-                else p / f + (p - p / f) * (1 - (s - w * n) / (n - w * n))
-            ),
+            partial(_one_cycle_mistake, linear=True),
             "after the warm-up the rate follows half a cosine, 0.5 * (1 + cos(pi *"
             " progress)), not a straight line.",
         ),

@@ -785,6 +785,15 @@ q5 = Exercise(
         Nudge(
             lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))(
                 (k / n + z**2 / (2 * n)) / (1 + z**2 / n),
+                z * math.sqrt(k / n * (1 - k / n) / n + z**2 / n) / (1 + z**2 / n),
+            ),
+            "the last term under the square root is z**2 / (4 * n**2), not z**2 / n"
+            " (that one belongs in the denominator d = 1 + z**2 / n): with z**2 / n"
+            " the interval comes out far too wide.",
+        ),
+        Nudge(
+            lambda k, n, z=1.96: (lambda c, h: (c - h, c + h))(
+                (k / n + z**2 / (2 * n)) / (1 + z**2 / n),
                 z * math.sqrt(k / n * (1 - k / n) / n + z**2 / (4 * n**2)),
             ),
             "divide the half-width by d = 1 + z**2 / n too, like the centre: otherwise"
