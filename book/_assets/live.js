@@ -552,11 +552,6 @@
     return box;
   }
 
-  function median(values) {
-    var sorted = values.slice().sort(function (a, b) { return a - b; });
-    return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
-  }
-
   // ------------------------------------------------------- Draw a digit
   // A 280×280 pad (black ink on white, like pen on paper); after each stroke segment
   // (once per frame) the drawing is preprocessed as `python -m mnist_course predict`
