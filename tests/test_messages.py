@@ -2951,6 +2951,21 @@ def _occlusion_answer(corner_step: str, drop: str) -> str:
     )
 
 
+def _mcnemar_answer(no_disagreement: str, p_value: str) -> str:
+    """A learner's McNemar test: b and c counted right, then what it returns when the
+    models never disagree and the p-value it computes otherwise."""
+    return (
+        "import math\n"
+        "def mcnemar_p_value(correct_a, correct_b):\n"
+        "    b = int(np.sum(correct_a & ~correct_b))\n"
+        "    c = int(np.sum(~correct_a & correct_b))\n"
+        "    n = b + c\n"
+        "    if n == 0:\n"
+        f"        return {no_disagreement}\n"
+        f"    return {p_value}\n"
+    )
+
+
 # A fresh audit (11) of chapters 1-6: 32 mistakes, 26 named their cause before these
 # fixes (5 weak: expected vs got; 1 misleading: a one-edit variant that raised on the
 # other inputs claimed to explain them); and 6 right answers written another way.
@@ -3294,16 +3309,9 @@ AUDIT11 = [
     (
         "ch05.q6",
         "two-sided p-value not capped at 1",
-        (
-            "import math\n"
-            "def mcnemar_p_value(correct_a, correct_b):\n"
-            "    b = int(np.sum(correct_a & ~correct_b))\n"
-            "    c = int(np.sum(~correct_a & correct_b))\n"
-            "    n = b + c\n"
-            "    if n == 0:\n"
-            "        return 1.0\n"
-            "    return 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1))"
-            " / 2 ** n\n"
+        _mcnemar_answer(
+            no_disagreement="1.0",
+            p_value="2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2 ** n",
         ),
         "cap it at 1",
     ),
@@ -3421,10 +3429,523 @@ AUDIT11_CORRECT = [
 ]
 
 
+# A fresh audit (12) of chapters 1-6: 32 mistakes, 17 named their cause before these
+# fixes (13 weak: expected vs got, a bare exception or a generic hint; 2 misleading:
+# a broadcast hint suggesting keepdims for a patch cut with two brackets, and "did you
+# forget Flatten" for a functional model given the wrong output tensor); and 6 right
+# answers written another way (all passed).
+AUDIT12 = [
+    (
+        "ch01.q1",
+        "forgot the reshape: returns the flat pixel bytes",
+        (
+            "def read_idx_bytes(raw):\n"
+            "    ndim = raw[3]\n"
+            "    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i"
+            " in range(ndim)]\n"
+            "    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)\n"
+        ),
+        "where `data.reshape(dims)` is needed",
+    ),
+    (
+        "ch01.q2",
+        "loop over range(9): digit 9 never counted",
+        (
+            "def class_counts(labels):\n"
+            "    counts = np.zeros(10, dtype=int)\n"
+            "    for d in range(9):\n"
+            "        counts[d] = np.sum(labels == d)\n"
+            "    return counts\n"
+        ),
+        "digit 9 is never counted",
+    ),
+    (
+        "ch01.q3",
+        "mean cast back to uint8 to keep it an image (fractions truncated)",
+        (
+            "def mean_digit(images, labels, digit):\n"
+            "    return images[labels == digit].mean(axis=0).astype(np.uint8)\n"
+        ),
+        "cuts the fraction off",
+    ),
+    (
+        "ch01.q4",
+        "flattened to (N, 784) rows as a Dense layer wants",
+        (
+            "def normalize(images):\n"
+            "    return images.reshape(len(images), -1).astype(np.float32) / 255.0\n"
+        ),
+        "keep the images' shape",
+    ),
+    (
+        "ch01.q5",
+        "no shuffle: validation is simply the first val_size indices",
+        (
+            "def split_indices(n, val_size, seed):\n"
+            "    order = np.arange(n)\n"
+            "    return order[val_size:], order[:val_size]\n"
+        ),
+        "a different seed gave the same split",
+    ),
+    (
+        "ch02.q1",
+        "each row's MIN subtracted instead of its max (exp still overflows)",
+        (
+            "def softmax(logits):\n"
+            "    e = np.exp(logits - logits.min(axis=1, keepdims=True))\n"
+            "    return e / e.sum(axis=1, keepdims=True)\n"
+        ),
+        "where `logits.max(axis=1, keepdims=True)` is needed",
+    ),
+    (
+        "ch02.q2",
+        "clipped at the wrong end: np.clip(p, 0, 1 - 1e-7), so p = 0 gives log(0)",
+        (
+            "def cross_entropy(probabilities, labels):\n"
+            "    p = probabilities[np.arange(len(labels)), labels]\n"
+            "    return float(-np.mean(np.log(np.clip(p, 0, 1 - 1e-7))))\n"
+        ),
+        "a probability of 0 gives log(0)",
+    ),
+    (
+        "ch02.q4",
+        "loop over range(len(sizes)) reads layer_sizes[i + 1] past the end",
+        (
+            "def count_parameters(layer_sizes):\n"
+            "    total = 0\n"
+            "    for i in range(len(layer_sizes)):\n"
+            "        total += layer_sizes[i] * layer_sizes[i + 1] +"
+            " layer_sizes[i + 1]\n"
+            "    return total\n"
+        ),
+        "L sizes make only L - 1",
+    ),
+    (
+        "ch02.q5",
+        (
+            "written for one image: height, width = images.shape (the batch axis"
+            " forgotten)"
+        ),
+        (
+            "def shift_images(images, dx, dy):\n"
+            "    height, width = images.shape\n"
+            "    out = np.zeros_like(images)\n"
+            "    if abs(dx) >= width or abs(dy) >= height:\n"
+            "        return out\n"
+            "    out[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx,"
+            " 0)] = images[max(-dy, 0):height - max(dy, 0), max(-dx, 0):width -"
+            " max(dx, 0)]\n"
+            "    return out\n"
+        ),
+        "is a BATCH of images",
+    ),
+    (
+        "ch02.q5",
+        "dx's direction flipped: a positive dx moves the digit LEFT",
+        (
+            "def shift_images(images, dx, dy):\n"
+            "    n, h, w = images.shape\n"
+            "    out = np.zeros_like(images)\n"
+            "    if abs(dx) >= w or abs(dy) >= h:\n"
+            "        return out\n"
+            "    dx = -dx\n"
+            "    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] ="
+            " images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n"
+            "    return out\n"
+        ),
+        "your shifts go the other way along x",
+    ),
+    (
+        "ch03.q1",
+        "chained indexing image[i:i+kh][j:j+kw]: the second slice cuts rows again",
+        (
+            "def conv2d(image, kernel):\n"
+            "    kh, kw = kernel.shape\n"
+            "    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n"
+            "    for i in range(out.shape[0]):\n"
+            "        for j in range(out.shape[1]):\n"
+            "            out[i, j] = np.sum(image[i:i + kh][j:j + kw] * kernel)\n"
+            "    return out\n"
+        ),
+        "its columns were never cut",
+    ),
+    (
+        "ch03.q2",
+        (
+            "window loops range(0, h - size, size): the last row/column of"
+            " windows missed"
+        ),
+        (
+            "def max_pool2d(image, size=2):\n"
+            "    h, w = image.shape\n"
+            "    rows = []\n"
+            "    for i in range(0, h - size, size):\n"
+            "        rows.append([image[i:i + size, j:j + size].max() for j in"
+            " range(0, w - size, size)])\n"
+            "    return np.array(rows)\n"
+        ),
+        "the last window is missing",
+    ),
+    (
+        "ch03.q3",
+        "'same' rounded up by n // stride + 1",
+        (
+            "def conv_output_size(n, kernel, stride=1, padding='valid'):\n"
+            "    if padding == 'same':\n"
+            "        return n // stride + 1\n"
+            "    return (n - kernel) // stride + 1\n"
+        ),
+        "what `(n + stride) // stride` gives",
+    ),
+    (
+        "ch03.q4",
+        "kernel * jump instead of (kernel - 1) * jump",
+        (
+            "def receptive_field(layers):\n"
+            "    field, jump = 1, 1\n"
+            "    for kernel, stride in layers:\n"
+            "        field += kernel * jump\n"
+            "        jump *= stride\n"
+            "    return field\n"
+        ),
+        "what `kernel * jump` gives",
+    ),
+    (
+        "ch03.q5",
+        (
+            "functional API: keras.Model(inputs, x) returns the hidden features,"
+            " not the softmax output"
+        ),
+        (
+            "def build_cnn():\n"
+            "    inputs = keras.Input(shape=(28, 28, 1))\n"
+            "    x = layers.Conv2D(32, 3, activation='relu')(inputs)\n"
+            "    x = layers.MaxPooling2D(2)(x)\n"
+            "    x = layers.Flatten()(x)\n"
+            "    x = layers.Dense(64, activation='relu')(x)\n"
+            "    outputs = layers.Dense(10, activation='softmax')(x)\n"
+            "    return keras.Model(inputs, x)\n"
+        ),
+        "the tensor you pass as `outputs`",
+    ),
+    (
+        "ch04.q1",
+        "velocity right, but weights - velocity (the minus applied twice)",
+        (
+            "def sgd_momentum_step(weights, grad, velocity, lr, momentum):\n"
+            "    velocity = momentum * velocity - lr * grad\n"
+            "    return weights - velocity, velocity\n"
+        ),
+        "what `(weights - velocity, velocity)` gives",
+    ),
+    (
+        "ch04.q2",
+        "precedence: ... / np.sqrt(v) + epsilon adds epsilon to the weights",
+        (
+            "import math\n"
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9,"
+            " beta2=0.999, epsilon=1e-7):\n"
+            "    m = beta1 * m + (1 - beta1) * grad\n"
+            "    v = beta2 * v + (1 - beta2) * grad ** 2\n"
+            "    m_hat = m / (1 - beta1 ** t)\n"
+            "    v_hat = v / (1 - beta2 ** t)\n"
+            "    return weights - lr * m_hat / np.sqrt(v_hat) + epsilon, m, v\n"
+        ),
+        "epsilon is added to the WEIGHTS",
+    ),
+    (
+        "ch04.q3",
+        (
+            "warm-up without the 0.9: peak * (0.1 + step / warm) overshoots to"
+            " 1.1 * peak"
+        ),
+        (
+            "import math\n"
+            "def one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n"
+            "    warm = max(1.0, warmup * total_steps)\n"
+            "    if step < warm:\n"
+            "        return peak * (0.1 + step / warm)\n"
+            "    progress = min(1.0, (step - warm) / max(1.0, total_steps - warm))\n"
+            "    low = peak / final_div\n"
+            "    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))\n"
+        ),
+        "what `peak * (0.1 + step / warm)` gives",
+    ),
+    (
+        "ch04.q3",
+        (
+            "cosine progress (step - warm) / total_steps: never reaches the end"
+            " of the cosine"
+        ),
+        (
+            "import math\n"
+            "def one_cycle_lr(step, total_steps, peak, warmup=0.25, final_div=100.0):\n"
+            "    warm = max(1.0, warmup * total_steps)\n"
+            "    if step < warm:\n"
+            "        return peak * (0.1 + 0.9 * step / warm)\n"
+            "    progress = (step - warm) / total_steps\n"
+            "    low = peak / final_div\n"
+            "    return low + (peak - low) * 0.5 * (1 + math.cos(math.pi * progress))\n"
+        ),
+        "what `max(1.0, total_steps)` gives",
+    ),
+    (
+        "ch04.q4",
+        (
+            "one mask per feature, rng.random(x.shape[-1]): whole columns"
+            " dropped together"
+        ),
+        (
+            "def dropout_forward(x, rate, seed):\n"
+            "    keep = np.random.default_rng(seed).random(x.shape[-1]) >= rate\n"
+            "    return np.where(keep, x / (1 - rate), 0.0)\n"
+        ),
+        "every example dropped the same positions",
+    ),
+    (
+        "ch04.q5",
+        "divides by std + epsilon instead of sqrt(var + epsilon)",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n"
+            "    axes = tuple(range(x.ndim - 1))\n"
+            "    return gamma * (x - x.mean(axis=axes)) / (x.std(axis=axes) +"
+            " epsilon) + beta\n"
+        ),
+        "epsilon goes inside the square root",
+    ),
+    (
+        "ch05.q1",
+        "matrix in the labels' dtype (uint8): cells above 255 wrap around",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n"
+            "    matrix = np.zeros((num_classes, num_classes), dtype=y_true.dtype)\n"
+            "    np.add.at(matrix, (y_true, y_pred), 1)\n"
+            "    return matrix\n"
+        ),
+        "your counts wrapped around at 256",
+    ),
+    (
+        "ch05.q1",
+        "size taken from the data, max label + 1 (num_classes ignored)",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n"
+            "    n = max(y_true.max(), y_pred.max()) + 1\n"
+            "    matrix = np.zeros((n, n), dtype=np.int64)\n"
+            "    np.add.at(matrix, (y_true, y_pred), 1)\n"
+            "    return matrix\n"
+        ),
+        "Size it with `num_classes`",
+    ),
+    (
+        "ch05.q2",
+        (
+            "np.divide(..., out=np.zeros_like(diag)) on the int confusion"
+            " matrix: an int out array"
+        ),
+        (
+            "def precision_recall_f1(confusion):\n"
+            "    d = np.diag(confusion)\n"
+            "    predicted, actual = confusion.sum(axis=0), confusion.sum(axis=1)\n"
+            "    p = np.divide(d, predicted, out=np.zeros_like(d),"
+            " where=predicted > 0)\n"
+            "    r = np.divide(d, actual, out=np.zeros_like(d), where=actual > 0)\n"
+            "    f = np.divide(2 * p * r, p + r, out=np.zeros_like(p), where=p +"
+            " r > 0)\n"
+            "    return p, r, f\n"
+        ),
+        "a fraction cannot be stored in it",
+    ),
+    (
+        "ch05.q3",
+        "(top == labels) without [:, None]: broadcast across the wrong axis",
+        (
+            "def top_k_accuracy(probabilities, labels, k):\n"
+            "    top = np.argsort(probabilities, axis=1)[:, -k:]\n"
+            "    return float(np.mean((top == labels).any(axis=1)))\n"
+        ),
+        "or [:, None], keeps an axis",
+    ),
+    (
+        "ch05.q4",
+        "correct = max probability == label (a value compared, not argmax)",
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n"
+            "    confidence = probabilities.max(axis=1)\n"
+            "    correct = probabilities.max(axis=1) == labels\n"
+            "    bins = np.minimum((np.ceil(confidence * n_bins) -"
+            " 1).astype(int), n_bins - 1).clip(0)\n"
+            "    total = 0.0\n"
+            "    for b in range(n_bins):\n"
+            "        inside = bins == b\n"
+            "        if inside.any():\n"
+            "            total += inside.mean() * abs(correct[inside].mean() -"
+            " confidence[inside].mean())\n"
+            "    return float(total)\n"
+        ),
+        "where `probabilities.argmax(axis=1)` is needed",
+    ),
+    (
+        "ch05.q5",
+        "z left out of the half-width (sqrt(...) / d only)",
+        (
+            "import math\n"
+            "def wilson_interval(successes, n, z=1.96):\n"
+            "    p = successes / n\n"
+            "    d = 1 + z**2 / n\n"
+            "    centre = (p + z**2 / (2 * n)) / d\n"
+            "    half = math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d\n"
+            "    return centre - half, centre + half\n"
+        ),
+        "where `z * math.sqrt(",
+    ),
+    (
+        "ch05.q6",
+        "no disagreements returns 0.0 instead of 1.0",
+        _mcnemar_answer(
+            no_disagreement="0.0",
+            p_value=(
+                "min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) /"
+                " 2**n)"
+            ),
+        ),
+        "the p-value is 1.0 (no evidence",
+    ),
+    (
+        "ch06.q1",
+        "returns the list of output tensors, not a Model",
+        (
+            "def layer_outputs(model, layer_names):\n"
+            "    return [model.get_layer(name).output for name in layer_names]\n"
+        ),
+        "expected a keras.Model",
+    ),
+    (
+        "ch06.q2",
+        "softmax applied to the model's output again (treated as logits)",
+        (
+            "def saliency_map(model, image, label):\n"
+            "    x = tf.convert_to_tensor(image[None, :, :, None].astype('float32'))\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        score = tf.nn.softmax(model(x))[0, label]\n"
+            "    return np.abs(tape.gradient(score, x).numpy()[0, :, :, 0])\n"
+        ),
+        "already applies softmax",
+    ),
+    (
+        "ch06.q3",
+        "right Riemann sum: alphas = arange(1, steps + 1) / steps",
+        (
+            "def integrated_gradients(model, image, label, baseline, steps=32):\n"
+            "    alphas = np.arange(1, steps + 1) / steps\n"
+            "    x = tf.convert_to_tensor((baseline + alphas[:, None, None] *"
+            " (image - baseline))[..., None].astype('float32'))\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        s = model(x)[:, label]\n"
+            "    return (image - baseline) * tape.gradient(s, x).numpy()[...,"
+            " 0].mean(axis=0)\n"
+        ),
+        "not (k + 1) / steps",
+    ),
+    (
+        "ch06.q5",
+        "argsort(...)[-k:] without reversing: the k largest, smallest first",
+        (
+            "def pca(x, k):\n"
+            "    x = np.asarray(x, dtype=float)\n"
+            "    c = x - x.mean(axis=0)\n"
+            "    values, vectors = np.linalg.eigh(np.cov(c.T))\n"
+            "    order = np.argsort(values)[-k:]\n"
+            "    comps = vectors[:, order].T\n"
+            "    return c @ comps.T, comps, values[order] / values.sum()\n"
+        ),
+        "Your ratios increase",
+    ),
+]
+
+
+AUDIT12_CORRECT = [
+    (
+        "ch02.q2",
+        "clip after the log: np.maximum(log p, log 1e-7)",
+        (
+            "def cross_entropy(probabilities, labels):\n"
+            "    p = probabilities[np.arange(len(labels)), labels]\n"
+            "    return float(-np.mean(np.maximum(np.log(p), np.log(1e-7))))\n"
+        ),
+    ),
+    (
+        "ch02.q5",
+        "pixel loops over the destination, reading the source pixel",
+        (
+            "def shift_images(images, dx, dy):\n"
+            "    n, h, w = images.shape\n"
+            "    out = np.zeros_like(images)\n"
+            "    for y in range(h):\n"
+            "        for x in range(w):\n"
+            "            sy, sx = y - dy, x - dx\n"
+            "            if 0 <= sy < h and 0 <= sx < w:\n"
+            "                out[:, y, x] = images[:, sy, sx]\n"
+            "    return out\n"
+        ),
+    ),
+    (
+        "ch03.q1",
+        "sliding_window_view and einsum",
+        (
+            "def conv2d(image, kernel):\n"
+            "    windows = np.lib.stride_tricks.sliding_window_view(image,"
+            " kernel.shape)\n"
+            "    return np.einsum('ijkl,kl->ij', windows, kernel).astype(float)\n"
+        ),
+    ),
+    (
+        "ch04.q5",
+        "mean and variance by hand with keepdims",
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n"
+            "    axes = tuple(range(x.ndim - 1))\n"
+            "    mu = np.mean(x, axis=axes, keepdims=True)\n"
+            "    var = np.mean((x - mu) ** 2, axis=axes, keepdims=True)\n"
+            "    return (x - mu) / np.sqrt(var + epsilon) * gamma + beta\n"
+        ),
+    ),
+    (
+        "ch05.q5",
+        "Wilson's half-width as sqrt((p(1-p) + z^2/4n) / n)",
+        (
+            "import math\n"
+            "def wilson_interval(successes, n, z=1.96):\n"
+            "    p = successes / n\n"
+            "    d = 1 + z * z / n\n"
+            "    centre = (p + z * z / (2 * n)) / d\n"
+            "    half = z / d * math.sqrt((p * (1 - p) + z * z / (4 * n)) / n)\n"
+            "    return (centre - half, centre + half)\n"
+        ),
+    ),
+    (
+        "ch05.q6",
+        "disagreements by comparison (a > b), tail from the smaller count",
+        (
+            "import math\n"
+            "def mcnemar_p_value(correct_a, correct_b):\n"
+            "    b = int(np.count_nonzero(correct_a > correct_b))\n"
+            "    c = int(np.count_nonzero(correct_b > correct_a))\n"
+            "    if b + c == 0:\n"
+            "        return 1.0\n"
+            "    k = min(b, c)\n"
+            "    tail = sum(math.comb(b + c, i) for i in range(k + 1))\n"
+            "    return min(1.0, 2 * tail / 2 ** (b + c))\n"
+        ),
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "qid,way,source",
-    AUDIT8_CORRECT + AUDIT11_CORRECT,
-    ids=[f"{c[0]}: {c[1]}" for c in AUDIT8_CORRECT + AUDIT11_CORRECT],
+    AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT,
+    ids=[f"{c[0]}: {c[1]}" for c in AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT],
 )
 def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     passed, message = both(qid, source)
@@ -3444,6 +3965,7 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     + AUDIT9
     + AUDIT10
     + AUDIT11
+    + AUDIT12
     + CHAPTER8,
     ids=[
         f"{m[0]}: {m[1][:40]}"
@@ -3458,6 +3980,7 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
         + AUDIT9
         + AUDIT10
         + AUDIT11
+        + AUDIT12
         + CHAPTER8
     ],
 )

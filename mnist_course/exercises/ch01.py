@@ -238,6 +238,11 @@ q2 = Exercise(
             " or use np.bincount(labels, minlength=10).",
         ),
         Nudge(
+            lambda y: np.bincount(y, minlength=10) * (np.arange(10) < 9),
+            "digit 9 is never counted: range(9) stops at 8. The digits are 0 to 9,"
+            " range(10) (or np.bincount(labels, minlength=10)).",
+        ),
+        Nudge(
             lambda y: np.bincount(y, minlength=10) / len(y),
             "return the COUNTS (how many images of each digit), not their shares of the"
             " total: leave out the division.",
@@ -318,6 +323,12 @@ q3 = Exercise(
             lambda x, y, d: x[y == d].astype(np.float64).sum(axis=0) / len(y),
             "divide by the number of images OF THIS DIGIT, not by all the images: "
             "images[labels == digit].mean(axis=0) does both steps.",
+        ),
+        Nudge(
+            lambda x, y, d: x[y == d].astype(np.float64).mean(axis=0).astype(np.uint8),
+            "a mean pixel is a fraction (4 images of 0, 1, 1, 1 average 0.75):"
+            " turning the mean back into uint8 cuts the fraction off (0.75 becomes 0)."
+            " Return it as the float array .mean(axis=0) gives.",
         ),
         Nudge(
             lambda x, y, d: np.median(x[y == d], axis=0),
@@ -404,6 +415,12 @@ q4 = Exercise(
             "that is standardization (mean 0, standard deviation 1), which a later"
             " chapter does; here the pixels are SCALED to 0..1:"
             " images.astype(np.float32) / 255.",
+        ),
+        Nudge(
+            lambda x: x.reshape(len(x), -1).astype(np.float32) / 255,
+            "keep the images' shape, (N, 28, 28): normalize only SCALES the pixels."
+            " Flattening each image to a row of 784 is a separate step (a dense"
+            " layer's input, or keras' Flatten layer), not part of this function.",
         ),
         Nudge(
             lambda x: np.clip(x, 0, 1).astype(np.float32),

@@ -506,6 +506,13 @@ q4 = Exercise(
     ),
     error_nudges=(
         (
+            "list index out of range",
+            "an index goes past the end of `layer_sizes`: L sizes make only L - 1"
+            " layers (pairs of neighbours), so the last size has no next one. Loop"
+            " over range(len(layer_sizes) - 1), or over the pairs themselves,"
+            " zip(layer_sizes[:-1], layer_sizes[1:]).",
+        ),
+        (
             "values to unpack",
             "layer_sizes can have any length (two sizes for softmax regression, more"
             " for more hidden layers): don't unpack a fixed number of sizes. Loop over"
@@ -629,6 +636,12 @@ q5 = Exercise(
             "positive dx moves the digit to the RIGHT, positive dy moves it DOWN.",
         ),
         Nudge(
+            lambda x, dx, dy: shift_images(x, -dx, dy),
+            "positive dx moves the digit to the RIGHT (towards larger column numbers),"
+            " negative dx to the left: your shifts go the other way along x (your rows"
+            " are right). For dx > 0 the columns 0..W-dx-1 land on dx..W-1.",
+        ),
+        Nudge(
             lambda x, dx, dy: shift_images(x, dx, -dy),
             "positive dy moves the digit DOWN: in an image, row numbers grow downwards"
             " (unlike a plot's y axis).",
@@ -642,6 +655,14 @@ q5 = Exercise(
         ),
     ),
     error_nudges=(
+        (
+            "too many values to unpack (expected 2)",
+            (
+                "`images` is a BATCH of images, shape (N, H, W), not one image:"
+                " height, width = images.shape[1:], and index all the images at once,"
+                " images[:, rows, cols] (the batch axis first)."
+            ),
+        ),
         (
             "could not broadcast",
             (

@@ -3,6 +3,8 @@ CNN."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ._core import Case, Chapter, Exercise, Nudge, Result
@@ -71,6 +73,26 @@ def _stepped_by_kernel(image, kernel):
         [[np.sum(image[i : i + kh, j : j + kw] * kernel) for j in cols] for i in rows],
         dtype=np.float64,
     )
+
+
+def _patch_shape_advice(message: str) -> str | None:
+    """The patch under the kernel has more columns than the kernel (and no more rows):
+    the columns were never cut, as in image[i:i + kh][j:j + kw]."""
+    found = re.search(r"shapes \((\d+),(\d+)\) \((\d+),(\d+)\)", message)
+    if not found:
+        return None
+    a, b, c, d = (int(n) for n in found.groups())
+    if (a, b) == (d, c):
+        return None  # height and width swapped: a nudge of its own
+    for (rows, cols), (kh, kw) in (((a, b), (c, d)), ((c, d), (a, b))):
+        if rows <= kh and cols > kw:
+            return (
+                f"the patch you multiply by the kernel is {rows}×{cols}, the kernel"
+                f" {kh}×{kw}: its columns were never cut. Cut rows AND columns in ONE"
+                " index, image[i:i + kh, j:j + kw]: in image[i:i + kh][j:j + kw] the"
+                " second [] cuts the ROWS of the first slice again."
+            )
+    return None
 
 
 def _q1_cases() -> list[Case]:
@@ -161,6 +183,7 @@ q1 = Exercise(
             " height and width swapped.",
         ),
     ),
+    error_nudges=(("could not be broadcast together", _patch_shape_advice),),
     forbidden=("scipy.signal", "scipy.ndimage"),
 )
 
@@ -187,6 +210,17 @@ def _ceil_pool(image, size=2):
     padded = np.full((out_h * size, out_w * size), -np.inf)
     padded[: image.shape[0], : image.shape[1]] = image
     return padded.reshape(out_h, size, out_w, size).max(axis=(1, 3))
+
+
+def _one_window_short(image, size=2):
+    """Window loops over range(0, h - size, size): the last window never starts."""
+    h, w = image.shape
+    return np.array(
+        [
+            [image[i : i + size, j : j + size].max() for j in range(0, w - size, size)]
+            for i in range(0, h - size, size)
+        ]
+    )
 
 
 def _q2_cases() -> list[Case]:
@@ -280,6 +314,13 @@ q2 = Exercise(
             _avg_pool,
             "that is average pooling; max-pooling keeps the LARGEST value of each"
             " window.",
+        ),
+        Nudge(
+            _one_window_short,
+            "the last window is missing: range(0, h - size, size) stops BEFORE h -"
+            " size, which is where the last window starts. Go up to h - size + 1"
+            " (range(0, h - size + 1, size)), or loop over range(h // size) and start"
+            " window i at i * size.",
         ),
         Nudge(
             _ceil_pool,
@@ -573,6 +614,36 @@ def build_cnn():
     )
 
 
+def _output_shape_problem(model, outputs: tuple) -> str:
+    """Why the model's output is not (None, 10): maps left unflattened, a last layer
+    of the wrong width, or (functional API) the wrong tensor passed as `outputs`."""
+    import keras
+
+    message = (
+        f"the model's output shape is {outputs}, expected (None, 10): one probability"
+        " per digit."
+    )
+    last = model.layers[-1] if model.layers else None
+    if (
+        len(outputs) == 2
+        and not isinstance(model, keras.Sequential)
+        and last is not None
+        and type(last).__name__ == "Dense"
+        and getattr(last, "activation", None) is not None
+        and getattr(last.activation, "__name__", "") != "softmax"
+    ):
+        return (
+            f"{message} It ends at the layer {last.name!r}, a Dense({last.units})"
+            f" with {last.activation.__name__}: keras.Model(inputs, outputs) ends"
+            " where the tensor you pass as `outputs` comes from. Pass the one the"
+            " Dense(10, activation='softmax') layer returned."
+        )
+    return (
+        f"{message} Did you forget Flatten, or use the wrong number of units in the"
+        " last Dense layer?"
+    )
+
+
 def _q5_judge(cases: list[Case], values: list) -> Result | None:
     import keras
 
@@ -618,12 +689,7 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             " keras.Input(shape=(28, 28, 1)).",
         )
     if outputs != (None, 10):
-        return Result(
-            False,
-            f"the model's output shape is {outputs}, expected (None, 10): one"
-            " probability per digit. Did you forget Flatten, or use the wrong number"
-            " of units in the last Dense layer?",
-        )
+        return Result(False, _output_shape_problem(model, outputs))
     kinds = [type(layer).__name__ for layer in model.layers]
     if "Conv2D" not in kinds:
         return Result(

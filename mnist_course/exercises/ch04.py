@@ -368,6 +368,15 @@ q2 = Exercise(
             " a negative number: nan).",
         ),
         Nudge(
+            lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
+                _adam_paper(w, g, m, v, t, lr, b1, b2, 0.0)[0] + e,
+                *adam_step(w, g, m, v, t, lr, b1, b2, e)[1:],
+            ),
+            "epsilon is added to the WEIGHTS: `... / np.sqrt(v_hat) + epsilon`"
+            " divides first and adds epsilon afterwards (/ binds tighter than +). Put"
+            " the sum in brackets: m_hat / (np.sqrt(v_hat) + epsilon).",
+        ),
+        Nudge(
             _adam_corrections_swapped,
             "each average is corrected with ITS OWN beta: m / (1 - beta1**t) and v /"
             " (1 - beta2**t). Yours are swapped (with beta1=0.9 and beta2=0.999 the"

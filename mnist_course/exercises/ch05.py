@@ -127,6 +127,13 @@ q1 = Exercise(
             " pair yourself, e.g. np.add.at(matrix, (y_true, y_pred), 1) on an integer"
             " matrix.",
         ),
+        Nudge(
+            lambda t, p, n=10: confusion_matrix(t, p, max(t.max(), p.max()) + 1),
+            "the matrix is num_classes × num_classes whatever the labels hold: a class"
+            " that never appears or is never predicted (the last ones, here) still"
+            " gets its row and column of zeros. Size it with `num_classes`, not the"
+            " largest label + 1.",
+        ),
         Nudge(_confusion_by_position, _BY_POSITION + "."),
         Nudge(
             partial(_confusion_by_position, sized=True),
@@ -295,6 +302,15 @@ q2 = Exercise(
         ),
     ),
     error_nudges=(
+        (
+            "Cannot cast ufunc 'divide' output",
+            (
+                "the `out` array np.divide writes into holds integers (np.zeros_like"
+                " of the confusion matrix's integer counts is one), and a fraction"
+                " cannot be stored in it. Make the counts floats first,"
+                " confusion.astype(np.float64), or pass out=np.zeros(len(correct))."
+            ),
+        ),
         (
             "",
             (
@@ -1018,6 +1034,12 @@ q6 = Exercise(
             "the tail runs up to the SMALLER count: i in range(min(b, c) + 1). Summing"
             " up to max(b, c) covers almost every outcome, so the p-value is (nearly)"
             " always 1.",
+        ),
+        Nudge(
+            lambda a, b: 0.0 if not np.sum(a != b) else mcnemar_p_value(a, b),
+            "with no disagreement at all (b + c = 0) nothing tells the models apart:"
+            " the p-value is 1.0 (no evidence of a difference), not 0, which would"
+            " claim the strongest evidence there is.",
         ),
         Nudge(
             _mcnemar_int64,

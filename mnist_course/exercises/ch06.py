@@ -258,6 +258,15 @@ def _cross_entropy(probability):
     return -tf.math.log(probability)
 
 
+def _softmax_again(model, image, label) -> np.ndarray:
+    """|gradient| of softmax(model(x))[label]: the probabilities taken for logits."""
+    import tensorflow as tf
+
+    return np.abs(
+        _gradient(model, image, slice(None), lambda p: tf.nn.softmax(p)[label])
+    )
+
+
 def _predicted(model, image) -> int:
     return int(np.argmax(_class_score(model, np.asarray(image)[None], slice(None))[0]))
 
@@ -326,6 +335,12 @@ q2 = Exercise(
             "your map is about 0 everywhere: you differentiated model(x) as a whole,"
             " and its 10 probabilities always add up to 1, so that gradient is 0."
             " Differentiate one class's score: model(x)[0, label].",
+        ),
+        Nudge(
+            _softmax_again,
+            "the model's last layer already applies softmax: model(x) holds"
+            " probabilities, not logits. A second tf.nn.softmax squeezes them (and"
+            " their gradient) together: differentiate model(x)[0, label] as it is.",
         ),
         Nudge(
             lambda m, i, label: np.abs(_gradient(m, i, label, _cross_entropy)),
@@ -461,6 +476,15 @@ q3 = Exercise(
             ),
             "take α at the midpoints (k + 0.5) / steps, not k / steps (that never"
             " reaches the image).",
+        ),
+        Nudge(
+            lambda m, i, label, b, steps: (
+                (i - b)
+                * _path_gradients(m, i, label, b, np.arange(1, steps + 1) / steps)
+            ),
+            "take α at the midpoints (k + 0.5) / steps, not (k + 1) / steps: the right"
+            " end of each slice (your last point is the image itself, and the baseline"
+            " end is left out).",
         ),
         Nudge(
             lambda m, i, label, b, steps: _path_gradients(
