@@ -3942,6 +3942,330 @@ AUDIT12_CORRECT = [
 ]
 
 
+# Audit 13 (chapters 1-6, 32 fresh mistakes, 6 right answers written another way):
+# 18 messages were weak or misleading before these fixes.
+AUDIT13 = [
+    (
+        "ch01.q1",
+        (
+            "written for MNIST's two file types only: ndim 1 -> offset 8, else 3 sizes"
+            " at offset 16 (a 4-D file breaks)"
+        ),
+        (
+            "def read_idx_bytes(raw):\n"
+            "    count = int.from_bytes(raw[4:8], 'big')\n"
+            "    if raw[3] == 1:\n"
+            "        return np.frombuffer(raw, dtype=np.uint8, offset=8)\n"
+            "    rows = int.from_bytes(raw[8:12], 'big')\n"
+            "    cols = int.from_bytes(raw[12:16], 'big')\n"
+            "    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(count,"
+            " rows, cols)\n"
+        ),
+        "this file has more dimensions",
+    ),
+    (
+        "ch01.q2",
+        (
+            "collections.Counter values in first-seen order (not indexed by digit,"
+            " absent digits missing)"
+        ),
+        (
+            "from collections import Counter\n"
+            "def class_counts(labels):\n"
+            "    counts = Counter(labels.tolist())\n"
+            "    return np.array(list(counts.values()))\n"
+        ),
+        "in the order the digits first appear",
+    ),
+    (
+        "ch01.q5",
+        (
+            "val_size read as a FRACTION (scikit-learn's test_size habit): cut at int(n"
+            " * val_size)"
+        ),
+        (
+            "def split_indices(n, val_size, seed):\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    order = rng.permutation(n)\n"
+            "    cut = int(n * val_size)\n"
+            "    return order[cut:], order[:cut]\n"
+        ),
+        "val_size is a NUMBER of indices",
+    ),
+    (
+        "ch02.q2",
+        (
+            "replaces only exact zeros by 1e-7 (np.where(p == 0, ...)) instead of"
+            " clipping below 1e-7"
+        ),
+        (
+            "def cross_entropy(probabilities, labels):\n"
+            "    p = probabilities[np.arange(len(labels)), labels]\n"
+            "    p = np.where(p == 0, 1e-7, p)\n"
+            "    return float(-np.mean(np.log(p)))\n"
+        ),
+        "you replace only a probability of exactly 0",
+    ),
+    (
+        "ch02.q2",
+        "one-hot built with np.eye(10): the number of classes hard-coded to MNIST's 10",
+        (
+            "def cross_entropy(probabilities, labels):\n"
+            "    onehot = np.eye(10)[labels]\n"
+            "    logp = np.log(np.clip(probabilities, 1e-7, 1.0))\n"
+            "    return float(-np.sum(onehot * logp) / len(labels))\n"
+        ),
+        "do not have the same number of columns (10 and 3)",
+    ),
+    (
+        "ch02.q3",
+        "np.max(z, 0) for the ReLU: the column-wise maximum (axis 0), not max(0, z)",
+        (
+            "def dense_relu(x, weights, bias):\n"
+            "    z = x @ weights + bias\n"
+            "    return np.max(z, 0)\n"
+        ),
+        "reads the 0 as an AXIS",
+    ),
+    (
+        "ch02.q4",
+        (
+            "pairs built with zip(layer_sizes, layer_sizes[:-1]): each size paired with"
+            " itself"
+        ),
+        (
+            "def count_parameters(layer_sizes):\n"
+            "    total = 0\n"
+            "    for n_in, n_out in zip(layer_sizes, layer_sizes[:-1]):\n"
+            "        total += n_in * n_out + n_out\n"
+            "    return total\n"
+        ),
+        "pairs each size with ITSELF",
+    ),
+    (
+        "ch02.q5",
+        (
+            "starts from images.copy() instead of zeros: the uncovered strip keeps the"
+            " old pixels"
+        ),
+        (
+            "def shift_images(images, dx, dy):\n"
+            "    n, h, w = images.shape\n"
+            "    out = images.copy()\n"
+            "    if abs(dx) >= w or abs(dy) >= h:\n"
+            "        return np.zeros_like(images)\n"
+            "    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] ="
+            " images[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]\n"
+            "    return out\n"
+        ),
+        "keep their OLD values",
+    ),
+    (
+        "ch03.q1",
+        (
+            "window cut one pixel short on both axes (image[i:i+kh-1, j:j+kw-1],"
+            " inclusive-end thinking)"
+        ),
+        (
+            "def conv2d(image, kernel):\n"
+            "    kh, kw = kernel.shape\n"
+            "    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n"
+            "    for i in range(out.shape[0]):\n"
+            "        for j in range(out.shape[1]):\n"
+            "            out[i, j] = np.sum(image[i:i + kh - 1, j:j + kw - 1] *"
+            " kernel)\n"
+            "    return out\n"
+        ),
+        "your window is 1 row and 1 column short",
+    ),
+    (
+        "ch03.q2",
+        (
+            "keeps the value of largest MAGNITUDE (np.abs(window).max(): 'the strongest"
+            " responses')"
+        ),
+        (
+            "def max_pool2d(image, size=2):\n"
+            "    h, w = image.shape[0] // size, image.shape[1] // size\n"
+            "    out = np.zeros((h, w))\n"
+            "    for i in range(h):\n"
+            "        for j in range(w):\n"
+            "            out[i, j] = np.abs(image[i * size:(i + 1) * size, j * size:(j"
+            " + 1) * size]).max()\n"
+            "    return out\n"
+        ),
+        "largest ABSOLUTE value",
+    ),
+    (
+        "ch04.q2",
+        "bias correction written (1 - beta1) ** t instead of 1 - beta1 ** t",
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999,"
+            " epsilon=1e-7):\n"
+            "    m = beta1 * m + (1 - beta1) * grad\n"
+            "    v = beta2 * v + (1 - beta2) * grad ** 2\n"
+            "    m_hat = m / (1 - beta1) ** t\n"
+            "    v_hat = v / (1 - beta2) ** t\n"
+            "    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v\n"
+        ),
+        "you divide m by (1 - beta1)**t",
+    ),
+    (
+        "ch04.q5",
+        (
+            "axes hard-coded to (0, 1, 2), the feature-map case: a (N, features) batch"
+            " breaks"
+        ),
+        (
+            "def batch_norm_forward(x, gamma, beta, epsilon=1e-3):\n"
+            "    mean = x.mean(axis=(0, 1, 2))\n"
+            "    var = x.var(axis=(0, 1, 2))\n"
+            "    return gamma * (x - mean) / np.sqrt(var + epsilon) + beta\n"
+        ),
+        "your axes are written as fixed numbers",
+    ),
+    (
+        "ch05.q1",
+        (
+            "matrix as [[0] * n] * n: every row is the same list, so each row holds the"
+            " column totals"
+        ),
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n"
+            "    matrix = [[0] * num_classes] * num_classes\n"
+            "    for t, p in zip(y_true, y_pred):\n"
+            "        matrix[t][p] += 1\n"
+            "    return np.array(matrix)\n"
+        ),
+        "repeats ONE list n times",
+    ),
+    (
+        "ch05.q4",
+        (
+            "bin confidence = mean of ALL ten probabilities of the bin's rows"
+            " (probabilities[inside].mean())"
+        ),
+        (
+            "def expected_calibration_error(probabilities, labels, n_bins=10):\n"
+            "    confidence = probabilities.max(axis=1)\n"
+            "    correct = probabilities.argmax(axis=1) == labels\n"
+            "    ece = 0.0\n"
+            "    for b in range(n_bins):\n"
+            "        inside = (confidence > b / n_bins) & (confidence <= (b + 1) /"
+            " n_bins)\n"
+            "        if inside.sum() > 0:\n"
+            "            acc = correct[inside].mean()\n"
+            "            conf = probabilities[inside].mean()\n"
+            "            ece += inside.sum() / len(labels) * abs(acc - conf)\n"
+            "    return float(ece)\n"
+        ),
+        "each row's LARGEST probability",
+    ),
+    (
+        "ch05.q5",
+        "z instead of z**2 in the centre and the denominator (the square dropped)",
+        (
+            "import math\n"
+            "def wilson_interval(successes, n, z=1.96):\n"
+            "    p = successes / n\n"
+            "    denominator = 1 + z / n\n"
+            "    centre = (p + z / (2 * n)) / denominator\n"
+            "    half = z * math.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) /"
+            " denominator\n"
+            "    return centre - half, centre + half\n"
+        ),
+        "z is SQUARED in the denominator",
+    ),
+    (
+        "ch05.q6",
+        (
+            "c counts the images BOTH models get wrong (~a & ~b) instead of only B"
+            " right (~a & b)"
+        ),
+        (
+            "import math\n"
+            "def mcnemar_p_value(correct_a, correct_b):\n"
+            "    b = int(np.sum(correct_a & ~correct_b))\n"
+            "    c = int(np.sum(~correct_a & ~correct_b))\n"
+            "    n = b + c\n"
+            "    if n == 0:\n"
+            "        return 1.0\n"
+            "    tail = sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2 ** n\n"
+            "    return min(1.0, 2 * tail)\n"
+        ),
+        "BOTH models get wrong",
+    ),
+    (
+        "ch06.q2",
+        "image given to the model as (28, 28): batch and channel axes not added",
+        (
+            "def saliency_map(model, image, label):\n"
+            "    x = tf.convert_to_tensor(image, dtype=tf.float32)\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        tape.watch(x)\n"
+            "        score = model(x)[0, label]\n"
+            "    return np.abs(tape.gradient(score, x).numpy())\n"
+        ),
+        "give it a batch of one, (1, 28, 28, 1)",
+    ),
+    (
+        "ch06.q4",
+        (
+            "map indexed by pixel coordinates out[top, left] in a 23x23 array (zeros"
+            " between the stride-2 positions)"
+        ),
+        (
+            "def occlusion_map(model, image, label, patch=6, stride=2, fill=0.5):\n"
+            "    size = 28 - patch + 1\n"
+            "    base = float(model(image[None, :, :, None])[0, label])\n"
+            "    out = np.zeros((size, size))\n"
+            "    for top in range(0, size, stride):\n"
+            "        for left in range(0, size, stride):\n"
+            "            copy = image.copy()\n"
+            "            copy[top:top + patch, left:left + patch] = fill\n"
+            "            out[top, left] = base - float(model(copy[None, :, :, None])[0,"
+            " label])\n"
+            "    return out\n"
+        ),
+        "one entry per patch POSITION",
+    ),
+]
+
+
+# What the two misleading messages of audit 13 said: a one-hot matrix built with
+# np.eye(10) is not the labels used as one-hot rows, and a window one pixel short is
+# not an axis to keep with keepdims.
+AUDIT13_NOT = [
+    (AUDIT13[4][0], AUDIT13[4][1], AUDIT13[4][2], "not one-hot rows"),
+    (AUDIT13[8][0], AUDIT13[8][1], AUDIT13[8][2], "keepdims"),
+]
+
+
+def test_a_library_route_the_exercise_refuses_is_named_in_its_statement():
+    # softmax with scipy.special.logsumexp is refused: logsumexp does the overflow-safe
+    # shift the exercise teaches. The statement says so, as ch06.q5's says "no
+    # scikit-learn".
+    from pathlib import Path
+
+    source = (
+        "from scipy.special import logsumexp\n"
+        "def softmax(logits):\n"
+        "    return np.exp(logits - logsumexp(logits, axis=1, keepdims=True))\n"
+    )
+    passed, message = both("ch02.q1", source)
+    assert not passed and "scipy.special.logsumexp" in message, message
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "solutions" / "02_dense_baseline.md").read_text()
+    statement = text.split("### Exercise 1: softmax")[1].split("```")[0]
+    assert "NumPy only" in statement and "scipy.special.logsumexp" in statement
+
+
+def test_an_error_message_loses_terminal_codes_and_printed_tensors():
+    passed, message = both("ch06.q2", AUDIT13[16][2])
+    assert not passed and "\x1b" not in message and "0.         0." not in message
+    assert "Expected shape (None, 28, 28, 1)" in message, message
+
+
 @pytest.mark.parametrize(
     "qid,way,source",
     AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT,
@@ -3966,6 +4290,7 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     + AUDIT10
     + AUDIT11
     + AUDIT12
+    + AUDIT13
     + CHAPTER8,
     ids=[
         f"{m[0]}: {m[1][:40]}"
@@ -3981,6 +4306,7 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
         + AUDIT10
         + AUDIT11
         + AUDIT12
+        + AUDIT13
         + CHAPTER8
     ],
 )
@@ -3993,8 +4319,8 @@ def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
 
 @pytest.mark.parametrize(
     "qid,mistake,source,phrase",
-    AUDIT8_NOT + AUDIT9_NOT,
-    ids=[f"{m[0]}: {m[1][:40]}" for m in AUDIT8_NOT + AUDIT9_NOT],
+    AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT,
+    ids=[f"{m[0]}: {m[1][:40]}" for m in AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT],
 )
 def test_a_fresh_mistake_gets_no_hint_that_does_not_apply(qid, mistake, source, phrase):
     passed, message = both(qid, source)

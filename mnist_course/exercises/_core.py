@@ -268,6 +268,40 @@ def _weights_changed(before: list[np.ndarray], model: Any) -> bool:
     )
 
 
+# A terminal colour or bold code (Keras puts them in its messages).
+_ANSI = re.compile(chr(27) + r"\[[0-9;?]*[ -/]*[@-~]")
+# A printed array or tensor: only digits, signs, dots, brackets and spaces (and the
+# letters of nan, inf and exponents), long enough to be a dump.
+_ARRAY_DUMP = re.compile(r"\[[\[\]\d\s.,+\-eEnaif]{60,}\]")
+# The sentence of a Keras input-shape error that says what is wrong, which comes after
+# the dump of the input.
+_KEY_SENTENCE = re.compile(
+    r"Expected shape \([^)]*\), but input has incompatible shape \([^)]*\)"
+)
+
+
+def clean_error(text: str, limit: int = 500) -> str:
+    """An exception's message as a learner can read it, at most ``limit`` characters:
+    no terminal escape codes, a printed array or tensor shortened to ``[...]``, Keras'
+    list of the arguments it received left out, lines joined; when still too long, the
+    sentence of a Keras shape error that names the expected shape is kept.
+
+    >>> bold, plain = chr(27) + "[1m", chr(27) + "[0m"
+    >>> clean_error(bold + "Invalid input " + "[[0. 0.]" * 20 + "]" + plain)
+    'Invalid input [...]'
+    """
+    text = _ANSI.sub("", text)
+    text = _ARRAY_DUMP.sub("[...]", text)
+    text = re.split(r"\n\s*Arguments received by", text)[0]
+    text = re.sub(r"\s*\n\s*", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    key = _KEY_SENTENCE.search(text)
+    if key and key.end() > limit:
+        return f"{text[: max(0, limit - len(key[0]) - 5)].rstrip()} ... {key[0]}"
+    return text[:limit]
+
+
 def call_function(function: Callable, args: tuple) -> Outcome:
     """Call ``function(*args)`` and record the outcome; the arguments are passed as they
     are (not copied), so that a function that changes its inputs (or a model's weights)
@@ -279,11 +313,15 @@ def call_function(function: Callable, args: tuple) -> Outcome:
         return Outcome(not_written=True)
     except RecursionError as exc:
         return Outcome(
-            error="RecursionError", message=str(exc)[:300], where=_learner_line(exc)
+            error="RecursionError",
+            message=clean_error(str(exc), 300),
+            where=_learner_line(exc),
         )
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
         return Outcome(
-            error=type(exc).__name__, message=str(exc)[:500], where=_learner_line(exc)
+            error=type(exc).__name__,
+            message=clean_error(str(exc)),
+            where=_learner_line(exc),
         )
     mutated = next(
         (
@@ -358,6 +396,93 @@ def _finite_problem(got: Any) -> str:
     return ""
 
 
+def error_shapes(message: str) -> list[tuple[int, ...]]:
+    """The array shapes NumPy names in a broadcast error ("... with shapes (0,2)
+    (1,3)").
+
+    >>> error_shapes("could not be broadcast together with shapes (6,) (6,10) ")
+    [(6,), (6, 10)]
+    """
+    found = re.search(r"shapes ((?:\([\d,\s]*\)\s*)+)", message)
+    if not found:
+        return []
+    return [
+        tuple(int(n) for n in re.findall(r"\d+", shape))
+        for shape in re.findall(r"\(([\d,\s]*)\)", found[1])
+    ]
+
+
+def _broadcast_advice(message: str) -> str:
+    """Two arrays that do not line up. keepdims or [:, None] helps only when one of them
+    lacks an axis; with as many axes on both sides, a size differs: one of them is not
+    cut or built as meant, and adding an axis would mislead."""
+    shapes = error_shapes(message)
+    if len(shapes) == 2 and len(shapes[0]) == len(shapes[1]):
+        first, second = shapes
+        axes = [
+            k
+            for k, (a, b) in enumerate(zip(first, second, strict=True))
+            if a != b and 1 not in (a, b)
+        ]
+        if axes:
+            k = axes[0]
+            return (
+                f"two arrays of shapes {first} and {second} meet in one operation:"
+                f" they have the same number of axes, but along axis {k} one has"
+                f" {first[k]} and the other {second[k]}. No axis is missing (keepdims"
+                " or [:, None] would not help): one of them is not cut or built the"
+                " size you meant. Print how each is made (a slice that stops one too"
+                " early or too late, a size written as a fixed number)."
+            )
+    return (
+        "two arrays whose shapes do not line up meet in one operation: print their"
+        " shapes. A reduction with keepdims=True, or [:, None], keeps an axis to line"
+        " them up."
+    )
+
+
+def model_input_advice(message: str) -> str | None:
+    """A Keras model given an input of the wrong shape: which axes are missing (the
+    batch axis, the channel axis, or both) and how to add them."""
+    found = re.search(
+        r"Expected shape \(([^)]*)\), but input has incompatible shape \(([^)]*)\)",
+        message,
+    )
+    if not found:
+        return None
+    expected = [n.strip() for n in found[1].split(",") if n.strip()]
+    try:
+        got = tuple(int(n) for n in found[2].split(",") if n.strip())
+        sizes = tuple(int(n) for n in expected[1:])
+    except ValueError:
+        return None
+    wanted = f"({', '.join(expected)})"
+    batch = ", ".join(str(n) for n in (1, *sizes))
+    if len(sizes) > 1 and sizes[-1] == 1 and got == sizes[:-1]:
+        return (
+            f"the model takes a BATCH of images with a channel axis, shape {wanted}"
+            " (None: any number of images), and you gave it ONE image of shape"
+            f" {got}: give it a batch of one, ({batch}). Add both axes,"
+            " x[None, ..., None] (or reshape it to that shape), and take the result"
+            " apart again with [0] (and [..., 0] for an image-shaped result)."
+        )
+    if got == sizes:
+        return (
+            f"the model takes a BATCH, shape {wanted} (None: any number of inputs), and"
+            f" you gave it one input of shape {got} without the batch axis: x[None]"
+            f" makes a batch of one, ({batch})."
+        )
+    if len(sizes) > 1 and sizes[-1] == 1 and got[1:] == sizes[:-1]:
+        return (
+            f"the model takes images with a channel axis, shape {wanted}, and yours"
+            f" have none, {got}: add it, x[..., None]."
+        )
+    return (
+        f"the model takes inputs of shape {wanted} (None: any number of them), and"
+        f" yours has shape {got}: print it, and reshape it to that."
+    )
+
+
 # Exception messages (fragments) and what they usually mean, when the exercise has no
 # hint of its own for them.
 _ERROR_HINTS = (
@@ -369,14 +494,8 @@ _ERROR_HINTS = (
             " wrong array)."
         ),
     ),
-    (
-        "could not be broadcast",
-        (
-            "two arrays whose shapes do not line up meet in one operation: print their"
-            " shapes. A reduction with keepdims=True, or [:, None], keeps an axis to"
-            " line them up."
-        ),
-    ),
+    ("could not be broadcast", _broadcast_advice),
+    ("but input has incompatible shape", model_input_advice),
     (
         "could not broadcast",
         (

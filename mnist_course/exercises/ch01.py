@@ -4,6 +4,7 @@ validation split."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -97,6 +98,31 @@ def _q1_offset_without_magic(message: str) -> str | None:
     )
 
 
+def _q1_fixed_sizes(message: str) -> str | None:
+    """Advice when reshape failed on a file with more dimensions than the sizes read:
+    the code reads a fixed number of sizes (MNIST's 1 or 3), so the next sizes' 4
+    bytes each are taken for pixels, and the shape misses the last dimensions."""
+    found = re.search(r"array of size (\d+) into shape \(([\d, ]+)\)", message)
+    if not found:
+        return None
+    size = int(found[1])
+    shape = [int(n) for n in found[2].split(",") if n.strip()]
+    product = int(np.prod(shape))
+    for more in (1, 2, 3):  # dimensions whose 4 size bytes were read as pixels
+        rest = size - 4 * more
+        if product > 0 and rest > product and rest % product == 0:
+            return (
+                f"your code reads {len(shape)} size{'' if len(shape) == 1 else 's'},"
+                " but this file has more"
+                " dimensions: the header holds as many sizes as raw[3] says (ndim),"
+                " and a file can have any number of them. Here the 4 bytes of the"
+                f" next size were read as pixels ({size} values, where your shape"
+                f" holds {product}). Read ndim sizes in a loop, whatever ndim is, and"
+                " start the pixels after all of them, at byte 4 + 4 * ndim."
+            )
+    return None
+
+
 q1 = Exercise(
     "ch01.q1",
     "read_idx_bytes",
@@ -138,6 +164,7 @@ q1 = Exercise(
         ("into shape (2049", _MAGIC),
         ("into shape (2051", _MAGIC),
         ("cannot reshape array of size", _q1_offset_without_magic),
+        ("cannot reshape array of size", _q1_fixed_sizes),
         ("offset", _HEADER),
         ("reshape", _HEADER),
         ("buffer size", _HEADER),
@@ -205,6 +232,15 @@ q2 = Exercise(
             lambda labels: np.unique(labels, return_counts=True)[1],
             "you count only the digits that occur: return 10 counts, with 0 for a digit"
             " that never appears (np.bincount(labels, minlength=10)).",
+        ),
+        Nudge(
+            lambda y: np.array(list(Counter(y.tolist()).values())),
+            "your counts come in the order the digits first appear in `labels` (a"
+            " Counter, like a dict, keeps that order), and only for the digits that"
+            " occur. Position d of the result must hold the count of digit d, for"
+            " every d from 0 to 9 (0 for a digit that never appears): read them in"
+            " that order, counts[d] for d in range(10) (a Counter gives 0 for a"
+            " missing key), or use np.bincount(labels, minlength=10).",
         ),
         Nudge(
             lambda y: np.bincount(y),
@@ -482,6 +518,21 @@ def _size_varies(cases: list[Case], values: list) -> str:
     return ""
 
 
+def _all_to_validation(cases: list[Case], values: list) -> bool:
+    """Every call put all n indices in the validation part and none in training: what
+    cutting at n * val_size does (val_size read as a fraction, n * 20 is past the
+    end)."""
+    for case, value in zip(cases, values, strict=False):
+        n = case.args[0]
+        try:
+            train, val = (np.asarray(v) for v in value)
+        except (TypeError, ValueError):
+            return False
+        if len(train) != 0 or len(val) != n:
+            return False
+    return any(case.args[1] < case.args[0] for case in cases)
+
+
 def _q5_judge(cases: list[Case], values: list) -> Result | None:
     for case, three in in_threes(cases, values):
         (n, val_size, _seed), label = case.args, case.label
@@ -529,6 +580,18 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
                 " val_size / n puts each index in it with that probability, so only"
                 " ABOUT val_size land there. Shuffle and cut instead: order ="
                 " rng.permutation(n); order[:val_size] is the validation part.",
+            )
+        if len(val) != val_size and _all_to_validation(cases, values):
+            return Result(
+                False,
+                f"{label}: expected {n - val_size} training and {val_size} validation"
+                f" indices, got {len(train)} and {len(val)}: on every call, all n"
+                f" indices went to validation. val_size is a NUMBER of indices"
+                f" ({val_size} here), not a fraction of n as scikit-learn's test_size"
+                f" can be, and a cut computed as if it were one (n * val_size ="
+                f" {n * val_size} here) lands past the end."
+                " Cut at val_size itself: order[:val_size] for validation, the rest"
+                " for training.",
             )
         if len(val) != val_size or len(train) != n - val_size:
             lost = (

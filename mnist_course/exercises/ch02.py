@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Case, Chapter, Exercise, Nudge
+from ._core import Case, Chapter, Exercise, Nudge, error_shapes
 
 # ------------------------------------------------------------------ q1: softmax
 
@@ -176,6 +176,41 @@ def _binary_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> floa
     return float(-np.mean(both.sum(axis=1)))
 
 
+def _q2_broadcast_advice(message: str) -> str | None:
+    """Labels (N,) multiplied by (N, classes) probabilities, as if they were one-hot
+    rows; or a one-hot matrix (N, k) built for another number of classes than the
+    probabilities' (np.eye(10) on a 3-class case). Else the generic advice."""
+    shapes = error_shapes(message)
+    if len(shapes) != 2:
+        return None
+    if sorted(len(shape) for shape in shapes) == [1, 2]:
+        return (
+            "`labels` holds one class number per row, shape (N,), not one-hot rows (N,"
+            " classes): multiplying it by the probabilities cannot work. Take each"
+            " row's probability of its label with"
+            " probabilities[np.arange(len(labels)), labels]."
+        )
+    (rows, first), (other_rows, second) = (
+        shape if len(shape) == 2 else (None, None) for shape in shapes
+    )
+    if rows is not None and rows == other_rows and first != second:
+        named = (
+            " One of them has 10, MNIST's number of classes: if your code writes that"
+            " 10 (np.eye(10)), take the number of classes from the data instead, so"
+            " that any number works."
+            if 10 in (first, second)
+            else ""
+        )
+        return (
+            f"your one-hot rows and the probabilities do not have the same number of"
+            f" columns ({first} and {second}): a one-hot row has one column per class,"
+            f" as many as the probabilities have, probabilities.shape[1].{named} (Or"
+            " skip the one-hot matrix: probabilities[np.arange(len(labels)), labels]"
+            " picks each row's probability of its label.)"
+        )
+    return None
+
+
 q2 = Exercise(
     "ch02.q2",
     "cross_entropy",
@@ -201,15 +236,7 @@ q2 = Exercise(
                 " probabilities[np.arange(len(labels)), labels]."
             ),
         ),
-        (
-            "could not be broadcast",
-            (
-                "`labels` holds one class number per row, shape (N,), not one-hot"
-                " rows (N, classes): multiplying it by the probabilities cannot work."
-                " Take each row's probability of its label with"
-                " probabilities[np.arange(len(labels)), labels]."
-            ),
-        ),
+        ("could not be broadcast", _q2_broadcast_advice),
     ),
     nudges=(
         Nudge(
@@ -268,6 +295,23 @@ q2 = Exercise(
             lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y]))),
             "a probability of 0 gives log(0) = -inf. Clip the probabilities to at least"
             " 1e-7 first, as Keras does.",
+        ),
+        Nudge(
+            lambda p, y: float(
+                -np.mean(
+                    np.log(
+                        np.where(
+                            p[np.arange(len(y)), y] == 0,
+                            EPSILON,
+                            p[np.arange(len(y)), y],
+                        )
+                    )
+                )
+            ),
+            "you replace only a probability of exactly 0: a probability BELOW 1e-7,"
+            " such as 1e-8, must be raised to 1e-7 as well (the text clips, as Keras"
+            " does), while the ones above it stay as they are. np.clip(p, 1e-7, 1) or"
+            " np.maximum(p, 1e-7) does both, where a test for p == 0 catches only 0.",
         ),
         Nudge(
             lambda p, y: float(-np.mean(np.log(p[np.arange(len(y)), y] + EPSILON))),
@@ -388,6 +432,13 @@ q3 = Exercise(
             lambda x, w, b: np.maximum(0.0, x @ w) + b,
             "add the bias BEFORE the ReLU: relu(x @ w + b).",
         ),
+        Nudge(
+            lambda x, w, b: np.max(x @ w + b, axis=0),
+            "np.max(z, 0) reads the 0 as an AXIS: it returns the largest value of each"
+            " column (one number per unit, for the whole batch), not max(0, z) for"
+            " every value. The ReLU is the element-wise maximum, np.maximum(0, z),"
+            " which keeps z's shape.",
+        ),
     ),
     error_nudges=(
         (
@@ -493,6 +544,22 @@ q4 = Exercise(
             lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:], strict=True)),
             "there is one bias per OUTPUT unit: n_in * n_out + n_out.",
         ),
+        *(
+            Nudge(
+                lambda s, part=part: sum(
+                    a * b + b for a, b in zip(s, part(s), strict=False)
+                ),
+                f"zip(layer_sizes, {name}) pairs each size with ITSELF (the first"
+                " pair is 784 and 784 for [784, 10]): zip walks both lists from"
+                " their start, in step. A layer goes from one size to the NEXT one,"
+                " so the second list must start one later than the first:"
+                " zip(layer_sizes[:-1], layer_sizes[1:]).",
+            )
+            for part, name in (
+                (lambda s: s[:-1], "layer_sizes[:-1]"),
+                (lambda s: s, "layer_sizes"),
+            )
+        ),
         Nudge(
             lambda s: (s[-2] * s[-1] + s[-1]) if len(s) > 1 else 0,
             "only the last layer is counted: add each layer's count to the total (total"
@@ -570,6 +637,17 @@ def _edge_filled(images, dx, dy):
     return padded[:, top : top + height, left : left + width]
 
 
+def _kept_uncovered(images, dx, dy):
+    """The shift made in a copy of the images: the strip the shift uncovers keeps its
+    old pixels. A shift as large as the image copies nothing, so this mistake says
+    nothing about it (raises: not judged there)."""
+    height, width = images.shape[1:]
+    if abs(dx) >= width or abs(dy) >= height:
+        raise ValueError("nothing of the image stays inside")
+    inside = shift_images(np.ones_like(images), dx, dy).astype(bool)
+    return np.where(inside, shift_images(images, dx, dy), images)
+
+
 def _q5_cases() -> list[Case]:
     rng = np.random.default_rng(
         205
@@ -645,6 +723,14 @@ q5 = Exercise(
             lambda x, dx, dy: shift_images(x, dx, -dy),
             "positive dy moves the digit DOWN: in an image, row numbers grow downwards"
             " (unlike a plot's y axis).",
+        ),
+        Nudge(
+            _kept_uncovered,
+            "the pixels that enter the image keep their OLD values: you start from a"
+            " copy of the images, and the strip the shift uncovers (the first dx"
+            " columns for dx > 0, the last rows for dy < 0...) is never written. Those"
+            " pixels must be 0: start from np.zeros_like(images) and copy the part that"
+            " stays inside into it.",
         ),
         Nudge(
             _edge_filled,

@@ -75,9 +75,15 @@ def _stepped_by_kernel(image, kernel):
     )
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _patch_shape_advice(message: str) -> str | None:
-    """The patch under the kernel has more columns than the kernel (and no more rows):
-    the columns were never cut, as in image[i:i + kh][j:j + kw]."""
+    """The patch under the kernel is not the kernel's size: more columns than the
+    kernel (and no more rows), the columns never cut, as in image[i:i + kh][j:j + kw];
+    or fewer rows and/or columns, a window that stops early (image[i:i + kh - 1]) or
+    that the image's edge cuts (a loop past the last position)."""
     found = re.search(r"shapes \((\d+),(\d+)\) \((\d+),(\d+)\)", message)
     if not found:
         return None
@@ -85,12 +91,34 @@ def _patch_shape_advice(message: str) -> str | None:
     if (a, b) == (d, c):
         return None  # height and width swapped: a nudge of its own
     for (rows, cols), (kh, kw) in (((a, b), (c, d)), ((c, d), (a, b))):
+        patch = (
+            f"the patch you multiply by the kernel is {rows}×{cols}, the kernel"
+            f" {kh}×{kw}"
+        )
         if rows <= kh and cols > kw:
             return (
-                f"the patch you multiply by the kernel is {rows}×{cols}, the kernel"
-                f" {kh}×{kw}: its columns were never cut. Cut rows AND columns in ONE"
+                f"{patch}: its columns were never cut. Cut rows AND columns in ONE"
                 " index, image[i:i + kh, j:j + kw]: in image[i:i + kh][j:j + kw] the"
                 " second [] cuts the ROWS of the first slice again."
+            )
+        if rows <= kh and cols <= kw:
+            short = [
+                _count(n, what)
+                for n, what in ((kh - rows, "row"), (kw - cols, "column"))
+                if n
+            ]
+            if len(short) == 2:
+                return (
+                    f"{patch}: your window is {' and '.join(short)} short. A slice's"
+                    " end is excluded, so image[i:i + kh] already holds the kh rows i,"
+                    " ..., i + kh - 1 (no - 1 after kh), and j:j + kw the kw columns."
+                )
+            return (
+                f"{patch}: it has {short[0]} too few. Either the window stops early (a"
+                " slice's end is excluded: image[i:i + kh, j:j + kw] already holds kh"
+                " rows and kw columns, no - 1), or the loop goes past the last position"
+                " where the kernel fits and the image's edge cuts the window: the"
+                " positions are range(H - kh + 1) and range(W - kw + 1)."
             )
     return None
 
@@ -281,6 +309,14 @@ q2 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            lambda image, size=2: max_pool2d(np.abs(image), size),
+            "you keep the largest ABSOLUTE value of each window (np.abs before the"
+            " max): a strongly negative value then wins over a positive one, and a"
+            " window of negative values gives a positive result. Max-pooling keeps"
+            " the largest value itself, sign included: the window's .max(), with no"
+            " abs().",
+        ),
         Nudge(
             lambda image, size=2: image[::size, ::size][
                 : image.shape[0] // size, : image.shape[1] // size

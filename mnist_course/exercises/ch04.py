@@ -214,6 +214,18 @@ def _adam_corrections_swapped(
     return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v
 
 
+def _adam_power_outside(
+    weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7, *, which
+):
+    """The paper's form with the bias correction of ``which`` ("m", "v" or both)
+    written (1 - beta) ** t, the power outside the brackets."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / ((1 - beta1) ** t if "m" in which else 1 - beta1**t)
+    v_hat = v / ((1 - beta2) ** t if "v" in which else 1 - beta2**t)
+    return weights - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
 def _q2_cases() -> list[Case]:
     rng = np.random.default_rng(
         402
@@ -375,6 +387,21 @@ q2 = Exercise(
             "epsilon is added to the WEIGHTS: `... / np.sqrt(v_hat) + epsilon`"
             " divides first and adds epsilon afterwards (/ binds tighter than +). Put"
             " the sum in brackets: m_hat / (np.sqrt(v_hat) + epsilon).",
+        ),
+        *(
+            Nudge(
+                partial(_adam_power_outside, which=which),
+                f"mind the brackets in the bias correction: {what}, where the power t"
+                " applies to beta alone, 1 - beta**t. The two are different numbers:"
+                " with beta1 = 0.9 at t = 10, 1 - beta1**t is 0.65 but (1 - beta1)**t"
+                " is 1e-10. Only at t = 1 do they agree, which is why your first step"
+                " is right.",
+            )
+            for which, what in (
+                ("mv", "you divide m by (1 - beta1)**t and v by (1 - beta2)**t"),
+                ("m", "you divide m by (1 - beta1)**t"),
+                ("v", "you divide v by (1 - beta2)**t"),
+            )
         ),
         Nudge(
             _adam_corrections_swapped,
@@ -931,6 +958,18 @@ q5 = Exercise(
             "your answer is what epsilon=1e-5 (PyTorch's default) or smaller gives,"
             " whatever `epsilon` is: use the `epsilon` argument your function is"
             " called with (its default is Keras' 1e-3).",
+        ),
+    ),
+    error_nudges=(
+        (
+            "out of bounds for array of dimension",
+            (
+                "your axes are written as fixed numbers, but `x` does not always have"
+                " the same number of axes: a batch of feature vectors is (N, features),"
+                " 2 axes, and feature maps are (N, H, W, channels), 4. Normalize over"
+                " every axis but the last, whatever x.ndim is: build the axes from it,"
+                " tuple(range(x.ndim - 1))."
+            ),
         ),
     ),
 )

@@ -134,6 +134,13 @@ q1 = Exercise(
             " gets its row and column of zeros. Size it with `num_classes`, not the"
             " largest label + 1.",
         ),
+        Nudge(
+            lambda t, p, n=10: np.tile(np.bincount(p, minlength=n)[:n], (n, 1)),
+            "every row of your matrix is the same, the count of each PREDICTED class:"
+            " [[0] * n] * n repeats ONE list n times (the n rows are the same object),"
+            " so a count added to one row shows in all of them. Make n separate rows,"
+            " [[0] * n for _ in range(n)], or start from np.zeros((n, n), dtype=int).",
+        ),
         Nudge(_confusion_by_position, _BY_POSITION + "."),
         Nudge(
             partial(_confusion_by_position, sized=True),
@@ -533,6 +540,21 @@ def _ece_left_closed(probabilities, labels, n_bins=10) -> float:
     return _ece_variant(probabilities, labels, n_bins, left_closed=True)
 
 
+def _ece_mean_of_all(probabilities, labels, n_bins=10) -> float:
+    """The bins' confidence as the mean of ALL the probabilities of their rows (each
+    row adds up to 1, so that is 1 / classes), not of each row's largest."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    total = 0.0
+    for b in range(n_bins):
+        inside = (confidence > b / n_bins) & (confidence <= (b + 1) / n_bins)
+        if inside.any():
+            total += inside.mean() * abs(
+                correct[inside].mean() - probabilities[inside].mean()
+            )
+    return float(total)
+
+
 def _q4_cases() -> list[Case]:
     rng = np.random.default_rng(
         504
@@ -655,6 +677,14 @@ q4 = Exercise(
             " negative).",
         ),
         Nudge(
+            _ece_mean_of_all,
+            "a bin's confidence is the mean of its predictions' confidences, each"
+            " row's LARGEST probability (probabilities.max(axis=1), the `confidence`"
+            " you sorted the rows by). probabilities[inside].mean() averages every"
+            " probability of those rows instead, and as each row adds up to 1 that is"
+            " always 1 / (number of classes), 0.1 for 10 classes.",
+        ),
+        Nudge(
             _ece_squared,
             "weight each bin's ABSOLUTE gap, abs(accuracy - confidence), not its"
             " square: squaring (as the Brier score does) shrinks the small gaps and"
@@ -729,6 +759,37 @@ def _wilson_brackets(successes, n, z=1.96):
         z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / d,
     )
     return centre - half, centre + half
+
+
+def _wilson_unsquared(successes, n, z=1.96, *, where: str) -> tuple[float, float]:
+    """Wilson's interval with z where z**2 belongs in ``where``: "d" (the denominator
+    1 + z**2 / n), "c" (the centre's p + z**2 / (2n)), "r" (the z**2 / (4n**2) under
+    the root)."""
+    p = successes / n
+    d = 1 + (z if "d" in where else z**2) / n
+    centre = (p + (z if "c" in where else z**2) / (2 * n)) / d
+    half = z * math.sqrt(p * (1 - p) / n + (z if "r" in where else z**2) / (4 * n**2))
+    return centre - half / d, centre + half / d
+
+
+_WILSON_TERMS = {
+    "d": "the denominator (d = 1 + z**2 / n)",
+    "c": "the centre (p + z**2 / (2n))",
+    "r": "the last term under the square root (z**2 / (4 n**2))",
+}
+
+
+def _unsquared_message(where: str) -> str:
+    places = [_WILSON_TERMS[key] for key in "dcr" if key in where]
+    listed = (
+        places[0]
+        if len(places) == 1
+        else ", in ".join(places[:-1]) + f" and in {places[-1]}"
+    )
+    return (
+        f"z is SQUARED in {listed}; you use z itself there. Only the factor in"
+        " front of the square root is z alone (with z = 1.96, z**2 is 3.84)."
+    )
 
 
 q5 = Exercise(
@@ -815,6 +876,10 @@ q5 = Exercise(
             "divide the half-width by d = 1 + z**2 / n too, like the centre: otherwise"
             " the interval can leave [0, 1].",
         ),
+        *(
+            Nudge(partial(_wilson_unsquared, where=where), _unsquared_message(where))
+            for where in ("dc", "dcr", "d", "c", "r", "dr", "cr")
+        ),
         Nudge(
             _wilson_around_p,
             "your interval is centred on the observed p = successes / n; Wilson's"
@@ -887,6 +952,43 @@ def _mcnemar_int64(correct_a, correct_b) -> float:
     with np.errstate(all="ignore"):
         tail = sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n
     return min(1.0, 2 * tail)
+
+
+_AGREEING = {
+    "both right": lambda a, b: a & b,
+    "both wrong": lambda a, b: ~a & ~b,
+}
+
+
+def _mcnemar_agreement_counted(correct_a, correct_b, *, count: str, kind: str):
+    """The exact test with ``count`` ("b" or "c") counting the images of ``kind``
+    ("both right" or "both wrong") instead of one model's lone wins."""
+    b = int(np.sum(correct_a & ~correct_b))
+    c = int(np.sum(~correct_a & correct_b))
+    agreeing = int(np.sum(_AGREEING[kind](correct_a, correct_b)))
+    b, c = (agreeing, c) if count == "b" else (b, agreeing)
+    n = b + c
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)
+
+
+def _agreement_message(count: str, kind: str) -> str:
+    meant = (
+        "A gets right and B wrong, correct_a & ~correct_b"
+        if count == "b"
+        else "B gets right and A wrong, ~correct_a & correct_b"
+    )
+    yours = (
+        "BOTH models get right (correct_a & correct_b)"
+        if kind == "both right"
+        else "BOTH models get wrong (~correct_a & ~correct_b)"
+    )
+    return (
+        f"{count} counts the images {meant}; yours counts the images {yours}. Where"
+        " the models agree, they say nothing about which one is better: the test uses"
+        " only the disagreements, b for A's lone wins and c for B's."
+    )
 
 
 def _mcnemar_chi2(a: np.ndarray, b: np.ndarray, corrected: bool) -> float:
@@ -1040,6 +1142,14 @@ q6 = Exercise(
             "with no disagreement at all (b + c = 0) nothing tells the models apart:"
             " the p-value is 1.0 (no evidence of a difference), not 0, which would"
             " claim the strongest evidence there is.",
+        ),
+        *(
+            Nudge(
+                partial(_mcnemar_agreement_counted, count=count, kind=kind),
+                _agreement_message(count, kind),
+            )
+            for count in ("c", "b")
+            for kind in ("both wrong", "both right")
         ),
         Nudge(
             _mcnemar_int64,

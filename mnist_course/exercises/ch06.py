@@ -16,7 +16,9 @@ checked up to the sign of each component, which is arbitrary.
 
 from __future__ import annotations
 
+import json
 import warnings
+from functools import partial
 
 import numpy as np
 
@@ -58,6 +60,9 @@ def case_cnn(seed: int):
             for w in model.get_weights()
         ]
     )
+    # The grader sends this call instead of the model's file (:mod:`..grading.wire`):
+    # the worker makes the same model again, quicker than it loads a file.
+    model._case_recipe = json.dumps([__name__, "case_cnn", [seed]])
     return model
 
 
@@ -564,6 +569,17 @@ def _relative_drop(model, image, label, patch, stride, fill) -> np.ndarray:
     return _occlusion(model, image, label, patch, stride, fill, relative=True)
 
 
+def _by_pixel(model, image, label, patch, stride, fill, *, size=None) -> np.ndarray:
+    """The map indexed by pixel coordinates, out[top, left], in an array of one entry
+    per pixel where a patch can start (or per pixel of the image, ``size``): zeros
+    between the positions the patch really takes."""
+    side = size or 28 - patch + 1
+    out = np.zeros((side, side))
+    drops = occlusion_map(model, image, label, patch, stride, fill)
+    out[: len(drops) * stride : stride, : len(drops) * stride : stride] = drops
+    return out
+
+
 def _q4_cases() -> list[Case]:
     model = case_cnn(7)
     return [
@@ -660,6 +676,19 @@ q4 = Exercise(
             ),
             "your patch covers patch − 1 pixels: image[top:top + patch, left:left +"
             " patch] covers `patch`.",
+        ),
+        *(
+            Nudge(
+                partial(_by_pixel, size=size),
+                "your map has one entry per PIXEL"
+                + (" of the image" if size else " where a patch could start")
+                + ", with each drop written at out[top, left] and zeros in between:"
+                " it needs one entry per patch POSITION, len(corners) ×"
+                " len(corners) with corners = range(0, 28 - patch + 1, stride). The"
+                " position numbered i (the i-th value of corners) goes to row i:"
+                " enumerate(corners) gives both i and top.",
+            )
+            for size in (None, 28)
         ),
         Nudge(
             _relative_drop,
