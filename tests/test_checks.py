@@ -1534,11 +1534,34 @@ def test_cases_that_share_a_model_share_one_payload():
     from mnist_course.exercises import ch06
     from mnist_course.grading.wire import model_payloads
 
-    with Grader(workers=1) as grader:
-        cases, calls = grader._inputs(ch06.q1)
+    cases = ch06.q1.cases()
     assert cases[0].args[0] is cases[1].args[0]
-    payloads = model_payloads(calls)
-    assert len(payloads) == 3 and len(set(payloads)) == 2
+    with Grader(workers=1) as grader:
+        labels, calls = grader._inputs(ch06, ch06.q1, True)
+    assert labels == [case.label for case in cases]
+    # Case models travel as the call that makes them (the worker makes them again,
+    # quicker than it loads a file), the shared one as one recipe.
+    assert model_payloads(calls) == []
+    recipes = model_payloads(calls, tag="__case_model__")
+    assert len(recipes) == 3 and len(set(recipes)) == 2
+
+
+def test_a_case_model_made_again_from_its_recipe_is_the_same_model():
+    from mnist_course.exercises import ch06
+    from mnist_course.grading.wire import build_case_model, decode, encode
+
+    model = ch06.case_cnn(5)
+    data = encode(model, recipes=True)
+    assert set(data) == {"__case_model__"}
+    again = decode(data, build=build_case_model)
+    assert again is not model
+    for mine, theirs in zip(model.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    # What a worker sends back is never made from a recipe: the grader's side of the
+    # wire passes no `build`, and only the exercises' functions are called.
+    assert type(decode(data)).__name__ == "Unreadable"
+    forged = {"__case_model__": '["os", "system", ["true"]]'}
+    assert type(decode(forged, build=build_case_model)).__name__ == "Unreadable"
 
 
 def test_a_helper_defined_below_the_check_is_named_in_the_message():

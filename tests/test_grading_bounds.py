@@ -255,30 +255,86 @@ def test_the_heavy_workers_are_forked_by_one_zygote_and_replaced_when_they_die()
     import signal
 
     with Grader(workers=2) as grader:
-        for supervisor in grader._all:
+        keras_lane = grader._lanes[True]
+        for supervisor in keras_lane:
             supervisor.heavy._start()
         zygote = grader._zygote.process.pid
-        workers = [supervisor.heavy.process.pid for supervisor in grader._all]
+        workers = [supervisor.heavy.process.pid for supervisor in keras_lane]
         assert [_parent(pid) for pid in workers] == [
             zygote,
             zygote,
         ]  # Keras was imported once, by the zygote
         assert grader.grade_exercise(NOTEBOOK, ch06, ch06.q1).passed
+        judge = grader._judge._process.process.pid
+        assert _parent(judge) == zygote  # and the judge did not import it again
         for pid in (
             workers
         ):  # killed between two jobs: the next job gets a new worker, not an error
             os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while (
-            any(s.heavy.process.poll() is None for s in grader._all)
+            any(s.heavy.process.poll() is None for s in keras_lane)
             and time.monotonic() < deadline
         ):
             time.sleep(0.01)
         grade = grader.grade_exercise(NOTEBOOK, ch06, ch06.q1)
         assert grade.passed, grade.message
         replaced = [
-            s.heavy.process.pid for s in grader._all if s.heavy.process is not None
+            s.heavy.process.pid for s in keras_lane if s.heavy.process is not None
         ]
         assert replaced and all(_parent(pid) == zygote for pid in replaced)
-    for pid in [zygote, *workers, *replaced]:  # closing the grader ends them all
+    for pid in [zygote, judge, *workers, *replaced]:  # closing the grader ends them all
         assert not Path(f"/proc/{pid}").exists()
+
+
+# Grades chapters 3 and 6 (a returned model, case models, gradients) in a fresh
+# interpreter and reports what the grader's own process imported.
+WITHOUT_KERAS = textwrap.dedent("""
+    import json, sys
+    from mnist_course.grading import Grader
+
+    with Grader() as grader:
+        rows = grader.grade_paths(sys.argv[1:])
+    print(json.dumps({
+        "failed": [r.exercise for r in rows if not r.passed],
+        "graded": len(rows),
+        "imported": [m for m in ("keras", "tensorflow") if m in sys.modules],
+    }))
+""")
+
+
+def test_the_grader_itself_never_imports_keras():
+    from tests.conftest import SOLVED
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_KERAS,
+            str(SOLVED / "03_cnn_layers.ipynb"),
+            str(SOLVED / "06_visualization.ipynb"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["graded"] == 10 and result["failed"] == []
+    # The zygote imported Keras for the workers and the judge: the grader, which only
+    # compares and reports, need not spend those seconds again.
+    assert result["imported"] == []
+
+
+def test_a_judge_that_died_is_replaced_and_grading_goes_on():
+    import os
+    import signal
+
+    with Grader(workers=1) as grader:
+        assert grader.grade_exercise(NOTEBOOK, ch06, ch06.q1).passed
+        judge = grader._judge._process.process.pid
+        os.kill(judge, signal.SIGKILL)
+        grade = grader.grade_exercise(NOTEBOOK, ch06, ch06.q1)
+        assert grade.passed, grade.message
+        assert grader._judge._process.process.pid != judge

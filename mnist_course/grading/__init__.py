@@ -3,8 +3,9 @@
 For each exercise of a chapter, the grader cuts out of the notebook the exercise's
 function and what it depends on (:mod:`.notebook`), runs that code in a confined
 worker on the exercise's inputs, gets back what the function returned, and judges
-it against the reference solution in its own process. The notebook file is only
-read, never written.
+it against the reference solution: in its own process for the NumPy exercises, and
+in a trusted judge process (:mod:`.judge`) for those that need Keras, so that the
+grader itself never imports it. The notebook file is only read, never written.
 
 >>> with Grader() as grader:                                   # doctest: +SKIP
 ...     grades = grader.grade_notebook("solutions/01_data.ipynb")
@@ -13,10 +14,11 @@ True
 
 Layout: :mod:`.grader` (the :class:`Grader`, one exercise's verdict, batches),
 :mod:`.notebook` (what of a notebook the grader runs), :mod:`.supervisor` (the
-grader's end of a worker), :mod:`.worker` (the worker: supervisor and confined
-children), :mod:`.sandbox` (the limits), :mod:`.wire` (plain data across the
-boundary), :mod:`.reports` (JSON/CSV reports and the scoreboard). This module is the
-public face.
+grader's end of a worker, and the zygote that forks the Keras ones), :mod:`.worker`
+(the worker: supervisor and confined children), :mod:`.judge` (the verdicts that need
+Keras), :mod:`.sandbox` (the limits), :mod:`.wire` (plain data across the boundary),
+:mod:`.reports` (JSON/CSV reports and the scoreboard). This module is the public
+face.
 
 Threat model
 ------------
@@ -26,8 +28,9 @@ exercise without solving it, or to disturb the grading of others. The guarantees
 - **The verdict is computed where learner code cannot reach it.** The worker only
   reports what the function returned, as plain data (:mod:`.wire`: JSON and NumPy
   arrays, never pickle; a Keras model as a ``.keras`` file loaded back with Keras'
-  safe mode). The grader compares those values with the reference itself. Printing
-  a fake verdict, exiting early (``sys.exit``, ``os._exit``), patching
+  safe mode). The grader, or for the Keras exercises the judge, a process forked from
+  the zygote that never runs learner code, compares those values with the reference.
+  Printing a fake verdict, exiting early (``sys.exit``, ``os._exit``), patching
   ``Exercise.grade`` or anything else in the worker's memory cannot turn a FAIL into
   a PASS: an exercise passes only when every call returned the right value.
 - **Isolation** (:mod:`.worker`, :mod:`.sandbox`): each exercise runs in a child
@@ -40,16 +43,18 @@ exercise without solving it, or to disturb the grading of others. The guarantees
   fails). The child's whole process group, and every orphan it leaves, is killed when
   the exercise ends. If the supervisor dies anyway, that exercise fails and a new
   supervisor serves the next one.
-- **A returned model is built first where it cannot hurt.** Safe mode stops a
-  ``.keras`` file from running code, not from declaring gigabytes of weights in its
-  ``config.json``. So the grader never builds a model that nobody has built within
-  limits: a fresh worker child, which never ran learner code, loads every model an
-  exercise returned under :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS` and reports
-  its parameter count; the grader loads (safe mode) only those that child built, with
-  at most ``wire.MAX_MODEL_PARAMS`` parameters, and fails the rest with the reason.
-  (Validating ``config.json`` in the grader instead would mean re-implementing every
-  layer's shape rules; building it in a confined child asks Keras itself.) The
-  judges then run the model on their own probe inputs in the grader.
+- **A returned model is built where it cannot hurt.** Safe mode stops a ``.keras``
+  file from running code, not from declaring gigabytes of weights in its
+  ``config.json``. (Validating ``config.json`` instead would mean re-implementing
+  every layer's shape rules; building it asks Keras itself.) So the grader never
+  builds a returned model. The judge builds those of the Keras exercises under an
+  address-space limit of :data:`.judge.MODEL_MEMORY` more than it maps, within
+  :data:`.judge.JUDGE_SECONDS` per answer (a judge that fails or stalls is replaced,
+  and the answer fails), and judges only models of at most
+  ``wire.MAX_MODEL_PARAMS`` parameters. A model returned by a NumPy exercise is first
+  built by a fresh worker child, which never ran learner code, under
+  :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS`, and the grader loads only those
+  that child built.
 - **Messages are bounded.** Every message between grader and worker is at most
   ``worker.MAX_MESSAGE`` bytes: the worker replaces a larger reply by a short
   ``too_large`` one, the grader checks each length header before reading (a header

@@ -7,6 +7,7 @@ See the package docstring for the threat model.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import json
 import os
@@ -22,18 +23,24 @@ from pathlib import Path
 
 from ..authoring import CHAPTER_GLOB
 from ..errors import MnistCourseError
-from ..exercises._core import Outcome
 from ..exercises._handmade import import_aliases, library_uses
+from .judge import Judge
 from .notebook import (
     NotebookError,
-    Program,
     exercise_program,
     explain_missing_name,
     read_notebook,
     without_unused_imports,
 )
 from .supervisor import Supervisor, Zygote
-from .wire import Unreadable, decode, encode, load_model, model_payloads, vet_model
+from .wire import (
+    encode,
+    holds_models,
+    outcome,
+    returned_payloads,
+    vet_model,
+    vetted_loader,
+)
 from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE
 
 DEFAULT_TIMEOUT = 60.0
@@ -149,23 +156,6 @@ def _events(stream: str) -> list[dict]:
     return events
 
 
-def _outcome(event: dict, load_model: Callable[[str], object]) -> Outcome:
-    error = event.get("error")
-    mutated = event.get("mutated")
-    return Outcome(
-        value=decode(event.get("value"), load_model),
-        error=error if isinstance(error, str) else None,
-        message=str(event.get("message", ""))[:1000],
-        where=str(event.get("where", ""))[:300],
-        not_written=event.get("not_written") is True,
-        mutated=(
-            mutated
-            if isinstance(mutated, int) and not isinstance(mutated, bool)
-            else None
-        ),
-    )
-
-
 _SIGNALS = {
     int(signal.SIGXCPU): "used more CPU time than allowed",
     int(signal.SIGXFSZ): "wrote more than 64 MB to a file or to the output",
@@ -196,17 +186,33 @@ class Grader:
             )
         self.timeout, self.memory = float(timeout), int(memory)
         self.workers = max(1, workers or min(2, os.cpu_count() or 1))
-        self._idle: queue.Queue[Supervisor] = queue.Queue()
         self._zygote = Zygote()  # one Keras import for every heavy worker
-        self._all = [Supervisor(self._zygote) for _ in range(self.workers)]
-        for supervisor in self._all:
-            self._idle.put(supervisor)
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="grader")
+        # Two lanes of `workers` supervisors each: the exercises that need Keras and
+        # the others, so that a NumPy exercise never waits behind a Keras one (nor
+        # behind the zygote importing Keras).
+        self._lanes = {
+            heavy: [Supervisor(self._zygote) for _ in range(self.workers)]
+            for heavy in (True, False)
+        }
+        self._all = self._lanes[True] + self._lanes[False]
+        self._judge = Judge(self._zygote)  # judges what needs Keras
+        self._idle: dict[bool, queue.Queue[Supervisor]] = {}
+        for heavy, supervisors in self._lanes.items():
+            self._idle[heavy] = queue.Queue()
+            for supervisor in supervisors:
+                self._idle[heavy].put(supervisor)
+        self._pools = {
+            heavy: ThreadPoolExecutor(
+                self.workers,
+                thread_name_prefix="grader-" + ("keras" if heavy else "numpy"),
+            )
+            for heavy in (True, False)
+        }
         self._locks: dict[
             str, threading.Lock
         ] = {}  # one per exercise: building one's inputs never holds up another's
         self._locks_guard = threading.Lock()
-        self._cached_inputs: dict[str, tuple[list, list]] = {}
+        self._cached_inputs: dict[str, tuple[list | None, list[str], list]] = {}
 
     def __enter__(self) -> Grader:
         return self
@@ -215,20 +221,31 @@ class Grader:
         self.close()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
         for supervisor in self._all:
             supervisor.stop()
+        self._judge.stop()
         self._zygote.stop()
-        self._pool.shutdown(wait=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
 
     # -- one exercise
 
-    def _run(self, job: dict) -> dict:
-        supervisor = self._idle.get()
+    @staticmethod
+    def _heavy(module, exercise) -> bool:
+        """Whether an exercise is graded in the Keras lane: its chapter imports Keras
+        and it is not written by hand in NumPy. (Only scheduling: a job's own imports
+        decide which worker runs it.)"""
+        return "keras" in module.chapter.setup and not exercise.by_hand
+
+    def _run(self, job: dict, heavy: bool) -> dict:
+        idle = self._idle[heavy]
+        supervisor = idle.get()
         try:
             return supervisor.run(job)
         finally:
-            self._idle.put(supervisor)
+            idle.put(supervisor)
 
     def grade_exercise(
         self, notebook: dict, module, exercise, name: str = "notebook"
@@ -271,7 +288,8 @@ class Grader:
             modules = _imported_modules("\n".join(code for _, code in statements))
         if refused:
             return False, refused.message
-        cases, calls = self._inputs(exercise)
+        heavy = self._heavy(module, exercise)
+        labels, calls = self._inputs(module, exercise, heavy)
         job = {
             "module": module.__name__,
             "function": exercise.function_name,
@@ -282,40 +300,58 @@ class Grader:
             "preload": [
                 module.__name__,
                 *(m for m in modules if m.split(".")[0] in PRELOADABLE),
-                *(["keras"] if model_payloads(calls) else []),
+                *(["keras"] if holds_models(calls) else []),
             ],
             "timeout": self.timeout,
             "memory": self.memory,
         }
-        reply = self._run(job)
-        outcomes, problem = self._outcomes(reply, cases, exercise, program)
+        reply = self._run(job, heavy)
+        found, problem = self._outcomes(reply, labels, exercise)
         if problem:
             return False, problem
-        result = exercise.judge(cases, outcomes)
-        message = result.message
-        if not result.passed and "NameError" in message:
+        if heavy:  # the judge loads returned models within its own limits
+            passed, message = self._judge.judge(module.__name__, exercise.qid, found)
+        else:
+            payloads = returned_payloads([e for e in found if e is not None])
+            load = vetted_loader(payloads, self._vet(payloads))
+            result = exercise.judge(
+                self._cached_inputs[exercise.qid][0], [outcome(e, load) for e in found]
+            )
+            passed, message = result.passed, result.message
+        if not passed and "NameError" in message:
             message += explain_missing_name(program, message)
             message += self._statement_notes(reply)
-        return result.passed, message
+        return passed, message
 
-    def _inputs(self, exercise) -> tuple[list, list]:
-        """An exercise's cases and their wire form, made once per grader (building and
-        saving chapter 6's case models is most of the work of grading those exercises).
-        """
+    def _inputs(self, module, exercise, heavy: bool) -> tuple[list[str], list]:
+        """The labels of an exercise's cases and their wire form, made once per grader
+        (building chapter 6's case models is most of the work of grading those
+        exercises): by the judge for the exercises that need Keras, so that the grader
+        never imports it."""
         with self._locks_guard:
             lock = self._locks.setdefault(exercise.qid, threading.Lock())
         with lock:
             if exercise.qid not in self._cached_inputs:
-                cases = exercise.cases()
-                with tempfile.TemporaryDirectory(
-                    prefix="mnist_course_grader_"
-                ) as scratch:
-                    saved: dict = {}
-                    calls = [
-                        encode(case.args, Path(scratch), saved=saved) for case in cases
-                    ]
-                self._cached_inputs[exercise.qid] = (cases, calls)
-            return self._cached_inputs[exercise.qid]
+                if heavy:
+                    labels, calls = self._judge.inputs(module.__name__, exercise.qid)
+                    self._cached_inputs[exercise.qid] = (None, labels, calls)
+                else:
+                    cases = exercise.cases()
+                    with tempfile.TemporaryDirectory(
+                        prefix="mnist_course_grader_"
+                    ) as scratch:
+                        saved: dict = {}
+                        calls = [
+                            encode(case.args, Path(scratch), saved=saved)
+                            for case in cases
+                        ]
+                    self._cached_inputs[exercise.qid] = (
+                        cases,
+                        [case.label for case in cases],
+                        calls,
+                    )
+            _, labels, calls = self._cached_inputs[exercise.qid]
+            return labels, calls
 
     @staticmethod
     def _statement_notes(reply: dict) -> str:
@@ -331,12 +367,13 @@ class Grader:
         )
 
     def _outcomes(
-        self, reply: dict, cases, exercise, program: Program
-    ) -> tuple[list[Outcome], str | None]:
+        self, reply: dict, labels: list[str], exercise
+    ) -> tuple[list[dict | None], str | None]:
+        """The ``outcome`` event of each call, in order (None: never made), or why the
+        run ended before every call returned."""
         name = exercise.function_name
         events = _events(reply.get("stream", ""))
-        load_model = self._model_loader(events)
-        outcomes: dict[int, Outcome] = {}
+        outcomes: dict[int, dict] = {}
         started = None
         for event in events:
             if event["event"] == "missing":
@@ -353,22 +390,28 @@ class Grader:
             if (
                 event["event"] == "outcome"
                 and isinstance(event.get("index"), int)
-                and 0 <= event["index"] < len(cases)
+                and 0 <= event["index"] < len(labels)
             ):
-                outcomes[event["index"]] = _outcome(event, load_model)
-        prefix = []
+                outcomes[event["index"]] = event
+        prefix: list[dict | None] = []
         while len(prefix) in outcomes:
             prefix.append(outcomes[len(prefix)])
-        if len(prefix) == len(cases):
+        if len(prefix) == len(labels):
             return prefix, None
-        if any(o.error or o.not_written or o.mutated is not None for o in prefix):
+        if any(
+            e.get("error")
+            or e.get("not_written") is True
+            or e.get("mutated") is not None
+            for e in prefix
+            if e is not None
+        ):
             # A problem before it stopped: that problem is the verdict (the rest are
             # never looked at).
-            return prefix + [Outcome()] * (len(cases) - len(prefix)), None
+            return prefix + [None] * (len(labels) - len(prefix)), None
         # It stopped early: say how, and on which input.
         on = (
-            f" on {cases[started].label}"
-            if started is not None and 0 <= started < len(cases)
+            f" on {labels[started]}"
+            if started is not None and 0 <= started < len(labels)
             else " while its cell was being run"
         )
         status = reply.get("status")
@@ -416,23 +459,13 @@ class Grader:
             ),
         )
 
-    def _model_loader(self, events: list[dict]) -> Callable[[str], object]:
-        """Loads the models an exercise returned, only those a confined child built
-        first.
-
-        One ``models`` job loads every returned ``.keras`` file in a fresh child under
-        :data:`MODEL_MEMORY` and :data:`MODEL_SECONDS`; the grader then loads only those
-        that child built, with at most ``MAX_MODEL_PARAMS`` parameters."""
-        payloads = list(
-            dict.fromkeys(
-                p
-                for e in events
-                if e["event"] == "outcome"
-                for p in model_payloads(e.get("value"))
-            )
-        )
+    def _vet(self, payloads: list[str]) -> list[str | None]:
+        """Why each returned model may not be loaded (None: it may): one ``models``
+        job loads them all in a fresh child under :data:`MODEL_MEMORY` and
+        :data:`MODEL_SECONDS`; only those that child built, with at most
+        ``MAX_MODEL_PARAMS`` parameters, are loaded to be judged."""
         if not payloads:
-            return load_model
+            return []
         reply = self._run(
             {
                 "kind": "models",
@@ -440,7 +473,8 @@ class Grader:
                 "preload": ["keras"],
                 "timeout": MODEL_SECONDS,
                 "memory": MODEL_MEMORY,
-            }
+            },
+            True,
         )
         facts = {
             e["index"]: e
@@ -448,15 +482,12 @@ class Grader:
             if e["event"] == "model" and isinstance(e.get("index"), int)
         }
         limits = f"{MODEL_MEMORY >> 30} GB of memory, {MODEL_SECONDS:g} s"
-        refused = {p: vet_model(facts.get(i), limits) for i, p in enumerate(payloads)}
+        return [vet_model(facts.get(i), limits) for i in range(len(payloads))]
 
-        def load(data: str) -> object:
-            reason = refused.get(data, "it was not checked first")
-            return (
-                Unreadable("Keras model", f"({reason})") if reason else load_model(data)
-            )
-
-        return load
+    def _warm_up(self) -> None:
+        """Start the zygote at once: its Keras import overlaps the NumPy exercises."""
+        with contextlib.suppress(MnistCourseError):  # the first heavy job says why
+            self._zygote.warm_up()
 
     def _prepare(self, modules: list) -> None:
         """Build the chapters' inputs ahead of their turn, the last chapters (Keras
@@ -464,13 +495,11 @@ class Grader:
         for the grader.
         """
         for module in reversed(modules):
-            try:
-                if "keras" in module.chapter.setup:
-                    import keras  # noqa: F401  (to load the models exercises return)
-                for exercise in module.chapter:
-                    self._inputs(exercise)
-            except Exception:  # the exercise's own grading reports it
-                continue
+            for exercise in module.chapter:
+                try:
+                    self._inputs(module, exercise, self._heavy(module, exercise))
+                except Exception:  # the exercise's own grading reports it
+                    continue
 
     # -- notebooks
 
@@ -514,11 +543,17 @@ class Grader:
                 continue
             pending.append(
                 [
-                    self._pool.submit(self.grade_exercise, notebook, module, e, name)
+                    self._pools[self._heavy(module, e)].submit(
+                        self.grade_exercise, notebook, module, e, name
+                    )
                     for e in module.chapter
                 ]
             )
             modules.setdefault(module.__name__, module)
+        if any("keras" in module.chapter.setup for module in modules.values()):
+            threading.Thread(
+                target=self._warm_up, daemon=True, name="grader-zygote"
+            ).start()
         if modules:
             threading.Thread(
                 target=self._prepare,

@@ -33,11 +33,16 @@ from .worker import MAX_MESSAGE, send
 
 _ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT = (
-    "import sys\n"
+    "import os, sys\n"
+    "os.nice(int(sys.argv[2]))\n"
     "try:\n    import mnist_course\n"
     "except ImportError:\n    sys.path.append(sys.argv[1])\n"
     "from mnist_course.grading.worker import serve\nserve()\n"
 )
+# The workers started as a new Python (the NumPy exercises) run at this niceness: when
+# both kinds of exercise are graded, the Keras ones take longer and start later (after
+# the zygote's import), so they get the CPU first.
+LIGHT_NICENESS = 5
 _ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "PYTHONDONTWRITEBYTECODE": "1",
@@ -88,6 +93,13 @@ class Zygote:
         self.control: socket.socket | None = None
         self.lock = threading.Lock()
 
+    def warm_up(self) -> None:
+        """Start the zygote now, if it is not running (its Keras import then overlaps
+        other work instead of holding up the first heavy job)."""
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self._start()
+
     def _request(self, message: bytes, fds: list[int] = ()) -> bytes:
         if self.process is None or self.process.poll() is not None:
             self._start()
@@ -125,14 +137,16 @@ class Zygote:
             self.stop()
             raise _did_not_start()
 
-    def spawn(self, directory: str) -> _Forked:
-        """A new worker (:func:`.worker.serve`) working in ``directory``."""
+    def spawn(self, directory: str, judge: bool = False) -> _Forked:
+        """A new worker (:func:`.worker.serve`) working in ``directory``; with
+        ``judge``, the grader's judge instead (:func:`.judge.serve`)."""
         job_read, job_write = os.pipe()
         reply_read, reply_write = os.pipe()
         try:
             with self.lock:
                 reply = self._request(
-                    b"S" + directory.encode(), [job_read, reply_write]
+                    (b"J" if judge else b"S") + directory.encode(),
+                    [job_read, reply_write],
                 )
         except OSError:
             reply = b""
@@ -192,18 +206,18 @@ class WorkerProcess:
     """One worker process (see :mod:`.worker`), restarted whenever it dies; forked by
     ``zygote`` when one is given, else started as a new Python."""
 
-    def __init__(self, zygote: Zygote | None = None):
-        self.zygote = zygote
+    def __init__(self, zygote: Zygote | None = None, judge: bool = False):
+        self.zygote, self.judge = zygote, judge
         self.process: subprocess.Popen | _Forked | None = None
         self.directory: tempfile.TemporaryDirectory | None = None
 
     def _start(self) -> None:
         self.directory = tempfile.TemporaryDirectory(prefix="mnist_course_grader_")
         if self.zygote is not None:
-            self.process = self.zygote.spawn(self.directory.name)
+            self.process = self.zygote.spawn(self.directory.name, judge=self.judge)
         else:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT, _ROOT],
+                [sys.executable, "-I", "-c", _BOOT, _ROOT, str(LIGHT_NICENESS)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=_stderr(),

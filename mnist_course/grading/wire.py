@@ -4,10 +4,11 @@ The grader sends an exercise's inputs to the worker and gets back what the learn
 function returned. Values travel as JSON; arrays as dtype, shape and base64 bytes
 (``np.frombuffer``, no object arrays); a Keras model as the bytes of its ``.keras``
 file. Nothing a worker sends can run code in the grader when decoded, and nothing it
-sends makes the grader build something unbounded: a returned model is first loaded in a
-fresh confined worker child (:func:`model_facts`), and the grader loads it (with Keras'
-safe mode) only when that child built it within the limits and reported a parameter
-count within :data:`MAX_MODEL_PARAMS` (see :func:`decode`'s ``load_model``).
+sends makes the grader build something unbounded: a returned model is loaded (Keras'
+safe mode) only within limits, by the judge (:func:`.judge.load_within_limits`) or,
+for a NumPy exercise, by the grader after a fresh confined worker child built it
+(:func:`model_facts`) and reported a parameter count within :data:`MAX_MODEL_PARAMS`
+(see :func:`decode`'s ``load_model``).
 
 >>> decode(encode({"shape": (2, 3), "x": np.arange(3, dtype=np.uint8)}))["x"]
 array([0, 1, 2], dtype=uint8)
@@ -18,6 +19,8 @@ nan
 from __future__ import annotations
 
 import base64
+import importlib
+import json
 import math
 import tempfile
 from collections.abc import Callable
@@ -26,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exercises._core import is_keras_model
+from ..exercises._core import Outcome, is_keras_model
 
 _ARRAY_KINDS = set(
     "biufc"
@@ -50,7 +53,11 @@ def _b64(data: bytes) -> str:
 
 
 def encode(
-    value: Any, scratch: Path | None = None, depth: int = 0, saved: dict | None = None
+    value: Any,
+    scratch: Path | None = None,
+    depth: int = 0,
+    saved: dict | None = None,
+    recipes: bool = False,
 ) -> Any:
     """``value`` as JSON-ready data; a Keras model is saved in the folder ``scratch``
     first.
@@ -59,7 +66,10 @@ def encode(
     inputs it sends (an exercise may take a model, which the worker loads safely).
     ``saved`` (id → data) makes one model in several inputs one payload, so the worker
     loads it once and its cases share it, as ``check()``'s do (each save differs: it
-    records the time)."""
+    records the time). With ``recipes`` (the grader's inputs only), a case model that
+    a function of the exercises made (its ``_case_recipe``: see ``ch06.case_cnn``)
+    travels as that call, which the worker repeats: building a small model is quicker
+    than loading its file."""
     if depth > 20:
         return {
             "__unreadable__": "deeply nested value",
@@ -95,16 +105,20 @@ def encode(
             "data": _b64(np.ascontiguousarray(value).tobytes()),
         }
     if isinstance(value, (list, tuple)):
-        items = [encode(v, scratch, depth + 1, saved) for v in value]
+        items = [encode(v, scratch, depth + 1, saved, recipes) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {
             "__dict__": {
-                k: encode(v, scratch, depth + 1, saved) for k, v in value.items()
+                k: encode(v, scratch, depth + 1, saved, recipes)
+                for k, v in value.items()
             }
         }
     if saved is not None and id(value) in saved:
         return saved[id(value)]
+    recipe = getattr(value, "_case_recipe", None) if recipes else None
+    if isinstance(recipe, str) and is_keras_model(value):
+        return {"__case_model__": recipe}
     if is_keras_model(value) and scratch is not None:
         try:
             value.inputs[0].shape  # noqa: B018  (an unbuilt model has none)
@@ -172,8 +186,9 @@ def load_model(data: str) -> Any:
         )
 
 
-def model_payloads(data: Any, depth: int = 0) -> list[str]:
-    """The ``.keras`` payloads inside wire data (what :func:`encode` made of models).
+def model_payloads(data: Any, depth: int = 0, tag: str = "__keras__") -> list[str]:
+    """The ``.keras`` payloads inside wire data (what :func:`encode` made of models);
+    with ``tag="__case_model__"``, the case recipes.
 
     >>> model_payloads([1, {"__tuple__": [{"__keras__": "UEsD"}]}])
     ['UEsD']
@@ -181,16 +196,21 @@ def model_payloads(data: Any, depth: int = 0) -> list[str]:
     if depth > 20:
         return []
     if isinstance(data, list):
-        return [p for v in data for p in model_payloads(v, depth + 1)]
+        return [p for v in data for p in model_payloads(v, depth + 1, tag)]
     if not isinstance(data, dict):
         return []
-    if isinstance(data.get("__keras__"), str):
-        return [data["__keras__"]]
+    if isinstance(data.get(tag), str):
+        return [data[tag]]
     values = data.get("__tuple__", data.get("__dict__", []))
     values = list(values.values()) if isinstance(values, dict) else values
     if not isinstance(values, list):
         return []
-    return [p for v in values for p in model_payloads(v, depth + 1)]
+    return [p for v in values for p in model_payloads(v, depth + 1, tag)]
+
+
+def holds_models(data: Any) -> bool:
+    """Whether wire data holds a model, as a file or as a case recipe."""
+    return bool(model_payloads(data) or model_payloads(data, tag="__case_model__"))
 
 
 def model_facts(data: str, folder: str) -> dict:
@@ -231,23 +251,49 @@ def vet_model(facts: dict | None, limits: str) -> str | None:
     return None
 
 
-def decode(data: Any, load_model: Callable[[str], Any] = load_model) -> Any:
+CASE_MODULES = "mnist_course.exercises."  # where the functions of case recipes live
+
+
+def build_case_model(recipe: str) -> Any:
+    """The model a case recipe names (the worker's side; recipes come only from the
+    grader, and only functions of ``mnist_course.exercises`` are called)."""
+    module, function, args = json.loads(recipe)
+    if not (
+        isinstance(module, str)
+        and module.startswith(CASE_MODULES)
+        and isinstance(function, str)
+        and all(isinstance(a, int) for a in args)
+    ):
+        raise ValueError(f"refused case recipe {recipe[:80]!r}")
+    return getattr(importlib.import_module(module), function)(*args)
+
+
+def decode(
+    data: Any,
+    load_model: Callable[[str], Any] = load_model,
+    build: Callable[[str], Any] | None = None,
+) -> Any:
     """Inverse of :func:`encode`: only plain data comes out.
 
     ``load_model`` turns a ``.keras`` payload into a model: the worker loads the
     grader's (trusted) inputs directly; the grader passes one that loads only what a
-    confined child vetted, and returns :class:`Unreadable` for the rest."""
+    confined child vetted, and returns :class:`Unreadable` for the rest. ``build``
+    makes a case model from its recipe: only the worker passes one (what a worker sends
+    back is never a recipe)."""
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
-        return [decode(v, load_model) for v in data]
+        return [decode(v, load_model, build) for v in data]
     if not isinstance(data, dict):
         return Unreadable(type(data).__name__)
     try:
         if "__tuple__" in data:
-            return tuple(decode(v, load_model) for v in data["__tuple__"])
+            return tuple(decode(v, load_model, build) for v in data["__tuple__"])
         if "__dict__" in data:
-            return {str(k): decode(v, load_model) for k, v in data["__dict__"].items()}
+            items = data["__dict__"].items()
+            return {str(k): decode(v, load_model, build) for k, v in items}
+        if "__case_model__" in data and build is not None:
+            return build(str(data["__case_model__"]))
         if "__ndarray__" in data:
             return _array(data["__ndarray__"], data["data"], list(data["shape"]))
         if "__npscalar__" in data:
@@ -265,3 +311,54 @@ def decode(data: Any, load_model: Callable[[str], Any] = load_model) -> Any:
     except (ValueError, TypeError, KeyError) as exc:
         return Unreadable("malformed value", str(exc))
     return Unreadable("dict")
+
+
+def returned_payloads(events: list[dict]) -> list[str]:
+    """The distinct ``.keras`` payloads the outcome events of one exercise hold, in
+    order (the grader vets them; the judge is told which it may load, in this order)."""
+    return list(
+        dict.fromkeys(
+            p
+            for e in events
+            if isinstance(e, dict) and e.get("event") == "outcome"
+            for p in model_payloads(e.get("value"))
+        )
+    )
+
+
+def outcome(event: dict | None, load_model: Callable[[str], Any]) -> Outcome:
+    """What one call returned or raised, from its ``outcome`` event (None: never
+    run)."""
+    if event is None:
+        return Outcome()
+    error = event.get("error")
+    mutated = event.get("mutated")
+    return Outcome(
+        value=decode(event.get("value"), load_model),
+        error=error if isinstance(error, str) else None,
+        message=str(event.get("message", ""))[:1000],
+        where=str(event.get("where", ""))[:300],
+        not_written=event.get("not_written") is True,
+        mutated=(
+            mutated
+            if isinstance(mutated, int) and not isinstance(mutated, bool)
+            else None
+        ),
+    )
+
+
+def vetted_loader(
+    payloads: list[str], reasons: list, load: Callable[[str], Any] = load_model
+) -> Callable[[str], Any]:
+    """A ``load_model`` that loads a returned payload only when the vetting child
+    built it (``reasons[i]`` is None for ``payloads[i]``)."""
+    refused = {
+        p: (r if isinstance(r, str) or r is None else "it was not checked first")
+        for p, r in zip(payloads, reasons, strict=False)
+    }
+
+    def loader(data: str) -> Any:
+        reason = refused.get(data, "it was not checked first")
+        return Unreadable("Keras model", f"({reason})") if reason else load(data)
+
+    return loader

@@ -24,8 +24,12 @@ a process that imported Keras once (seconds of CPU that every heavy worker would
 otherwise spend again) and then forks a worker for each request on its socket.
 
 A job of kind ``models`` runs no learner code: a fresh confined child loads the
-``.keras`` files an exercise returned (:func:`.wire.model_facts`) and reports each
+``.keras`` files a NumPy exercise returned (:func:`.wire.model_facts`) and reports each
 one's size, so that the grader never builds a model nobody has built within limits.
+(The Keras exercises' models are built by the judge, within its own limits.)
+
+A case model that a function of the exercises made travels as that call (a recipe);
+the child makes it again before it runs any learner code's call.
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ def _run(job: dict, out, workdir: str) -> None:
     import linecache
 
     from ..exercises._core import call_function
+    from .wire import build_case_model as build_case_model_once
     from .wire import decode, encode, load_model
 
     models: dict[str, object] = {}
@@ -130,6 +135,11 @@ def _run(job: dict, out, workdir: str) -> None:
         if data not in models:
             models[data] = load_model(data)
         return models[data]
+
+    def build_case_model(recipe: str) -> object:
+        if recipe not in models:
+            models[recipe] = build_case_model_once(recipe)
+        return models[recipe]
 
     def emit(**event):
         out.write(json.dumps(event) + "\n")
@@ -167,7 +177,9 @@ def _run(job: dict, out, workdir: str) -> None:
         return
     for index, args in enumerate(job["calls"]):
         emit(event="start", index=index)
-        outcome = call_function(function, decode(args, load_case_model))
+        outcome = call_function(
+            function, decode(args, load_case_model, build_case_model)
+        )
         record = outcome.as_data()
         record["value"] = encode(outcome.value, workdir)
         emit(event="outcome", index=index, **record)
@@ -384,7 +396,8 @@ def zygote() -> None:
 
     The socket is the file descriptor ``sys.argv[2]``. A request ``S<folder>`` comes
     with two file descriptors, the new worker's job stream and reply stream; the reply
-    is the worker's pid. ``K<pid>`` kills that worker's process group and reaps it
+    is the worker's pid. ``J<folder>`` starts the grader's judge (:mod:`.judge`) the
+    same way. ``K<pid>`` kills that worker's process group and reaps it
     (its pid cannot be reused before then); the reply is ``ok``.
     """
     from .sandbox import become_subreaper
@@ -408,7 +421,7 @@ def zygote() -> None:
             break
         if not message:
             break
-        if message[:1] == b"S" and len(fds) == 2:
+        if message[:1] in (b"S", b"J") and len(fds) == 2:
             gc.freeze()
             pid = os.fork()
             if pid == 0:
@@ -419,7 +432,12 @@ def zygote() -> None:
                     os.dup2(fds[1], 1)
                     os.closerange(3, 1 << 16)
                     os.chdir(message[1:].decode())
-                    serve()
+                    if message[:1] == b"J":
+                        from .judge import serve as judge
+
+                        judge()
+                    else:
+                        serve()
                 finally:
                     os._exit(0)
             gc.unfreeze()
