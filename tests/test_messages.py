@@ -4241,6 +4241,251 @@ AUDIT13_NOT = [
 ]
 
 
+# Audit 14 (blind: 32 wrong answers written from the chapter text alone, before the
+# checker or the tests were read): 27 named their cause; these 5 did not.
+AUDIT14 = [
+    (
+        "ch03.q1",
+        (
+            "scipy.signal.convolve2d flips the kernel (true convolution, not the "
+            "course's cross-correlation)"
+        ),
+        (
+            "from scipy.signal import convolve2d\n"
+            "\n"
+            "\n"
+            "def conv2d(image, kernel):\n"
+            '    return convolve2d(image, kernel, mode="valid").astype(float)\n'
+        ),
+        "convolve2d flips the kernel",
+    ),
+    (
+        "ch03.q2",
+        ("slides the window with stride 1 (overlapping windows)"),
+        (
+            "def max_pool2d(image, size=2):\n"
+            "    h, w = image.shape\n"
+            "    out = np.zeros((h - size + 1, w - size + 1))\n"
+            "    for i in range(h - size + 1):\n"
+            "        for j in range(w - size + 1):\n"
+            "            out[i, j] = image[i:i + size, j:j + size].max()\n"
+            "    return out\n"
+        ),
+        "your windows overlap",
+    ),
+    (
+        "ch03.q4",
+        ("jump set to the layer's stride instead of multiplied"),
+        (
+            "def receptive_field(layers):\n"
+            "    field = 1\n"
+            "    jump = 1\n"
+            "    for kernel, stride in layers:\n"
+            "        field = field + (kernel - 1) * jump\n"
+            "        jump = stride\n"
+            "    return field\n"
+        ),
+        "jump *= stride",
+    ),
+    (
+        "ch03.q5",
+        ("last Dense(10) has no softmax (outputs logits)"),
+        (
+            "import keras\n"
+            "from keras import layers\n"
+            "\n"
+            "\n"
+            "def build_cnn():\n"
+            "    model = keras.Sequential([\n"
+            "        keras.Input(shape=(28, 28, 1)),\n"
+            '        layers.Conv2D(32, 3, activation="relu"),\n'
+            "        layers.MaxPooling2D(),\n"
+            '        layers.Conv2D(64, 3, activation="relu"),\n'
+            "        layers.MaxPooling2D(),\n"
+            "        layers.Flatten(),\n"
+            '        layers.Dense(128, activation="relu"),\n'
+            "        layers.Dense(10),\n"
+            "    ])\n"
+            "    return model\n"
+        ),
+        "outputs raw scores (logits)",
+    ),
+    (
+        "ch04.q2",
+        ("epsilon inside the square root"),
+        (
+            "def adam_step(weights, grad, m, v, t, lr=0.001, beta1=0.9, "
+            "beta2=0.999, epsilon=1e-7):\n"
+            "    m = beta1 * m + (1 - beta1) * grad\n"
+            "    v = beta2 * v + (1 - beta2) * grad ** 2\n"
+            "    m_hat = m / (1 - beta1 ** t)\n"
+            "    v_hat = v / (1 - beta2 ** t)\n"
+            "    weights = weights - lr * m_hat / np.sqrt(v_hat + epsilon)\n"
+            "    return weights, m, v\n"
+        ),
+        "epsilon goes OUTSIDE the square root",
+    ),
+]
+# The misleading one said a layer came after the softmax; there was none.
+AUDIT14_NOT = [(*AUDIT14[3][:3], "A layer after the softmax")]
+
+
+# Audit 15 (blind, after audit 14's fixes): 31 of 32 named their cause; this one did
+# not (Keras' own error only).
+AUDIT15 = [
+    (
+        "ch06.q1",
+        "passes the layer objects as outputs instead of layer.output",
+        (
+            "def layer_outputs(model, layer_names):\n"
+            "    wanted = [model.get_layer(name) for name in layer_names]\n"
+            "    return keras.Model(inputs=model.inputs, outputs=wanted)\n"
+        ),
+        "not the layer model.get_layer(name) itself",
+    ),
+]
+
+
+# The right answers of the two blind audits (14, 15), written differently from the
+# reference: all pass.
+AUDIT14_15_CORRECT = [
+    (
+        "ch01.q2",
+        "np.histogram with integer bin edges",
+        (
+            "def class_counts(labels):\n"
+            "    counts, _ = np.histogram(labels, bins=np.arange(11))\n"
+            "    return counts\n"
+        ),
+    ),
+    (
+        "ch02.q1",
+        "softmax through a hand-written log-sum-exp",
+        (
+            "def softmax(logits):\n"
+            "    z = logits - logits.max(axis=1, keepdims=True)\n"
+            "    log_norm = np.log(np.exp(z).sum(axis=1, keepdims=True))\n"
+            "    return np.exp(z - log_norm)\n"
+        ),
+    ),
+    (
+        "ch03.q2",
+        "sliding_window_view strided by size",
+        (
+            "def max_pool2d(image, size=2):\n"
+            "    windows = np.lib.stride_tricks.sliding_window_view(image, (size,"
+            " size))\n"
+            "    return windows[::size, ::size].max(axis=(2, 3))\n"
+        ),
+    ),
+    (
+        "ch03.q4",
+        "backward recursion from the last layer",
+        (
+            "def receptive_field(layers):\n"
+            "    r = 1\n"
+            "    for k, s in reversed(list(layers)):\n"
+            "        r = (r - 1) * s + k\n"
+            "    return r\n"
+        ),
+    ),
+    (
+        "ch05.q1",
+        "bincount of flat indices",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n"
+            "    flat = np.asarray(y_true) * num_classes + np.asarray(y_pred)\n"
+            "    return np.bincount(flat, minlength=num_classes *"
+            " num_classes).reshape(num_classes, num_classes)\n"
+        ),
+    ),
+    (
+        "ch05.q6",
+        "scipy.stats.binomtest on the disagreements",
+        (
+            "def mcnemar_p_value(correct_a, correct_b):\n"
+            "    from scipy.stats import binomtest\n"
+            "    b = int(np.sum(correct_a & ~correct_b))\n"
+            "    c = int(np.sum(~correct_a & correct_b))\n"
+            "    if b + c == 0:\n"
+            "        return 1.0\n"
+            "    return float(binomtest(b, b + c, 0.5).pvalue)\n"
+        ),
+    ),
+    (
+        "ch01.q2",
+        "broadcast comparison with np.arange(10), summed per column",
+        (
+            "def class_counts(labels):\n"
+            "    return (np.asarray(labels)[:, None] == np.arange(10)[None,"
+            " :]).sum(axis=0)\n"
+        ),
+    ),
+    (
+        "ch02.q1",
+        "log-sum-exp by hand, then exp(logits - logZ)",
+        (
+            "def softmax(logits):\n"
+            "    m = logits.max(axis=-1, keepdims=True)\n"
+            "    log_z = m + np.log(np.exp(logits - m).sum(axis=-1, keepdims=True))\n"
+            "    return np.exp(logits - log_z)\n"
+        ),
+    ),
+    (
+        "ch02.q5",
+        "np.pad generously, then slice the shifted window",
+        (
+            "def shift_images(images, dx, dy):\n"
+            "    n, h, w = images.shape\n"
+            "    ph, pw = max(h, abs(dy)), max(w, abs(dx))\n"
+            "    padded = np.pad(images, ((0, 0), (ph, ph), (pw, pw)))\n"
+            "    return padded[:, ph - dy : ph - dy + h, pw - dx : pw - dx +"
+            " w].copy()\n"
+        ),
+    ),
+    (
+        "ch03.q1",
+        "sliding_window_view + einsum",
+        (
+            "def conv2d(image, kernel):\n"
+            "    windows ="
+            " np.lib.stride_tricks.sliding_window_view(np.asarray(image,"
+            " dtype=float), kernel.shape)\n"
+            '    return np.einsum("ijab,ab->ij", windows, kernel)\n'
+        ),
+    ),
+    (
+        "ch05.q1",
+        "np.bincount on the flattened (true, pred) index",
+        (
+            "def confusion_matrix(y_true, y_pred, num_classes=10):\n"
+            "    flat = np.asarray(y_true).astype(np.int64) * num_classes +"
+            " np.asarray(y_pred).astype(np.int64)\n"
+            "    return np.bincount(flat,"
+            " minlength=num_classes**2).reshape(num_classes, num_classes)\n"
+        ),
+    ),
+    (
+        "ch05.q6",
+        "scipy.stats.binom.cdf for the tail",
+        (
+            "from scipy import stats  # the chapter's set-up cell\n"
+            "\n"
+            "def mcnemar_p_value(correct_a, correct_b):\n"
+            "    a = np.asarray(correct_a, dtype=bool)\n"
+            "    b = np.asarray(correct_b, dtype=bool)\n"
+            "    only_a = int(np.count_nonzero(a & ~b))\n"
+            "    only_b = int(np.count_nonzero(b & ~a))\n"
+            "    n = only_a + only_b\n"
+            "    if n == 0:\n"
+            "        return 1.0\n"
+            "    return float(min(1.0, 2 * stats.binom.cdf(min(only_a, only_b), n,"
+            " 0.5)))\n"
+        ),
+    ),
+]
+
+
 def test_a_library_route_the_exercise_refuses_is_named_in_its_statement():
     # softmax with scipy.special.logsumexp is refused: logsumexp does the overflow-safe
     # shift the exercise teaches. The statement says so, as ch06.q5's says "no
@@ -4268,8 +4513,11 @@ def test_an_error_message_loses_terminal_codes_and_printed_tensors():
 
 @pytest.mark.parametrize(
     "qid,way,source",
-    AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT,
-    ids=[f"{c[0]}: {c[1]}" for c in AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT],
+    AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT + AUDIT14_15_CORRECT,
+    ids=[
+        f"{c[0]}: {c[1]}"
+        for c in AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT + AUDIT14_15_CORRECT
+    ],
 )
 def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     passed, message = both(qid, source)
@@ -4291,6 +4539,8 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     + AUDIT11
     + AUDIT12
     + AUDIT13
+    + AUDIT14
+    + AUDIT15
     + CHAPTER8,
     ids=[
         f"{m[0]}: {m[1][:40]}"
@@ -4307,6 +4557,8 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
         + AUDIT11
         + AUDIT12
         + AUDIT13
+        + AUDIT14
+        + AUDIT15
         + CHAPTER8
     ],
 )
@@ -4319,8 +4571,11 @@ def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
 
 @pytest.mark.parametrize(
     "qid,mistake,source,phrase",
-    AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT,
-    ids=[f"{m[0]}: {m[1][:40]}" for m in AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT],
+    AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT + AUDIT14_NOT,
+    ids=[
+        f"{m[0]}: {m[1][:40]}"
+        for m in AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT + AUDIT14_NOT
+    ],
 )
 def test_a_fresh_mistake_gets_no_hint_that_does_not_apply(qid, mistake, source, phrase):
     passed, message = both(qid, source)

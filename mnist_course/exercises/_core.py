@@ -987,7 +987,8 @@ class Exercise:
     advice shown when the learner's code raises it (or with a function of the message
     that returns the advice, or ``None`` when the message does not show the mistake).
     ``returns`` names the values of a tuple result (``("weights", "velocity")``), so a
-    message says which one is wrong.
+    message says which one is wrong. ``library_notes`` pairs a refused route's prefix
+    with what the learner should know about it (it computes something else).
     ``scale_tolerance`` compares an array result up to that fraction of the expected
     array's largest absolute value (``rtol``/``atol`` are then unused): for maps such as
     gradients, whose scale depends on the model and whose small values are noise.
@@ -1015,6 +1016,7 @@ class Exercise:
         returns: tuple[str, ...] = (),
         scale_tolerance: float | None = None,
         forms: tuple[Callable, ...] = (),
+        library_notes: tuple[tuple[str, str], ...] = (),
     ):
         self.qid, self.function_name, self.reference = qid, function_name, reference
         self._cases, self.nudges, self.error_nudges = cases, nudges, error_nudges
@@ -1036,6 +1038,7 @@ class Exercise:
         self.forms = (
             forms  # other right ways to write it, whose one-edit variants are tried too
         )
+        self.library_notes = library_notes  # (route prefix, what to know about it)
         self._variant_cache: list | None = None
         self.setup = ""  # the chapter's set-up code (its imports), set by its Chapter
 
@@ -1065,11 +1068,15 @@ class Exercise:
         not."""
         if not self.by_hand or not uses:
             return None
+        notes = [
+            note for route, note in self.library_notes if uses[0].startswith(route)
+        ]
         return Result(
             False,
             f"this exercise asks you to write `{self.function_name}` by hand, in NumPy,"
             f" but your function uses `{uses[0]}`. The chapter compares your version"
-            " with the library's right after: write the computation yourself here.",
+            " with the library's right after: write the computation yourself here."
+            + "".join(f" {note}" for note in notes[:1]),
         )
 
     def _uses_in_process(self, function: Callable) -> list[str]:

@@ -213,6 +213,15 @@ q1 = Exercise(
     ),
     error_nudges=(("could not be broadcast together", _patch_shape_advice),),
     forbidden=("scipy.signal", "scipy.ndimage"),
+    library_notes=(
+        (
+            "scipy.signal.convolve",
+            "Mind too that scipy's convolve2d flips the kernel (a true convolution);"
+            " the course's conv2d, like Keras' Conv2D, slides the kernel as it is (a"
+            " cross-correlation), so the two differ for any kernel that is not"
+            " symmetric.",
+        ),
+    ),
 )
 
 # ---------------------------------------------------------------- q2: pooling
@@ -323,6 +332,21 @@ q2 = Exercise(
             ],
             "image[::size, ::size] keeps each window's top-left pixel; max-pooling"
             " keeps its LARGEST value: take the max over each size × size window.",
+        ),
+        Nudge(
+            lambda image, size=2: np.array(
+                [
+                    [
+                        image[i : i + size, j : j + size].max()
+                        for j in range(image.shape[1] - size + 1)
+                    ]
+                    for i in range(image.shape[0] - size + 1)
+                ]
+            ),
+            "your windows overlap: they move one pixel at a time, which gives (H -"
+            " size + 1) × (W - size + 1) outputs. Max-pooling moves each window by its"
+            " whole size (the stride is `size`): window (i, j) covers rows i * size to"
+            " (i + 1) * size, and there are (H // size) × (W // size) of them.",
         ),
         Nudge(
             lambda image, size=2: np.array(
@@ -519,6 +543,15 @@ def receptive_field(layers: list[tuple[int, int]]) -> int:
     return field
 
 
+def _jump_replaced(layers):
+    """The jump set to each layer's stride instead of multiplied by it."""
+    field, jump = 1, 1
+    for kernel, stride in layers:
+        field += (kernel - 1) * jump
+        jump = stride
+    return field
+
+
 def _backward_run_forward(layers):
     field = 1
     for kernel, stride in layers:  # the output-to-input recursion, without reversed()
@@ -568,6 +601,12 @@ q4 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            _jump_replaced,
+            "you set the jump to the layer's own stride (jump = stride); the jump is"
+            " the product of ALL the strides so far, how far apart one step of this"
+            " layer's input is in the image: multiply it, jump *= stride.",
+        ),
         Nudge(
             lambda ls: 1 + sum((k - 1) * s for k, s in ls),
             "strides multiply: a layer's kernel is spread by the PRODUCT of the strides"
@@ -747,10 +786,16 @@ def _q5_judge(cases: list[Case], values: list) -> Result | None:
             " right after Flatten is usually the culprit).",
         )
     last = model.layers[-1]
-    if (
-        type(last).__name__ != "Dense"
-        or getattr(getattr(last, "activation", None), "__name__", "") != "softmax"
-    ):
+    activation = getattr(getattr(last, "activation", None), "__name__", "")
+    if type(last).__name__ == "Dense" and activation != "softmax":
+        return Result(
+            False,
+            f"the last Dense layer has activation {activation or 'None'!r}, so the"
+            " model outputs raw scores (logits), not probabilities: give it"
+            " activation='softmax', Dense(10, activation='softmax'), as the text"
+            " says.",
+        )
+    if type(last).__name__ != "Dense":
         return Result(
             False,
             f"the model ends with a {type(last).__name__} layer: end it with"

@@ -183,6 +183,16 @@ def _adam_swapped(
     )
 
 
+def _adam_epsilon_inside(
+    weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7
+):
+    """Epsilon added under the square root: np.sqrt(v_hat + epsilon)."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return weights - lr * m_hat / np.sqrt(v_hat + epsilon), m, v
+
+
 def _adam_paper(weights, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad**2
@@ -305,6 +315,12 @@ q2 = Exercise(
         ),
     ),
     nudges=(
+        Nudge(
+            _adam_epsilon_inside,
+            "epsilon goes OUTSIDE the square root: m_hat / (np.sqrt(v_hat) + epsilon),"
+            " as the text writes it. Inside, np.sqrt(v_hat + epsilon), it adds about"
+            " √epsilon instead of epsilon, which matters when v is small.",
+        ),
         Nudge(
             lambda w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, e=1e-7: (
                 w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + e),

@@ -229,6 +229,14 @@ q1 = Exercise(
                 " input is in the list `model.inputs`: use `model.inputs[0]`."
             ),
         ),
+        (
+            "must be KerasTensors",
+            (
+                "keras.Model's outputs are tensors, not layers: pass each named"
+                " layer's OUTPUT, model.get_layer(name).output, not the layer"
+                " model.get_layer(name) itself."
+            ),
+        ),
     ),
 )
 
