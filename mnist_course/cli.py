@@ -582,7 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=_number(int, 1),
         default=None,
-        help="exercises graded in parallel (default: 2, or 1 on a 1-core machine)",
+        help=(
+            "exercises of each kind (NumPy, Keras) graded in parallel (default: 2, or"
+            " 1 on a 1-core machine)"
+        ),
     )
     grade.add_argument(
         "--chapter", type=_chapter, help="grade only this chapter's notebooks (e.g. 04)"

@@ -168,7 +168,8 @@ _SIGNALS = {
 
 
 class Grader:
-    """Grades notebooks with ``workers`` confined worker processes in parallel.
+    """Grades notebooks with ``workers`` confined worker processes in parallel for
+    each kind of exercise (NumPy, Keras).
 
     ``timeout`` (seconds of wall-clock time) and ``memory`` (bytes) apply to each
     exercise. Use it as a context manager, or call :meth:`close`.
@@ -223,12 +224,17 @@ class Grader:
     def close(self) -> None:
         for pool in self._pools.values():
             pool.shutdown(wait=False, cancel_futures=True)
+        # Kill first, clean up after the threads are done: a thread still waiting for
+        # a reply reads the end of its stream, never a stream closed under it.
+        for supervisor in self._all:
+            supervisor.kill()
+        self._judge.kill()
+        for pool in self._pools.values():
+            pool.shutdown(wait=True)
         for supervisor in self._all:
             supervisor.stop()
         self._judge.stop()
         self._zygote.stop()
-        for pool in self._pools.values():
-            pool.shutdown(wait=True)
 
     # -- one exercise
 

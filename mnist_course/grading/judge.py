@@ -181,5 +181,8 @@ class Judge:
             )
         return reply.get("passed") is True, str(reply.get("message", ""))[:MAX_MESSAGE]
 
+    def kill(self) -> None:
+        self._process.kill()
+
     def stop(self) -> None:
         self._process.stop()

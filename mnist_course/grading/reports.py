@@ -3,9 +3,12 @@ scoreboard."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -52,18 +55,37 @@ class ReportWriter:
         tmp.replace(self.json_path)
 
     def add(self, rows: list[Grade]) -> None:
-        self.rows.extend(rows)
-        if self.json_path:
-            self._write_json()
-        if self._csv:
-            for row in rows:
-                self._writer.writerow(asdict(row))
-            self._csv.flush()
+        """Write ``rows`` to both files; Ctrl-C waits until both hold them (else one
+        file could keep rows the other lost)."""
+        with _no_interrupt():
+            self.rows.extend(rows)
+            if self._csv:
+                for row in rows:
+                    self._writer.writerow(asdict(row))
+                self._csv.flush()
+            if self.json_path:
+                self._write_json()
 
     def close(self) -> None:
         if self._csv:
             self._csv.close()
             self._csv = None
+
+
+@contextlib.contextmanager
+def _no_interrupt():
+    """SIGINT held back while the block runs (in the main thread, where Python
+    delivers it): it arrives, as KeyboardInterrupt, right after."""
+    held = threading.current_thread() is threading.main_thread() and hasattr(
+        signal, "pthread_sigmask"
+    )
+    if held:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _check_writable(path: Path) -> None:

@@ -262,6 +262,14 @@ class WorkerProcess:
             self.stop()
         return reply
 
+    def kill(self) -> None:
+        """End the process, and nothing else: a thread waiting for its reply reads the
+        end of its stream, and :meth:`stop` (once that thread is done) cleans up."""
+        process = self.process
+        if process is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+
     def stop(self) -> None:
         if self.process is not None:
             with contextlib.suppress(OSError):
@@ -292,6 +300,10 @@ class Supervisor:
     def run(self, job: dict) -> dict:
         heavy = any(str(name).split(".")[0] in HEAVY for name in job.get("preload", []))
         return (self.heavy if heavy else self.light).run(job)
+
+    def kill(self) -> None:
+        self.light.kill()
+        self.heavy.kill()
 
     def stop(self) -> None:
         self.light.stop()
