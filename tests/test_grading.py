@@ -403,6 +403,9 @@ def test_rows_are_written_as_they_are_produced_so_an_interrupted_run_keeps_them(
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        # Ctrl-C as a terminal delivers it: a test run started in the background
+        # (`cmd &` in a script) would otherwise pass SIGINT on ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
