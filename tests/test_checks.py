@@ -1537,7 +1537,7 @@ def test_cases_that_share_a_model_share_one_payload():
     cases = ch06.q1.cases()
     assert cases[0].args[0] is cases[1].args[0]
     with Grader(workers=1) as grader:
-        labels, calls = grader._inputs(ch06, ch06.q1, True)
+        _, labels, calls = grader._inputs(ch06, ch06.q1, True)
     assert labels == [case.label for case in cases]
     # Case models travel as the call that makes them (the worker makes them again,
     # quicker than it loads a file), the shared one as one recipe.

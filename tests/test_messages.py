@@ -4511,21 +4511,9 @@ def test_an_error_message_loses_terminal_codes_and_printed_tensors():
     assert "Expected shape (None, 28, 28, 1)" in message, message
 
 
-@pytest.mark.parametrize(
-    "qid,way,source",
-    AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT + AUDIT14_15_CORRECT,
-    ids=[
-        f"{c[0]}: {c[1]}"
-        for c in AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT + AUDIT14_15_CORRECT
-    ],
-)
-def test_a_right_answer_written_another_way_still_passes(qid, way, source):
-    passed, message = both(qid, source)
-    assert passed, message
-
-
-@pytest.mark.parametrize(
-    "qid,mistake,source,phrase",
+# Every list above, by what its tests check.
+RIGHT_ANSWERS = AUDIT8_CORRECT + AUDIT11_CORRECT + AUDIT12_CORRECT + AUDIT14_15_CORRECT
+FRESH_MISTAKES = (
     MISTAKES
     + AUDIT3
     + AUDIT4
@@ -4541,26 +4529,25 @@ def test_a_right_answer_written_another_way_still_passes(qid, way, source):
     + AUDIT13
     + AUDIT14
     + AUDIT15
-    + CHAPTER8,
-    ids=[
-        f"{m[0]}: {m[1][:40]}"
-        for m in MISTAKES
-        + AUDIT3
-        + AUDIT4
-        + AUDIT5
-        + VARIANTS
-        + AUDIT6
-        + AUDIT7
-        + AUDIT8
-        + AUDIT9
-        + AUDIT10
-        + AUDIT11
-        + AUDIT12
-        + AUDIT13
-        + AUDIT14
-        + AUDIT15
-        + CHAPTER8
-    ],
+    + CHAPTER8
+)
+HINTS_THAT_DO_NOT_APPLY = AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT + AUDIT14_NOT
+
+
+@pytest.mark.parametrize(
+    "qid,way,source",
+    RIGHT_ANSWERS,
+    ids=[f"{c[0]}: {c[1]}" for c in RIGHT_ANSWERS],
+)
+def test_a_right_answer_written_another_way_still_passes(qid, way, source):
+    passed, message = both(qid, source)
+    assert passed, message
+
+
+@pytest.mark.parametrize(
+    "qid,mistake,source,phrase",
+    FRESH_MISTAKES,
+    ids=[f"{m[0]}: {m[1][:40]}" for m in FRESH_MISTAKES],
 )
 def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
     qid, mistake, source, phrase
@@ -4571,11 +4558,8 @@ def test_a_fresh_mistake_gets_a_message_that_names_its_cause(
 
 @pytest.mark.parametrize(
     "qid,mistake,source,phrase",
-    AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT + AUDIT14_NOT,
-    ids=[
-        f"{m[0]}: {m[1][:40]}"
-        for m in AUDIT8_NOT + AUDIT9_NOT + AUDIT13_NOT + AUDIT14_NOT
-    ],
+    HINTS_THAT_DO_NOT_APPLY,
+    ids=[f"{m[0]}: {m[1][:40]}" for m in HINTS_THAT_DO_NOT_APPLY],
 )
 def test_a_fresh_mistake_gets_no_hint_that_does_not_apply(qid, mistake, source, phrase):
     passed, message = both(qid, source)

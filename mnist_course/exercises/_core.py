@@ -274,9 +274,9 @@ _ANSI = re.compile(chr(27) + r"\[[0-9;?]*[ -/]*[@-~]")
 # letters of nan, inf and exponents), long enough to be a dump.
 _ARRAY_DUMP = re.compile(r"\[[\[\]\d\s.,+\-eEnaif]{60,}\]")
 # The sentence of a Keras input-shape error that says what is wrong, which comes after
-# the dump of the input.
+# the dump of the input (groups: the expected shape, the input's).
 _KEY_SENTENCE = re.compile(
-    r"Expected shape \([^)]*\), but input has incompatible shape \([^)]*\)"
+    r"Expected shape \(([^)]*)\), but input has incompatible shape \(([^)]*)\)"
 )
 
 
@@ -444,10 +444,7 @@ def _broadcast_advice(message: str) -> str:
 def model_input_advice(message: str) -> str | None:
     """A Keras model given an input of the wrong shape: which axes are missing (the
     batch axis, the channel axis, or both) and how to add them."""
-    found = re.search(
-        r"Expected shape \(([^)]*)\), but input has incompatible shape \(([^)]*)\)",
-        message,
-    )
+    found = _KEY_SENTENCE.search(message)
     if not found:
         return None
     expected = [n.strip() for n in found[1].split(",") if n.strip()]

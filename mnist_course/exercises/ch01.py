@@ -82,14 +82,23 @@ _MAGIC = (
 )
 
 
-def _q1_offset_without_magic(message: str) -> str | None:
-    """Advice when reshape(dims) failed on exactly 4 bytes too many: the pixels were
-    read from byte 4 * ndim, the magic number's 4 bytes left out of the offset."""
+def _failed_reshape(message: str) -> tuple[int, list[int]] | None:
+    """The array size and the shape of a failed reshape, from NumPy's message.
+
+    >>> _failed_reshape("cannot reshape array of size 12 into shape (2, 5)")
+    (12, [2, 5])
+    """
     found = re.search(r"array of size (\d+) into shape \(([\d, ]+)\)", message)
     if not found:
         return None
-    sizes = [int(size) for size in found[2].split(",") if size.strip()]
-    if int(found[1]) - int(np.prod(sizes)) != 4:
+    return int(found[1]), [int(n) for n in found[2].split(",") if n.strip()]
+
+
+def _q1_offset_without_magic(message: str) -> str | None:
+    """Advice when reshape(dims) failed on exactly 4 bytes too many: the pixels were
+    read from byte 4 * ndim, the magic number's 4 bytes left out of the offset."""
+    failed = _failed_reshape(message)
+    if not failed or failed[0] - int(np.prod(failed[1])) != 4:
         return None
     return (
         "you have exactly 4 values more than the sizes say: your pixels start 4 bytes"
@@ -102,11 +111,10 @@ def _q1_fixed_sizes(message: str) -> str | None:
     """Advice when reshape failed on a file with more dimensions than the sizes read:
     the code reads a fixed number of sizes (MNIST's 1 or 3), so the next sizes' 4
     bytes each are taken for pixels, and the shape misses the last dimensions."""
-    found = re.search(r"array of size (\d+) into shape \(([\d, ]+)\)", message)
-    if not found:
+    failed = _failed_reshape(message)
+    if not failed:
         return None
-    size = int(found[1])
-    shape = [int(n) for n in found[2].split(",") if n.strip()]
+    size, shape = failed
     product = int(np.prod(shape))
     for more in (1, 2, 3):  # dimensions whose 4 size bytes were read as pixels
         rest = size - 4 * more

@@ -3,11 +3,9 @@ CNN."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from ._core import Case, Chapter, Exercise, Nudge, Result
+from ._core import Case, Chapter, Exercise, Nudge, Result, error_shapes
 
 # -------------------------------------------------------------- q1: convolution
 
@@ -84,10 +82,10 @@ def _patch_shape_advice(message: str) -> str | None:
     kernel (and no more rows), the columns never cut, as in image[i:i + kh][j:j + kw];
     or fewer rows and/or columns, a window that stops early (image[i:i + kh - 1]) or
     that the image's edge cuts (a loop past the last position)."""
-    found = re.search(r"shapes \((\d+),(\d+)\) \((\d+),(\d+)\)", message)
-    if not found:
+    shapes = error_shapes(message)
+    if len(shapes) != 2 or any(len(shape) != 2 for shape in shapes):
         return None
-    a, b, c, d = (int(n) for n in found.groups())
+    (a, b), (c, d) = shapes
     if (a, b) == (d, c):
         return None  # height and width swapped: a nudge of its own
     for (rows, cols), (kh, kw) in (((a, b), (c, d)), ((c, d), (a, b))):

@@ -48,7 +48,7 @@ exercise without solving it, or to disturb the grading of others. The guarantees
   ``config.json``. (Validating ``config.json`` instead would mean re-implementing
   every layer's shape rules; building it asks Keras itself.) So the grader never
   builds a returned model. The judge builds those of the Keras exercises under an
-  address-space limit of :data:`.judge.MODEL_MEMORY` more than it maps, within
+  address-space limit of :data:`.wire.MODEL_MEMORY` more than it maps, within
   :data:`.judge.JUDGE_SECONDS` per answer (a judge that fails or stalls is replaced,
   and the answer fails), and judges only models of at most
   ``wire.MAX_MODEL_PARAMS`` parameters. A model returned by a NumPy exercise is first

@@ -34,6 +34,9 @@ from .notebook import (
 )
 from .supervisor import Supervisor, Zygote
 from .wire import (
+    MODEL_LIMITS,
+    MODEL_MEMORY,
+    MODEL_SECONDS,
     encode,
     holds_models,
     outcome,
@@ -45,8 +48,6 @@ from .worker import MAX_MESSAGE, MAX_STREAM, PRELOADABLE
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY = 2 << 30  # bytes a learner's code may allocate
-MODEL_MEMORY = 1 << 30  # bytes the child that first loads a returned model may allocate
-MODEL_SECONDS = 30.0  # and the time it may take, for all of one exercise's models
 _AST_LOCK = threading.Lock()
 
 
@@ -295,7 +296,7 @@ class Grader:
         if refused:
             return False, refused.message
         heavy = self._heavy(module, exercise)
-        labels, calls = self._inputs(module, exercise, heavy)
+        cases, labels, calls = self._inputs(module, exercise, heavy)
         job = {
             "module": module.__name__,
             "function": exercise.function_name,
@@ -320,20 +321,18 @@ class Grader:
         else:
             payloads = returned_payloads([e for e in found if e is not None])
             load = vetted_loader(payloads, self._vet(payloads))
-            result = exercise.judge(
-                self._cached_inputs[exercise.qid][0], [outcome(e, load) for e in found]
-            )
+            result = exercise.judge(cases, [outcome(e, load) for e in found])
             passed, message = result.passed, result.message
         if not passed and "NameError" in message:
             message += explain_missing_name(program, message)
             message += self._statement_notes(reply)
         return passed, message
 
-    def _inputs(self, module, exercise, heavy: bool) -> tuple[list[str], list]:
-        """The labels of an exercise's cases and their wire form, made once per grader
+    def _inputs(self, module, exercise, heavy: bool) -> tuple[list | None, list, list]:
+        """An exercise's cases, their labels and their wire form, made once per grader
         (building chapter 6's case models is most of the work of grading those
         exercises): by the judge for the exercises that need Keras, so that the grader
-        never imports it."""
+        never imports it (the cases are then None: only the judge holds them)."""
         with self._locks_guard:
             lock = self._locks.setdefault(exercise.qid, threading.Lock())
         with lock:
@@ -356,8 +355,7 @@ class Grader:
                         [case.label for case in cases],
                         calls,
                     )
-            _, labels, calls = self._cached_inputs[exercise.qid]
-            return labels, calls
+            return self._cached_inputs[exercise.qid]
 
     @staticmethod
     def _statement_notes(reply: dict) -> str:
@@ -487,8 +485,7 @@ class Grader:
             for e in _events(reply.get("stream", ""))
             if e["event"] == "model" and isinstance(e.get("index"), int)
         }
-        limits = f"{MODEL_MEMORY >> 30} GB of memory, {MODEL_SECONDS:g} s"
-        return [vet_model(facts.get(i), limits) for i in range(len(payloads))]
+        return [vet_model(facts.get(i), MODEL_LIMITS) for i in range(len(payloads))]
 
     def _warm_up(self) -> None:
         """Start the zygote at once: its Keras import overlaps the NumPy exercises."""

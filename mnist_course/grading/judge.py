@@ -5,16 +5,14 @@ occlusions) and loads the models an answer returned, so a grader that judged the
 itself would import Keras: seconds of CPU that the :class:`.supervisor.Zygote`, which
 has imported it already, need not spend twice. So the zygote forks, besides the
 workers, one judge per grader (:func:`serve`). It is trusted code: it never runs
-learner code, and loads (Keras' safe mode) only the returned models that a confined
-child built first (:func:`.wire.vetted_loader`). It answers two requests,
-length-prefixed JSON like a worker's:
+learner code, and builds the models an answer returned (Keras' safe mode) only within
+limits (:func:`load_within_limits`). It answers two requests, length-prefixed JSON like
+a worker's:
 
 - ``{"op": "inputs", "module", "qid"}``: the exercise's cases, built once, as the
   labels and the wire form of the calls (a case model as its recipe);
-- ``{"op": "judge", "module", "qid", "outcomes", "refused"}``: the verdict on what the
-  learner's function returned (the worker's ``outcome`` events, None for a call never
-  made), with why each returned model may not be loaded (``refused``, in the order of
-  :func:`.wire.returned_payloads`; None: it may).
+- ``{"op": "judge", "module", "qid", "outcomes"}``: the verdict on what the learner's
+  function returned (the worker's ``outcome`` events, None for a call never made).
 
 The reply is ``{"passed", "message"}``, as :meth:`.Exercise.judge` gives it.
 """
@@ -28,12 +26,10 @@ import threading
 from pathlib import Path
 
 from ..errors import MnistCourseError
-from .wire import returned_payloads
-from .worker import MAX_MESSAGE, receive, send
+from .wire import MODEL_LIMITS, MODEL_MEMORY, MODEL_SECONDS, returned_payloads
+from .worker import receive, send
 
-MODEL_MEMORY = 1 << 30  # bytes loading the models one answer returned may allocate
-JUDGE_SECONDS = 30.0  # what one request may take (the models' loading included)
-LIMITS = f"{MODEL_MEMORY >> 30} GB of memory, {JUDGE_SECONDS:g} s"
+JUDGE_SECONDS = MODEL_SECONDS  # what one request may take (the models' loading too)
 
 
 def _exercise(module: str, qid: str):
@@ -56,9 +52,8 @@ def load_within_limits(data: str):
     import resource
 
     from .sandbox import _virtual_memory
-    from .wire import MAX_MODEL_PARAMS, Unreadable, _load
+    from .wire import Unreadable, _load, vet_model
 
-    failed = f"it could not be built within the grader's limits ({LIMITS})"
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = _virtual_memory() + MODEL_MEMORY
     if hard != resource.RLIM_INFINITY:
@@ -66,25 +61,18 @@ def load_within_limits(data: str):
     try:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
         model = _load(data)
-        params = int(model.count_params())
+        facts = {"params": int(model.count_params())}
     except Exception as exc:  # noqa: BLE001 - whatever the file makes Keras raise
-        return Unreadable(
-            "Keras model", f"({failed}: {type(exc).__name__}: {str(exc)[:150]})"
-        )
+        facts = {"error": f"{type(exc).__name__}: {str(exc)[:150]}"}
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    if params > MAX_MODEL_PARAMS:
-        return Unreadable(
-            "Keras model",
-            f"(it declares {params:,} parameters; the grader loads models of at most"
-            f" {MAX_MODEL_PARAMS:,})",
-        )
-    return model
+    reason = vet_model(facts, MODEL_LIMITS)  # the reasons a vetting child gives
+    return Unreadable("Keras model", f"({reason})") if reason else model
 
 
 def serve() -> None:
     """The judge's loop: one request in, one reply out, until its input closes."""
-    from .wire import encode, outcome, vetted_loader
+    from .wire import encode, outcome
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the protocol stream
@@ -109,13 +97,9 @@ def serve() -> None:
                         ],
                     }
             else:
-                load = load_within_limits
-                if request.get("refused") is not None:  # vetted by a confined child
-                    events = [e for e in request["outcomes"] if isinstance(e, dict)]
-                    load = vetted_loader(returned_payloads(events), request["refused"])
                 result = exercise.judge(
                     cases[exercise.qid],
-                    [outcome(e, load) for e in request["outcomes"]],
+                    [outcome(e, load_within_limits) for e in request["outcomes"]],
                 )
                 reply = {"passed": bool(result.passed), "message": str(result.message)}
         except Exception as exc:  # a judge bug is this request's failure, not the end
@@ -154,32 +138,23 @@ class Judge:
         reply = self._answer({"op": "inputs", "module": module, "qid": qid})
         return [str(label) for label in reply["labels"]], list(reply["calls"])
 
-    def judge(
-        self, module: str, qid: str, outcomes: list, refused: list | None = None
-    ) -> tuple[bool, str]:
-        """The verdict on the outcome events of one exercise; ``refused`` says which
-        returned models a confined child vetted (None: the judge loads them within its
-        own limits)."""
-        request = {
-            "op": "judge",
-            "module": module,
-            "qid": qid,
-            "outcomes": outcomes,
-            "refused": refused,
-        }
-        reply = self._ask(request)
+    def judge(self, module: str, qid: str, outcomes: list) -> tuple[bool, str]:
+        """The verdict on the outcome events of one exercise."""
+        reply = self._ask(
+            {"op": "judge", "module": module, "qid": qid, "outcomes": outcomes}
+        )
         if reply.get("status") and returned_payloads(outcomes):
             # Loading what the answer returned ended or stalled the judge.
             return False, (
                 "your function returned a model the grader cannot load back (it could"
-                f" not be built within the grader's limits ({LIMITS}))."
+                f" not be built within the grader's limits ({MODEL_LIMITS}))."
             )
         if "error" in reply or reply.get("status"):
             raise MnistCourseError(
                 "the grader's judge failed:"
                 f" {reply.get('error') or reply.get('status')}"
             )
-        return reply.get("passed") is True, str(reply.get("message", ""))[:MAX_MESSAGE]
+        return reply.get("passed") is True, str(reply.get("message", ""))
 
     def kill(self) -> None:
         self._process.kill()

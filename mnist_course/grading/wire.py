@@ -36,6 +36,9 @@ _ARRAY_KINDS = set(
 )  # bool, integers, floats, complex: no objects, strings or voids
 MAX_ITEMS = 1_000_000  # elements per array the worker may send back
 MAX_MODEL_PARAMS = 5_000_000  # parameters of a returned model (the course's have < 1 M)
+MODEL_MEMORY = 1 << 30  # bytes that building the models one answer returned may take
+MODEL_SECONDS = 30.0  # and the time it may take
+MODEL_LIMITS = f"{MODEL_MEMORY >> 30} GB of memory, {MODEL_SECONDS:g} s"
 
 
 class Unreadable:
